@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import fastifyView from '@fastify/view';
+import { Eta } from 'eta';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Config } from './config.ts';
+import type { Database } from './db/index.ts';
+import { HttpError } from './lib/errors.ts';
+import { format } from './lib/format.ts';
+import { contestRoutes } from './modules/contests/routes.ts';
+import { eventRoutes } from './modules/events/routes.ts';
+import { healthRoutes } from './modules/health/routes.ts';
+import { homeRoutes } from './modules/home/routes.ts';
+import { programmeRoutes } from './modules/programmes/routes.ts';
+import { summaryRoutes } from './modules/summary/routes.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Database;
+    config: Config;
+  }
+  interface FastifyReply {
+    locals?: Record<string, unknown>;
+  }
+}
+
+export const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
+const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
+
+export type AppOptions = {
+  config: Config;
+  db: Database;
+  /** Pino options; tests pass `false` to keep output clean. */
+  logger?: boolean | Record<string, unknown>;
+};
+
+const wantsHtml = (request: FastifyRequest) => !/application\/json/.test(request.headers.accept ?? '') ;
+
+/** Builds the whole application; used by the server entry and by every test. */
+export async function buildApp({ config, db, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? { level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] },
+    bodyLimit: 256 * 1024,
+    trustProxy: true,
+    return503OnClosing: true,
+    genReqId: () => randomBytes(8).toString('hex'),
+  });
+  app.decorate('db', db);
+  app.decorate('config', config);
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: config.baseUrl.startsWith('https:') ? [] : null,
+      },
+    },
+    strictTransportSecurity: config.baseUrl.startsWith('https:'),
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', maxAge: '1h' });
+  await app.register(fastifyView, {
+    engine: { eta: new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true }) },
+    root: VIEWS_DIR,
+    production: true,
+    defaultContext: { f: format, siteName: 'ipcoop' },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.locals = { path: request.url.split('?')[0] };
+  });
+
+  app.setErrorHandler(async (error: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
+    const status = error instanceof HttpError ? error.statusCode : (error.statusCode ?? 500);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ status, message: error.message }, 'request refused');
+    const message = status >= 500 ? 'Something went wrong on our side. Please try again in a moment.' : error.message;
+    return sendError(reply, request, status, message);
+  });
+
+  app.setNotFoundHandler(async (request, reply) => sendError(reply, request, 404, 'We could not find that page.'));
+
+  await app.register(healthRoutes);
+  await app.register(homeRoutes);
+  await app.register(summaryRoutes);
+  await app.register(eventRoutes);
+  await app.register(programmeRoutes);
+  await app.register(contestRoutes);
+
+  return app;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'That request could not be understood',
+  403: 'Not allowed',
+  404: 'Page not found',
+  413: 'Too much data',
+  429: 'Too many requests',
+  503: 'Temporarily unavailable',
+};
+
+function sendError(reply: FastifyReply, request: FastifyRequest, status: number, message: string) {
+  reply.code(status);
+  if (!wantsHtml(request)) return reply.send({ statusCode: status, error: TITLES[status] ?? 'Error', message });
+  return reply.view('errors/error', { title: TITLES[status] ?? 'Something went wrong', status, message });
+}

@@ -1,0 +1,73 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { DB } from './types.ts';
+
+export type Database = Kysely<DB>;
+/** What query functions take: the database itself or a transaction on it. */
+export type Executor = Kysely<DB> | Transaction<DB>;
+
+export type DatabaseHandle = {
+  db: Database;
+  kind: 'postgres' | 'pglite';
+  close: () => Promise<void>;
+};
+
+// Same shapes on both engines: dates as 'YYYY-MM-DD' (a Date would shift with the server's
+// time zone), numeric and int8 as JS numbers (our values stay far below 2^53).
+const OID = { INT8: 20, NUMERIC: 1700, DATE: 1082 } as const;
+const asNumber = (v: string) => Number(v);
+const asIs = (v: string) => v;
+
+pg.types.setTypeParser(OID.INT8, asNumber);
+pg.types.setTypeParser(OID.NUMERIC, asNumber);
+pg.types.setTypeParser(OID.DATE, asIs);
+
+export class DatabaseUnavailableError extends Error {}
+
+export type DatabaseOptions = {
+  databaseUrl?: string | undefined;
+  /** Directory of the embedded database; `memory://` keeps it in memory. */
+  pgliteDir?: string;
+  poolSize?: number;
+};
+
+/** PostgreSQL when a URL is given, else the embedded PGlite under the data directory. */
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  if (options.databaseUrl) {
+    let url: URL;
+    try {
+      url = new URL(options.databaseUrl);
+    } catch {
+      throw new DatabaseUnavailableError('DATABASE_URL is not a valid URL');
+    }
+    const pool = new pg.Pool({
+      connectionString: url.toString(),
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+    });
+    // An idle client losing its server must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    try {
+      const client = await pool.connect();
+      client.release();
+    } catch (error) {
+      await pool.end().catch(() => {});
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new DatabaseUnavailableError(`cannot reach PostgreSQL at ${url.host}${url.pathname}: ${reason}`);
+    }
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+
+  const dir = options.pgliteDir ?? 'memory://';
+  if (!dir.startsWith('memory://')) await mkdir(resolve(dir), { recursive: true });
+  const pglite = await PGlite.create(dir.startsWith('memory://') ? undefined : resolve(dir), {
+    parsers: { [OID.INT8]: asNumber, [OID.NUMERIC]: asNumber, [OID.DATE]: asIs },
+  });
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  return { db, kind: 'pglite', close: () => db.destroy() };
+}

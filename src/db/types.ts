@@ -1,0 +1,396 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/*
+ * The database as Kysely sees it. Mirrors migrations/; `date` columns come back as
+ * 'YYYY-MM-DD' strings and numeric/int8 as numbers (see src/db/index.ts).
+ */
+
+export type Side = 'GD' | 'HK' | 'MO' | 'CN' | 'OTHER';
+export const SIDES: readonly Side[] = ['GD', 'HK', 'MO', 'CN', 'OTHER'];
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json<T> = ColumnType<T, string | undefined, string>;
+
+export interface OrganisationsTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  side: Side;
+  created_at: CreatedAt;
+}
+
+export type Role = 'admin' | 'organiser' | 'judge';
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  role: Role;
+  organisation_id: number | null;
+  password_hash: string | null;
+  disabled_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: number;
+  created_at: CreatedAt;
+  last_seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  expires_at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface UserTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  purpose: 'invitation' | 'password_reset';
+  token_hash: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface PeriodsTable {
+  id: Generated<number>;
+  slug: string;
+  label: string;
+  starts_on: string;
+  ends_on: string;
+  intro: Generated<string>;
+  published_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export type ItemStatus = 'planned' | 'in_progress' | 'completed';
+export interface ItemsTable {
+  id: Generated<number>;
+  period_id: number;
+  number: number;
+  title: string;
+  is_new: Generated<boolean>;
+  status: Generated<ItemStatus>;
+  narrative: Generated<string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface ItemPartiesTable {
+  item_id: number;
+  organisation_id: number;
+  is_lead: Generated<boolean>;
+}
+
+export type FigureUnit = 'count' | 'hkd';
+export interface FiguresTable {
+  id: Generated<number>;
+  item_id: number;
+  key: string;
+  label: string;
+  value: ColumnType<number, number | string, number | string>;
+  unit: Generated<FigureUnit>;
+  recorded_by: number | null;
+  recorded_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export const EVENT_KINDS = ['symposium', 'forum', 'seminar', 'conference', 'expo', 'exchange_activity', 'visit',
+  'meeting', 'ceremony', 'training'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+export type EventStatus = 'draft' | 'published' | 'closed' | 'cancelled';
+export interface EventsTable {
+  id: Generated<number>;
+  item_id: number;
+  slug: string;
+  kind: EventKind;
+  title: string;
+  description: Generated<string>;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  timezone: Generated<string>;
+  city: Generated<string>;
+  venue: Generated<string>;
+  capacity: number | null;
+  confirmed_count: Generated<number>;
+  registration_opens_at: NullableTimestamp;
+  registration_closes_at: NullableTimestamp;
+  waitlist_enabled: Generated<boolean>;
+  status: Generated<EventStatus>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface EventQuestionsTable {
+  id: Generated<number>;
+  event_id: number;
+  position: number;
+  label: string;
+  kind: 'text' | 'choice' | 'checkbox';
+  required: Generated<boolean>;
+  options: Json<string[]>;
+}
+
+export type RegistrationStatus = 'confirmed' | 'waitlisted' | 'cancelled';
+export interface RegistrationsTable {
+  id: Generated<number>;
+  event_id: number;
+  name: string;
+  email: string;
+  organisation: Generated<string>;
+  side: Side;
+  status: RegistrationStatus;
+  answers: Json<Record<string, string | boolean>>;
+  token_hash: string;
+  language: Generated<string>;
+  delegation_member_id: number | null;
+  checked_in_at: NullableTimestamp;
+  cancelled_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface ProgrammesTable {
+  id: Generated<number>;
+  item_id: number;
+  slug: string;
+  title: string;
+  description: Generated<string>;
+  starts_on: string;
+  ends_on: string;
+  capacity: number | null;
+  member_count: Generated<number>;
+  public_registration: Generated<boolean>;
+  edit_deadline: NullableTimestamp;
+  status: Generated<'draft' | 'open' | 'closed' | 'completed'>;
+  created_at: CreatedAt;
+}
+
+export type DelegationStatus = 'proposed' | 'confirmed' | 'completed' | 'withdrawn';
+export interface DelegationsTable {
+  id: Generated<number>;
+  programme_id: number;
+  name: string;
+  leading_organisation_id: number | null;
+  from_side: Side;
+  to_side: Side;
+  contact_name: string;
+  contact_email: string;
+  status: Generated<DelegationStatus>;
+  token_hash: string | null;
+  language: Generated<string>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export type MemberRole = 'head' | 'member' | 'teacher' | 'student' | 'observer';
+export interface DelegationMembersTable {
+  id: Generated<number>;
+  delegation_id: number;
+  position: number;
+  name: string;
+  title: Generated<string>;
+  organisation: Generated<string>;
+  role: MemberRole;
+  is_minor: Generated<boolean>;
+  guardian_consent_at: NullableTimestamp;
+  checked_in_at: NullableTimestamp;
+}
+
+export interface DelegationVisitsTable {
+  id: Generated<number>;
+  delegation_id: number;
+  visit_on: string;
+  starts_at: string | null;
+  host: string;
+  host_organisation_id: number | null;
+  place: Generated<string>;
+  purpose: Generated<string>;
+}
+
+export type ContestKind = 'patent_portfolio' | 'youth_invention' | 'speech';
+export interface ContestsTable {
+  id: Generated<number>;
+  item_id: number;
+  slug: string;
+  kind: ContestKind;
+  title: string;
+  description: Generated<string>;
+  entry_opens_at: NullableTimestamp;
+  entry_closes_at: NullableTimestamp;
+  blind: Generated<boolean>;
+  status: Generated<'draft' | 'open' | 'judging' | 'closed'>;
+  results_published_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface ContestCategoriesTable {
+  id: Generated<number>;
+  contest_id: number;
+  code: string;
+  name: string;
+}
+
+export interface ContestRoundsTable {
+  id: Generated<number>;
+  contest_id: number;
+  position: number;
+  name: string;
+  aggregation: Generated<'mean' | 'median' | 'trimmed_mean'>;
+  normalise: Generated<boolean>;
+  status: Generated<'pending' | 'open' | 'closed'>;
+}
+
+export interface CriteriaTable {
+  id: Generated<number>;
+  round_id: number;
+  position: number;
+  name: string;
+  guidance: Generated<string>;
+  weight: ColumnType<number, number | string, number | string>;
+  max_score: ColumnType<number, number | string, number | string>;
+  step: ColumnType<number, number | string | undefined, number | string>;
+}
+
+export type ApplicantType = 'enterprise' | 'higher_education' | 'rd_centre' | 'school' | 'individual';
+export interface EntriesTable {
+  id: Generated<number>;
+  contest_id: number;
+  category_id: number | null;
+  reference: string;
+  title: string;
+  applicant_name: string;
+  applicant_type: ApplicantType;
+  organisation_id: number | null;
+  side: Side;
+  summary: Generated<string>;
+  details: Json<Record<string, unknown>>;
+  contact_email: string;
+  token_hash: string | null;
+  status: Generated<'draft' | 'submitted' | 'withdrawn'>;
+  language: Generated<string>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface EntryAttachmentsTable {
+  id: Generated<number>;
+  entry_id: number;
+  filename: string;
+  content_type: string;
+  size_bytes: number;
+  storage_key: string;
+  created_at: CreatedAt;
+}
+
+export interface RoundEntriesTable {
+  round_id: number;
+  entry_id: number;
+}
+
+export interface ContestJudgesTable {
+  contest_id: number;
+  user_id: number;
+}
+
+export interface AssignmentsTable {
+  id: Generated<number>;
+  round_id: number;
+  entry_id: number;
+  judge_id: number;
+  status: Generated<'assigned' | 'conflicted' | 'draft' | 'submitted'>;
+  conflict_reason: string | null;
+  submitted_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface ScoresTable {
+  assignment_id: number;
+  criterion_id: number;
+  score: ColumnType<number, number | string, number | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface AwardTiersTable {
+  id: Generated<number>;
+  contest_id: number;
+  code: string;
+  name: string;
+  rank: number;
+  quota: number | null;
+  is_major: Generated<boolean>;
+}
+
+export interface AwardGrantsTable {
+  id: Generated<number>;
+  tier_id: number;
+  entry_id: number;
+  reason: string | null;
+  granted_by: number | null;
+  granted_at: CreatedAt;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: CreatedAt;
+  actor_user_id: number | null;
+  action: string;
+  entity: string;
+  entity_id: string;
+  changes: Json<Record<string, unknown>>;
+}
+
+export interface MailOutboxTable {
+  id: Generated<number>;
+  message_id: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  attachments: Json<unknown[]>;
+  status: Generated<'pending' | 'sent' | 'failed'>;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_error: string | null;
+  sent_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface DB {
+  organisations: OrganisationsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  user_tokens: UserTokensTable;
+  periods: PeriodsTable;
+  items: ItemsTable;
+  item_parties: ItemPartiesTable;
+  figures: FiguresTable;
+  events: EventsTable;
+  event_questions: EventQuestionsTable;
+  registrations: RegistrationsTable;
+  programmes: ProgrammesTable;
+  delegations: DelegationsTable;
+  delegation_members: DelegationMembersTable;
+  delegation_visits: DelegationVisitsTable;
+  contests: ContestsTable;
+  contest_categories: ContestCategoriesTable;
+  contest_rounds: ContestRoundsTable;
+  criteria: CriteriaTable;
+  entries: EntriesTable;
+  entry_attachments: EntryAttachmentsTable;
+  round_entries: RoundEntriesTable;
+  contest_judges: ContestJudgesTable;
+  assignments: AssignmentsTable;
+  scores: ScoresTable;
+  award_tiers: AwardTiersTable;
+  award_grants: AwardGrantsTable;
+  audit_log: AuditLogTable;
+  mail_outbox: MailOutboxTable;
+}
+
+export type Organisation = Selectable<OrganisationsTable>;
+export type Period = Selectable<PeriodsTable>;
+export type Item = Selectable<ItemsTable>;
+export type Event = Selectable<EventsTable>;
+export type NewEvent = Insertable<EventsTable>;
+export type EventUpdate = Updateable<EventsTable>;
+export type Registration = Selectable<RegistrationsTable>;
+export type Figure = Selectable<FiguresTable>;

@@ -1,0 +1,62 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../db/index.ts';
+
+const publicStatuses = ['published', 'closed', 'cancelled'] as const;
+
+export async function upcomingEvents(db: Executor, now: Date, limit = 50) {
+  return db
+    .selectFrom('events as e')
+    .innerJoin('items as i', 'i.id', 'e.item_id')
+    .innerJoin('periods as p', 'p.id', 'i.period_id')
+    .where('e.status', '=', 'published')
+    .where('e.ends_at', '>=', now)
+    .select([
+      'e.slug', 'e.title', 'e.kind', 'e.starts_at', 'e.ends_at', 'e.city', 'e.venue', 'e.capacity',
+      'e.confirmed_count', 'e.registration_opens_at', 'e.registration_closes_at', 'e.waitlist_enabled',
+      'i.number as item_number', 'p.slug as period_slug',
+    ])
+    .orderBy('e.starts_at')
+    .limit(limit)
+    .execute();
+}
+
+/** A public event: drafts are not public, so they are not found. */
+export async function publicEventBySlug(db: Executor, slug: string) {
+  return db
+    .selectFrom('events as e')
+    .innerJoin('items as i', 'i.id', 'e.item_id')
+    .innerJoin('periods as p', 'p.id', 'i.period_id')
+    .where('e.slug', '=', slug)
+    .where('e.status', 'in', publicStatuses)
+    .selectAll('e')
+    .select(['i.number as item_number', 'i.title as item_title', 'p.slug as period_slug', 'p.label as period_label'])
+    .executeTakeFirst();
+}
+
+export async function eventCounts(db: Executor, eventId: number) {
+  return db
+    .selectFrom('registrations')
+    .where('event_id', '=', eventId)
+    .select([
+      sql<number>`count(*) filter (where status = 'confirmed')::int`.as('confirmed'),
+      sql<number>`count(*) filter (where status = 'waitlisted')::int`.as('waitlisted'),
+      sql<number>`count(*) filter (where checked_in_at is not null)::int`.as('attended'),
+    ])
+    .executeTakeFirstOrThrow();
+}
+
+export async function eventsOfItem(db: Executor, itemId: number) {
+  return db
+    .selectFrom('events as e')
+    .leftJoin('registrations as r', 'r.event_id', 'e.id')
+    .where('e.item_id', '=', itemId)
+    .where('e.status', 'in', publicStatuses)
+    .groupBy('e.id')
+    .select([
+      'e.slug', 'e.title', 'e.kind', 'e.starts_at', 'e.ends_at', 'e.city', 'e.status',
+      sql<number>`count(r.id) filter (where r.status = 'confirmed')::int`.as('confirmed'),
+      sql<number>`count(r.id) filter (where r.checked_in_at is not null)::int`.as('attended'),
+    ])
+    .orderBy('e.starts_at')
+    .execute();
+}

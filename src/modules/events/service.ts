@@ -1,0 +1,26 @@
+type RegistrationWindow = {
+  status: string;
+  starts_at: Date;
+  capacity: number | null;
+  confirmed_count: number;
+  registration_opens_at: Date | null;
+  registration_closes_at: Date | null;
+  waitlist_enabled: boolean;
+};
+
+export type RegistrationState =
+  | { open: true; full: boolean; waitlist: boolean; placesLeft: number | null }
+  | { open: false; reason: 'cancelled' | 'closed' | 'not_yet_open' | 'past' | 'full' };
+
+/** Whether an event takes registrations right now, and on what terms. */
+export function registrationState(event: RegistrationWindow, now: Date): RegistrationState {
+  if (event.status === 'cancelled') return { open: false, reason: 'cancelled' };
+  if (event.status !== 'published') return { open: false, reason: 'closed' };
+  if (event.registration_opens_at && now < event.registration_opens_at) return { open: false, reason: 'not_yet_open' };
+  const closes = event.registration_closes_at ?? event.starts_at;
+  if (now >= closes) return { open: false, reason: 'past' };
+  const placesLeft = event.capacity === null ? null : Math.max(0, event.capacity - event.confirmed_count);
+  const full = placesLeft === 0;
+  if (full && !event.waitlist_enabled) return { open: false, reason: 'full' };
+  return { open: true, full, waitlist: full, placesLeft };
+}

@@ -1,0 +1,18 @@
+import type { FastifyInstance } from 'fastify';
+import { openContests } from '../contests/queries.ts';
+import { upcomingEvents } from '../events/queries.ts';
+import { openProgrammes } from '../programmes/queries.ts';
+import { allPeriods } from '../summary/queries.ts';
+
+export async function homeRoutes(app: FastifyInstance) {
+  app.get('/', async (_request, reply) => {
+    const now = new Date();
+    const [periods, events, contests, programmes] = await Promise.all([
+      allPeriods(app.db),
+      upcomingEvents(app.db, now, 6),
+      openContests(app.db, now),
+      openProgrammes(app.db),
+    ]);
+    return reply.view('home/index', { title: 'Guangdong/Hong Kong IP co-operation', periods, events, contests, programmes });
+  });
+}

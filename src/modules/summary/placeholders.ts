@@ -1,0 +1,167 @@
+/*
+ * The narrative placeholder language: `{{metric ref key=value | format}}`.
+ * Parsed by hand into plain data and resolved against rows; nothing in a narrative is ever
+ * evaluated as code. Syntax errors are reported per placeholder so the rest of the text renders.
+ */
+
+export type MetricName =
+  | 'attendance' | 'registrations'
+  | 'delegations' | 'members' | 'visits'
+  | 'entries' | 'awards'
+  | 'figure'
+  | 'items' | 'item-list';
+
+export type FormatName = 'words' | 'about' | 'over' | 'hkd';
+
+type MetricSpec = { ref: 'event' | 'programme' | 'contest' | 'figure' | null; filters: readonly string[] };
+
+export const METRICS: Record<MetricName, MetricSpec> = {
+  attendance: { ref: 'event', filters: ['side'] },
+  registrations: { ref: 'event', filters: ['side'] },
+  delegations: { ref: 'programme', filters: ['from', 'to'] },
+  members: { ref: 'programme', filters: ['from', 'role'] },
+  visits: { ref: 'programme', filters: [] },
+  entries: { ref: 'contest', filters: ['side', 'category'] },
+  awards: { ref: 'contest', filters: ['tier', 'major', 'side'] },
+  figure: { ref: 'figure', filters: ['item'] },
+  items: { ref: null, filters: ['status', 'new'] },
+  'item-list': { ref: null, filters: ['status', 'new'] },
+};
+
+const FORMATS: readonly FormatName[] = ['words', 'about', 'over', 'hkd'];
+
+export type Placeholder = {
+  raw: string;
+  metric: MetricName;
+  ref: string | null;
+  filters: Record<string, string>;
+  formats: FormatName[];
+};
+
+export type NarrativePart =
+  | { kind: 'text'; text: string }
+  | { kind: 'placeholder'; placeholder: Placeholder }
+  | { kind: 'invalid'; raw: string; error: string };
+
+const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
+const TOKEN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+function isMetric(name: string): name is MetricName {
+  return Object.hasOwn(METRICS, name);
+}
+
+export function parsePlaceholder(raw: string, body: string): NarrativePart {
+  const [head = '', ...formatParts] = body.split('|').map((s) => s.trim());
+  const tokens = head.split(/\s+/).filter(Boolean);
+  const metric = tokens.shift();
+  if (!metric) return { kind: 'invalid', raw, error: 'empty placeholder' };
+  if (!isMetric(metric)) {
+    return { kind: 'invalid', raw, error: `unknown figure "${metric}" (known: ${Object.keys(METRICS).join(', ')})` };
+  }
+  const spec = METRICS[metric];
+  let ref: string | null = null;
+  const filters: Record<string, string> = {};
+  for (const token of tokens) {
+    const eq = token.indexOf('=');
+    if (eq === -1) {
+      if (ref !== null || spec.ref === null) return { kind: 'invalid', raw, error: `unexpected "${token}" in ${metric}` };
+      if (!TOKEN.test(token)) return { kind: 'invalid', raw, error: `"${token}" is not a valid ${spec.ref} reference` };
+      ref = token;
+      continue;
+    }
+    const key = token.slice(0, eq);
+    const value = token.slice(eq + 1);
+    if (!spec.filters.includes(key)) {
+      const allowed = spec.filters.length ? spec.filters.join(', ') : 'none';
+      return { kind: 'invalid', raw, error: `${metric} has no filter "${key}" (allowed: ${allowed})` };
+    }
+    if (!TOKEN.test(value)) return { kind: 'invalid', raw, error: `filter ${key} needs a value` };
+    filters[key] = value;
+  }
+  if (spec.ref !== null && ref === null) return { kind: 'invalid', raw, error: `${metric} needs a ${spec.ref}` };
+  const formats: FormatName[] = [];
+  for (const f of formatParts) {
+    if (!(FORMATS as readonly string[]).includes(f)) {
+      return { kind: 'invalid', raw, error: `unknown format "${f}" (known: ${FORMATS.join(', ')})` };
+    }
+    formats.push(f as FormatName);
+  }
+  return { kind: 'placeholder', placeholder: { raw, metric, ref, filters, formats } };
+}
+
+export function parseNarrative(text: string): NarrativePart[] {
+  const parts: NarrativePart[] = [];
+  let last = 0;
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    const index = match.index;
+    if (index > last) parts.push({ kind: 'text', text: text.slice(last, index) });
+    parts.push(parsePlaceholder(match[0], match[1] ?? ''));
+    last = index + match[0].length;
+  }
+  if (last < text.length) parts.push({ kind: 'text', text: text.slice(last) });
+  return parts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Number formatting, in the house style of the published summaries.
+
+const WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven',
+  'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty'];
+
+/** Digits, with a space between thousands from 10 000 up ("112 000", but "2019"). */
+export function formatNumber(n: number): string {
+  const rounded = Math.round(n * 100) / 100;
+  const [int = '0', frac] = Math.abs(rounded).toString().split('.');
+  const grouped = int.length >= 5 ? int.replace(/\B(?=(\d{3})+(?!\d))/g, ' ') : int;
+  return `${rounded < 0 ? '-' : ''}${grouped}${frac ? `.${frac}` : ''}`;
+}
+
+/** The rounding unit for approximate figures: two significant figures, never below one. */
+function roundingStep(n: number): number {
+  const digits = Math.floor(Math.log10(Math.max(1, Math.abs(n)))) + 1;
+  return 10 ** Math.max(0, digits - 2);
+}
+
+export function formatHkd(n: number): string {
+  if (n >= 1_000_000_000) return `HK$${trimDecimal(n / 1_000_000_000)} billion`;
+  if (n >= 1_000_000) return `HK$${trimDecimal(n / 1_000_000)} million`;
+  return `HK$${formatNumber(n)}`;
+}
+
+function trimDecimal(n: number): string {
+  return (Math.round(n * 10) / 10).toString();
+}
+
+export function formatValue(value: number, formats: readonly FormatName[]): string {
+  if (formats.includes('hkd')) return formatHkd(value);
+  if (formats.includes('about')) {
+    const step = roundingStep(value);
+    return `about ${formatNumber(Math.round(value / step) * step)}`;
+  }
+  if (formats.includes('over')) {
+    const step = roundingStep(value);
+    const below = Math.ceil(value / step) * step - step;
+    return `over ${formatNumber(Math.max(0, below))}`;
+  }
+  if (formats.includes('words') && Number.isInteger(value) && value >= 0 && value < WORDS.length) {
+    return WORDS[value] ?? formatNumber(value);
+  }
+  return formatNumber(value);
+}
+
+/** "(1), (2) and (3)" as the summaries write lists of item numbers: with a serial comma. */
+export function formatItemList(numbers: readonly number[]): string {
+  const labels = numbers.map((n) => `(${n})`);
+  if (labels.length <= 1) return labels.join('');
+  if (labels.length === 2) return `${labels[0]} and ${labels[1]}`;
+  return `${labels.slice(0, -1).join(', ')}, and ${labels.at(-1)}`;
+}
+
+/** A figure that opens a sentence is capitalised ("About 100 participants ..."). */
+export function startsSentence(before: string): boolean {
+  return before.trim() === '' || /[.!?:]["”')]?\s+$/.test(before) || /\n\s*$/.test(before);
+}
+
+export function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,155 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../db/index.ts';
+
+/*
+ * The counts behind narrative figures. Each function answers for every reference of its kind
+ * at once (one query, grouped), so rendering a whole summary costs a fixed number of queries.
+ */
+
+export type EventCountRow = { slug: string; side: string | null; attended: number; confirmed: number };
+
+export async function eventCounts(db: Executor, slugs: readonly string[]): Promise<EventCountRow[]> {
+  if (slugs.length === 0) return [];
+  return db
+    .selectFrom('events as e')
+    .leftJoin('registrations as r', 'r.event_id', 'e.id')
+    .where('e.slug', 'in', slugs)
+    .groupBy(['e.slug', 'r.side'])
+    .select([
+      'e.slug',
+      'r.side',
+      sql<number>`count(r.id) filter (where r.checked_in_at is not null)::int`.as('attended'),
+      sql<number>`count(r.id) filter (where r.status = 'confirmed')::int`.as('confirmed'),
+    ])
+    .execute();
+}
+
+export type DelegationCountRow = {
+  slug: string;
+  delegation_id: number | null;
+  from_side: string | null;
+  to_side: string | null;
+  role: string | null;
+  members: number;
+};
+
+export async function delegationCounts(db: Executor, slugs: readonly string[]): Promise<DelegationCountRow[]> {
+  if (slugs.length === 0) return [];
+  return db
+    .selectFrom('programmes as p')
+    .leftJoin('delegations as d', (join) =>
+      join.onRef('d.programme_id', '=', 'p.id').on('d.status', '<>', 'withdrawn'))
+    .leftJoin('delegation_members as m', 'm.delegation_id', 'd.id')
+    .where('p.slug', 'in', slugs)
+    .groupBy(['p.slug', 'd.id', 'd.from_side', 'd.to_side', 'm.role'])
+    .select([
+      'p.slug',
+      'd.id as delegation_id',
+      'd.from_side',
+      'd.to_side',
+      'm.role',
+      sql<number>`count(m.id)::int`.as('members'),
+    ])
+    .execute();
+}
+
+export async function visitCounts(db: Executor, slugs: readonly string[]): Promise<{ slug: string; visits: number }[]> {
+  if (slugs.length === 0) return [];
+  return db
+    .selectFrom('programmes as p')
+    .leftJoin('delegations as d', (join) =>
+      join.onRef('d.programme_id', '=', 'p.id').on('d.status', '<>', 'withdrawn'))
+    .leftJoin('delegation_visits as v', 'v.delegation_id', 'd.id')
+    .where('p.slug', 'in', slugs)
+    .groupBy('p.slug')
+    .select(['p.slug', sql<number>`count(v.id)::int`.as('visits')])
+    .execute();
+}
+
+export type EntryCountRow = { slug: string; side: string | null; category: string | null; entries: number };
+
+export async function entryCounts(db: Executor, slugs: readonly string[]): Promise<EntryCountRow[]> {
+  if (slugs.length === 0) return [];
+  return db
+    .selectFrom('contests as c')
+    .leftJoin('entries as e', (join) => join.onRef('e.contest_id', '=', 'c.id').on('e.status', '=', 'submitted'))
+    .leftJoin('contest_categories as cc', 'cc.id', 'e.category_id')
+    .where('c.slug', 'in', slugs)
+    .groupBy(['c.slug', 'e.side', 'cc.code'])
+    .select(['c.slug', 'e.side', 'cc.code as category', sql<number>`count(e.id)::int`.as('entries')])
+    .execute();
+}
+
+export type AwardCountRow = { slug: string; tier: string; is_major: boolean; side: string; awards: number };
+
+export async function awardCounts(db: Executor, slugs: readonly string[]): Promise<AwardCountRow[]> {
+  if (slugs.length === 0) return [];
+  return db
+    .selectFrom('contests as c')
+    .innerJoin('award_tiers as t', 't.contest_id', 'c.id')
+    .innerJoin('award_grants as g', 'g.tier_id', 't.id')
+    .innerJoin('entries as e', 'e.id', 'g.entry_id')
+    .where('c.slug', 'in', slugs)
+    .groupBy(['c.slug', 't.code', 't.is_major', 'e.side'])
+    .select(['c.slug', 't.code as tier', 't.is_major', 'e.side', sql<number>`count(g.id)::int`.as('awards')])
+    .execute();
+}
+
+export type FigureRow = { item_number: number; key: string; value: number; unit: 'count' | 'hkd' };
+
+export async function periodFigures(db: Executor, periodId: number): Promise<FigureRow[]> {
+  return db
+    .selectFrom('figures as f')
+    .innerJoin('items as i', 'i.id', 'f.item_id')
+    .where('i.period_id', '=', periodId)
+    .select(['i.number as item_number', 'f.key', 'f.value', 'f.unit'])
+    .execute();
+}
+
+export async function periodBySlug(db: Executor, slug: string) {
+  return db.selectFrom('periods').selectAll().where('slug', '=', slug).executeTakeFirst();
+}
+
+export async function periodItems(db: Executor, periodId: number) {
+  return db
+    .selectFrom('items')
+    .select(['id', 'number', 'title', 'is_new', 'status', 'narrative', 'updated_at'])
+    .where('period_id', '=', periodId)
+    .orderBy('number')
+    .execute();
+}
+
+export async function allPeriods(db: Executor) {
+  return db
+    .selectFrom('periods as p')
+    .select([
+      'p.slug', 'p.label', 'p.starts_on', 'p.ends_on', 'p.published_at',
+      sql<number>`(select count(*) from items i where i.period_id = p.id)::int`.as('items'),
+    ])
+    .orderBy('p.starts_on', 'desc')
+    .execute();
+}
+
+export async function itemByNumber(db: Executor, periodId: number, number: number) {
+  return db.selectFrom('items').selectAll().where('period_id', '=', periodId).where('number', '=', number).executeTakeFirst();
+}
+
+export async function itemParties(db: Executor, itemId: number) {
+  return db
+    .selectFrom('item_parties as ip')
+    .innerJoin('organisations as o', 'o.id', 'ip.organisation_id')
+    .where('ip.item_id', '=', itemId)
+    .select(['o.code', 'o.name', 'o.side', 'ip.is_lead'])
+    .orderBy('ip.is_lead', 'desc')
+    .orderBy('o.code')
+    .execute();
+}
+
+export async function itemFigures(db: Executor, itemId: number) {
+  return db
+    .selectFrom('figures')
+    .where('item_id', '=', itemId)
+    .select(['key', 'label', 'value', 'unit', 'recorded_at'])
+    .orderBy('key')
+    .execute();
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { notFound } from '../../lib/errors.ts';
+import { contestsOfItem } from '../contests/queries.ts';
+import { eventsOfItem } from '../events/queries.ts';
+import { programmesOfItem } from '../programmes/queries.ts';
+import { parseNarrative } from './placeholders.ts';
+import { allPeriods, itemByNumber, itemFigures, itemParties, periodBySlug, periodItems } from './queries.ts';
+import { buildSummary, loadFigureData, renderNarrative, summaryAsText } from './service.ts';
+
+const itemParams = z.object({ slug: z.string(), number: z.coerce.number().int().positive().max(10_000) });
+
+export async function summaryRoutes(app: FastifyInstance) {
+  app.get('/periods', async (_request, reply) => {
+    const periods = await allPeriods(app.db);
+    return reply.view('summary/periods', { title: 'Programme years', periods });
+  });
+
+  app.get<{ Params: { slug: string } }>('/periods/:slug', async (request, reply) => {
+    const summary = await buildSummary(app.db, request.params.slug);
+    if (!summary) throw notFound('programme year');
+    return reply.view('summary/period', { title: `Summary of Co-operation Items (${summary.period.label})`, summary });
+  });
+
+  app.get<{ Params: { slug: string } }>('/periods/:slug/summary.txt', async (request, reply) => {
+    const summary = await buildSummary(app.db, request.params.slug);
+    if (!summary) throw notFound('programme year');
+    return reply
+      .type('text/plain; charset=utf-8')
+      .header('content-disposition', `inline; filename="summary-${summary.period.slug}.txt"`)
+      .send(summaryAsText(summary));
+  });
+
+  app.get('/periods/:slug/items/:number', async (request, reply) => {
+    const params = itemParams.safeParse(request.params);
+    if (!params.success) throw notFound('item');
+    const period = await periodBySlug(app.db, params.data.slug);
+    if (!period) throw notFound('programme year');
+    const item = await itemByNumber(app.db, period.id, params.data.number);
+    if (!item) throw notFound('item');
+    const parts = parseNarrative(item.narrative);
+    const [items, parties, events, programmes, contests, figures] = await Promise.all([
+      periodItems(app.db, period.id),
+      itemParties(app.db, item.id),
+      eventsOfItem(app.db, item.id),
+      programmesOfItem(app.db, item.id),
+      contestsOfItem(app.db, item.id),
+      itemFigures(app.db, item.id),
+    ]);
+    const data = await loadFigureData(app.db, period.id, items, [parts]);
+    const narrative = renderNarrative(parts, data, item.number);
+    const index = items.findIndex((i) => i.id === item.id);
+    return reply.view('summary/item', {
+      title: `${item.number}. ${item.title}`,
+      period, item, narrative, parties, events, programmes, contests, figures,
+      previous: items[index - 1] ?? null,
+      next: items[index + 1] ?? null,
+    });
+  });
+}

@@ -1,0 +1,258 @@
+import type { Executor } from '../../db/index.ts';
+import type { Period } from '../../db/types.ts';
+import {
+  capitalise, formatHkd, formatItemList, formatValue, type NarrativePart, parseNarrative, type Placeholder,
+  startsSentence,
+} from './placeholders.ts';
+import * as q from './queries.ts';
+
+export const GROUP_TITLE = 'Guangdong/Hong Kong Expert Group on the Protection of Intellectual Property Rights (IPRs)';
+export const SUMMARY_TITLE = 'Summary of Co-operation Items';
+/** What the public sees where a placeholder cannot be resolved; organisers see the reason. */
+export const UNAVAILABLE = '[figure unavailable]';
+
+export type RenderedPart =
+  | { kind: 'text'; text: string }
+  | { kind: 'figure'; text: string; value: number | null; metric: string; ref: string | null; error: string | null };
+
+export type RenderedParagraph = RenderedPart[];
+
+export type RenderedNarrative = {
+  paragraphs: RenderedParagraph[];
+  /** Placeholder problems, for whoever edits the narrative. */
+  errors: { raw: string; error: string }[];
+};
+
+type ItemFacts = { number: number; is_new: boolean; status: string };
+
+/** Everything placeholders resolve against, loaded once for a set of narratives. */
+export type FigureData = {
+  items: ItemFacts[];
+  figures: q.FigureRow[];
+  events: Map<string, q.EventCountRow[]>;
+  delegations: Map<string, q.DelegationCountRow[]>;
+  visits: Map<string, number>;
+  entries: Map<string, q.EntryCountRow[]>;
+  awards: Map<string, q.AwardCountRow[]>;
+  contests: Set<string>;
+};
+
+function groupBySlug<T extends { slug: string }>(rows: T[]): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = map.get(row.slug);
+    if (list) list.push(row);
+    else map.set(row.slug, [row]);
+  }
+  return map;
+}
+
+function refsOf(parts: readonly NarrativePart[][], metrics: readonly string[]): string[] {
+  const refs = new Set<string>();
+  for (const list of parts) {
+    for (const part of list) {
+      if (part.kind === 'placeholder' && metrics.includes(part.placeholder.metric) && part.placeholder.ref) {
+        refs.add(part.placeholder.ref);
+      }
+    }
+  }
+  return [...refs];
+}
+
+export async function loadFigureData(
+  db: Executor,
+  periodId: number,
+  items: ItemFacts[],
+  narratives: readonly NarrativePart[][],
+): Promise<FigureData> {
+  const eventSlugs = refsOf(narratives, ['attendance', 'registrations']);
+  const programmeSlugs = refsOf(narratives, ['delegations', 'members', 'visits']);
+  const contestSlugs = refsOf(narratives, ['entries', 'awards']);
+  const [figures, events, delegations, visits, entries, awards] = await Promise.all([
+    q.periodFigures(db, periodId),
+    q.eventCounts(db, eventSlugs),
+    q.delegationCounts(db, programmeSlugs),
+    q.visitCounts(db, programmeSlugs),
+    q.entryCounts(db, contestSlugs),
+    q.awardCounts(db, contestSlugs),
+  ]);
+  return {
+    items,
+    figures,
+    events: groupBySlug(events),
+    delegations: groupBySlug(delegations),
+    visits: new Map(visits.map((v) => [v.slug, v.visits])),
+    entries: groupBySlug(entries),
+    awards: groupBySlug(awards),
+    contests: new Set(entries.map((e) => e.slug)),
+  };
+}
+
+type Resolved = { value: number; text?: string } | { error: string };
+
+const sum = <T>(rows: readonly T[], pick: (row: T) => number) => rows.reduce((n, row) => n + pick(row), 0);
+
+function resolve(p: Placeholder, data: FigureData, itemNumber: number | null): Resolved {
+  const f = p.filters;
+  const ref = p.ref ?? '';
+  switch (p.metric) {
+    case 'attendance':
+    case 'registrations': {
+      const rows = data.events.get(ref);
+      if (!rows) return { error: `no event "${ref}"` };
+      const matching = rows.filter((r) => !f.side || r.side === f.side);
+      return { value: sum(matching, (r) => (p.metric === 'attendance' ? r.attended : r.confirmed)) };
+    }
+    case 'delegations':
+    case 'members': {
+      const rows = data.delegations.get(ref);
+      if (!rows) return { error: `no programme "${ref}"` };
+      const matching = rows.filter((r) => r.delegation_id !== null && (!f.from || r.from_side === f.from));
+      if (p.metric === 'delegations') {
+        const chosen = matching.filter((r) => !f.to || r.to_side === f.to);
+        return { value: new Set(chosen.map((r) => r.delegation_id)).size };
+      }
+      return { value: sum(matching.filter((r) => !f.role || r.role === f.role), (r) => r.members) };
+    }
+    case 'visits': {
+      const visits = data.visits.get(ref);
+      return visits === undefined ? { error: `no programme "${ref}"` } : { value: visits };
+    }
+    case 'entries': {
+      const rows = data.entries.get(ref);
+      if (!rows) return { error: `no contest "${ref}"` };
+      return { value: sum(rows.filter((r) => (!f.side || r.side === f.side) && (!f.category || r.category === f.category)), (r) => r.entries) };
+    }
+    case 'awards': {
+      if (!data.contests.has(ref)) return { error: `no contest "${ref}"` };
+      const rows = (data.awards.get(ref) ?? []).filter((r) =>
+        (!f.tier || r.tier === f.tier) && (!f.side || r.side === f.side) && (f.major !== 'yes' || r.is_major));
+      return { value: sum(rows, (r) => r.awards) };
+    }
+    case 'figure': {
+      const number = f.item ? Number(f.item) : itemNumber;
+      if (number === null || !Number.isInteger(number)) return { error: 'figure outside an item needs item=N' };
+      const row = data.figures.find((r) => r.item_number === number && r.key === ref);
+      if (!row) return { error: `no recorded figure "${ref}" on item ${number}` };
+      return row.unit === 'hkd' && p.formats.length === 0 ? { value: row.value, text: formatHkd(row.value) } : { value: row.value };
+    }
+    case 'items':
+    case 'item-list': {
+      const chosen = data.items.filter((i) => (!f.status || i.status === f.status) && (!f.new || i.is_new === (f.new === 'yes')));
+      if (p.metric === 'items') return { value: chosen.length };
+      return { value: chosen.length, text: formatItemList(chosen.map((i) => i.number)) };
+    }
+  }
+}
+
+/** Resolves a parsed narrative into paragraphs of text and figures. */
+export function renderNarrative(parts: readonly NarrativePart[], data: FigureData, itemNumber: number | null): RenderedNarrative {
+  const paragraphs: RenderedParagraph[] = [[]];
+  const errors: RenderedNarrative['errors'] = [];
+  let paragraphText = '';
+  const current = () => paragraphs[paragraphs.length - 1] as RenderedParagraph;
+
+  const pushText = (text: string) => {
+    const blocks = text.replace(/\r\n?/g, '\n').split(/\n[ \t]*\n/);
+    blocks.forEach((block, i) => {
+      if (i > 0) {
+        paragraphs.push([]);
+        paragraphText = '';
+      }
+      if (block) {
+        current().push({ kind: 'text', text: block });
+        paragraphText += block;
+      }
+    });
+  };
+
+  for (const part of parts) {
+    if (part.kind === 'text') {
+      pushText(part.text);
+      continue;
+    }
+    if (part.kind === 'invalid') {
+      errors.push({ raw: part.raw, error: part.error });
+      current().push({ kind: 'figure', text: UNAVAILABLE, value: null, metric: '', ref: null, error: part.error });
+      paragraphText += UNAVAILABLE;
+      continue;
+    }
+    const p = part.placeholder;
+    const resolved = resolve(p, data, itemNumber);
+    if ('error' in resolved) {
+      errors.push({ raw: p.raw, error: resolved.error });
+      current().push({ kind: 'figure', text: UNAVAILABLE, value: null, metric: p.metric, ref: p.ref, error: resolved.error });
+      paragraphText += UNAVAILABLE;
+      continue;
+    }
+    let text = resolved.text ?? formatValue(resolved.value, p.formats);
+    if (startsSentence(paragraphText)) text = capitalise(text);
+    current().push({ kind: 'figure', text, value: resolved.value, metric: p.metric, ref: p.ref, error: null });
+    paragraphText += text;
+  }
+
+  const trimmed = paragraphs
+    .map((para) => trimParagraph(para))
+    .filter((para) => para.length > 0);
+  return { paragraphs: trimmed, errors };
+}
+
+function trimParagraph(para: RenderedParagraph): RenderedParagraph {
+  const out = para.map((p) => ({ ...p }));
+  const first = out[0];
+  if (first?.kind === 'text') first.text = first.text.replace(/^\s+/, '');
+  const last = out[out.length - 1];
+  if (last?.kind === 'text') last.text = last.text.replace(/\s+$/, '');
+  return out.filter((p) => p.kind !== 'text' || p.text !== '');
+}
+
+export function paragraphText(paragraph: RenderedParagraph): string {
+  return paragraph.map((p) => p.text).join('');
+}
+
+export type SummaryItem = {
+  id: number;
+  number: number;
+  title: string;
+  is_new: boolean;
+  status: string;
+  narrative: RenderedNarrative;
+};
+
+export type Summary = { period: Period; intro: RenderedNarrative; items: SummaryItem[] };
+
+/** The period's summary, every figure resolved from the rows as they are now. */
+export async function buildSummary(db: Executor, periodSlug: string): Promise<Summary | null> {
+  const period = await q.periodBySlug(db, periodSlug);
+  if (!period) return null;
+  const items = await q.periodItems(db, period.id);
+  const introParts = parseNarrative(period.intro);
+  const itemParts = items.map((i) => parseNarrative(i.narrative));
+  const data = await loadFigureData(db, period.id, items, [introParts, ...itemParts]);
+  return {
+    period,
+    intro: renderNarrative(introParts, data, null),
+    items: items.map((item, i) => ({
+      id: item.id,
+      number: item.number,
+      title: item.title,
+      is_new: item.is_new,
+      status: item.status,
+      narrative: renderNarrative(itemParts[i] ?? [], data, item.number),
+    })),
+  };
+}
+
+/** The summary laid out as the published plain-text edition. */
+export function summaryAsText(summary: Summary): string {
+  const blocks = [GROUP_TITLE, SUMMARY_TITLE, `(${summary.period.label})`, ...summary.intro.paragraphs.map(paragraphText)];
+  for (const item of summary.items) {
+    blocks.push(`${item.number}. ${item.title}`, ...item.narrative.paragraphs.map(paragraphText));
+  }
+  return `${blocks.join('\n\n')}\n`;
+}
+
+export async function renderSummaryText(db: Executor, periodSlug: string): Promise<string | null> {
+  const summary = await buildSummary(db, periodSlug);
+  return summary ? summaryAsText(summary) : null;
+}

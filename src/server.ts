@@ -1,0 +1,34 @@
+import closeWithGrace from 'close-with-grace';
+import { seed } from '../seeds/index.ts';
+import { buildApp } from './app.ts';
+import { runMain } from './cli/main.ts';
+import { loadConfig } from './config.ts';
+import type { DatabaseHandle } from './db/index.ts';
+import { openConfiguredDatabase } from './db/open.ts';
+
+/** Demo data goes into a fresh embedded database by default, never into PostgreSQL unless asked. */
+async function seedIfFresh(handle: DatabaseHandle, mode: 'auto' | 'yes' | 'no', demoPassword: string) {
+  if (mode === 'no' || (mode === 'auto' && handle.kind !== 'pglite')) return false;
+  const anyPeriod = await handle.db.selectFrom('periods').select('id').limit(1).executeTakeFirst();
+  if (anyPeriod && mode === 'auto') return false;
+  await seed(handle.db, { demoPassword });
+  return true;
+}
+
+await runMain(async () => {
+  const config = loadConfig();
+  const handle = await openConfiguredDatabase(config);
+  const seeded = await seedIfFresh(handle, config.seedDemo, config.demoPassword);
+  const app = await buildApp({ config, db: handle.db });
+  if (seeded) app.log.info('loaded the 2018-19 programme and demo data');
+
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error');
+    else app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await handle.close();
+  });
+
+  await app.listen({ port: config.port, host: config.host });
+  app.log.info(`ipcoop (${handle.kind}) serving ${config.baseUrl}`);
+});

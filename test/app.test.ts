@@ -1,0 +1,48 @@
+import t from 'tap';
+import { build } from './helpers/app.ts';
+
+t.test('pages carry security headers and a strict content security policy', async (t) => {
+  const { app } = await build(t);
+  const res = await app.inject({ method: 'GET', url: '/' });
+  t.equal(res.statusCode, 200);
+  t.match(res.headers['content-type'], /text\/html/);
+  const csp = String(res.headers['content-security-policy']);
+  t.match(csp, /default-src 'self'/);
+  t.match(csp, /script-src 'self'/);
+  t.notMatch(csp, /unsafe-inline/);
+  t.equal(res.headers['x-content-type-options'], 'nosniff');
+  t.match(String(res.headers['x-frame-options']), /SAMEORIGIN|DENY/);
+});
+
+t.test('an unknown page is a friendly 404 in the layout, JSON for JSON clients', async (t) => {
+  const { app } = await build(t);
+  const html = await app.inject({ method: 'GET', url: '/no/such/page' });
+  t.equal(html.statusCode, 404);
+  t.match(html.body, /<h1>Page not found<\/h1>/);
+  t.match(html.body, /class="site-header"/);
+
+  const json = await app.inject({ method: 'GET', url: '/no/such/page', headers: { accept: 'application/json' } });
+  t.equal(json.statusCode, 404);
+  t.same(json.json(), { statusCode: 404, error: 'Page not found', message: 'We could not find that page.' });
+});
+
+t.test('the stylesheet is served', async (t) => {
+  const { app } = await build(t);
+  const res = await app.inject({ method: 'GET', url: '/static/app.css' });
+  t.equal(res.statusCode, 200);
+  t.match(res.headers['content-type'], /text\/css/);
+  t.match(res.body, /@media print/);
+});
+
+t.test('home shows the programme years, upcoming events and open contests', async (t) => {
+  const { app, db } = await build(t);
+  const res = await app.inject({ method: 'GET', url: '/' });
+  t.equal(res.statusCode, 200);
+  t.match(res.body, /href="\/periods\/2018-19"/);
+  const upcoming = await db.selectFrom('events').select('slug').where('status', '=', 'published')
+    .where('starts_at', '>', new Date()).execute();
+  t.ok(upcoming.length >= 1, 'the demo data holds upcoming events');
+  for (const e of upcoming.slice(0, 3)) t.match(res.body, `href="/events/${e.slug}"`);
+  const open = await db.selectFrom('contests').select('slug').where('status', '=', 'open').execute();
+  for (const c of open) t.match(res.body, `href="/contests/${c.slug}"`);
+});

@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import type { Database } from '../../src/db/index.ts';
+import { cloneTemplate, DEMO_PASSWORD } from './database.ts';
+
+type Tap = { teardown: (fn: () => unknown) => void };
+
+export type TestContext = { app: FastifyInstance; db: Database; config: Config };
+
+/** An app on a private copy of the seeded database, closed when the test ends. */
+export async function build(t: Tap, env: Record<string, string> = {}): Promise<TestContext> {
+  const handle = await cloneTemplate();
+  const config = loadConfig({ DEMO_PASSWORD, LOG_LEVEL: 'silent', BASE_URL: 'http://ipcoop.test', ...env });
+  const app = await buildApp({ config, db: handle.db, logger: false });
+  t.teardown(async () => {
+    await app.close();
+    await handle.close();
+  });
+  return { app, db: handle.db, config };
+}

@@ -1,0 +1,3 @@
+import { buildTemplate } from './helpers/database.ts';
+
+await buildTemplate();
