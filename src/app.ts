@@ -11,6 +11,11 @@ import type { Config } from './config.ts';
 import type { Database } from './db/index.ts';
 import { HttpError } from './lib/errors.ts';
 import { format } from './lib/format.ts';
+import { installSecurity } from './modules/auth/plugin.ts';
+import { authRoutes } from './modules/auth/routes.ts';
+import { judgingRoutes } from './modules/judging/routes.ts';
+import { manageRoutes } from './modules/manage/routes.ts';
+import { userRoutes } from './modules/users/routes.ts';
 import { contestRoutes } from './modules/contests/routes.ts';
 import { eventRoutes } from './modules/events/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
@@ -68,6 +73,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   });
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
+  await installSecurity(app);
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', maxAge: '1h' });
   await app.register(fastifyView, {
     engine: { eta: new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true }) },
@@ -77,7 +83,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    reply.locals = { path: request.url.split('?')[0] };
+    reply.locals = { ...reply.locals, path: request.url.split('?')[0] };
   });
 
   app.setErrorHandler(async (error: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
@@ -96,6 +102,10 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.register(eventRoutes);
   await app.register(programmeRoutes);
   await app.register(contestRoutes);
+  await app.register(authRoutes);
+  await app.register(manageRoutes);
+  await app.register(userRoutes);
+  await app.register(judgingRoutes);
 
   return app;
 }

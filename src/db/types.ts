@@ -336,6 +336,7 @@ export interface AuditLogTable {
   entity: string;
   entity_id: string;
   changes: Json<Record<string, unknown>>;
+  item_id: number | null;
 }
 
 export interface MailOutboxTable {
@@ -352,6 +353,14 @@ export interface MailOutboxTable {
   last_error: string | null;
   sent_at: NullableTimestamp;
   created_at: CreatedAt;
+  item_id: number | null;
+}
+
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  last_failed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  locked_until: NullableTimestamp;
 }
 
 export interface DB {
@@ -384,6 +393,7 @@ export interface DB {
   award_grants: AwardGrantsTable;
   audit_log: AuditLogTable;
   mail_outbox: MailOutboxTable;
+  login_throttle: LoginThrottleTable;
 }
 
 export type Organisation = Selectable<OrganisationsTable>;
@@ -394,3 +404,5 @@ export type NewEvent = Insertable<EventsTable>;
 export type EventUpdate = Updateable<EventsTable>;
 export type Registration = Selectable<RegistrationsTable>;
 export type Figure = Selectable<FiguresTable>;
+export type User = Selectable<UsersTable>;
+export type OutboxMessage = Selectable<MailOutboxTable>;

@@ -11,7 +11,7 @@ export async function upcomingEvents(db: Executor, now: Date, limit = 50) {
     .where('e.status', '=', 'published')
     .where('e.ends_at', '>=', now)
     .select([
-      'e.slug', 'e.title', 'e.kind', 'e.starts_at', 'e.ends_at', 'e.city', 'e.venue', 'e.capacity',
+      'e.slug', 'e.title', 'e.kind', 'e.status', 'e.starts_at', 'e.ends_at', 'e.city', 'e.venue', 'e.capacity',
       'e.confirmed_count', 'e.registration_opens_at', 'e.registration_closes_at', 'e.waitlist_enabled',
       'i.number as item_number', 'p.slug as period_slug',
     ])

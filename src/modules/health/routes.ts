@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import { access } from '../../lib/access.ts';
 
 export async function healthRoutes(app: FastifyInstance) {
-  app.get('/healthz', async (request, reply) => {
+  app.get('/healthz', access('public'), async (request, reply) => {
     try {
       await sql`select 1`.execute(app.db);
       return { status: 'ok' };

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { access } from '../../lib/access.ts';
 import { z } from 'zod';
 import { notFound } from '../../lib/errors.ts';
 import { contestsOfItem } from '../contests/queries.ts';
@@ -11,18 +12,18 @@ import { buildSummary, loadFigureData, renderNarrative, summaryAsText } from './
 const itemParams = z.object({ slug: z.string(), number: z.coerce.number().int().positive().max(10_000) });
 
 export async function summaryRoutes(app: FastifyInstance) {
-  app.get('/periods', async (_request, reply) => {
+  app.get('/periods', access('public'), async (_request, reply) => {
     const periods = await allPeriods(app.db);
     return reply.view('summary/periods', { title: 'Programme years', periods });
   });
 
-  app.get<{ Params: { slug: string } }>('/periods/:slug', async (request, reply) => {
+  app.get<{ Params: { slug: string } }>('/periods/:slug', access('public'), async (request, reply) => {
     const summary = await buildSummary(app.db, request.params.slug);
     if (!summary) throw notFound('programme year');
     return reply.view('summary/period', { title: `Summary of Co-operation Items (${summary.period.label})`, summary });
   });
 
-  app.get<{ Params: { slug: string } }>('/periods/:slug/summary.txt', async (request, reply) => {
+  app.get<{ Params: { slug: string } }>('/periods/:slug/summary.txt', access('public'), async (request, reply) => {
     const summary = await buildSummary(app.db, request.params.slug);
     if (!summary) throw notFound('programme year');
     return reply
@@ -31,7 +32,7 @@ export async function summaryRoutes(app: FastifyInstance) {
       .send(summaryAsText(summary));
   });
 
-  app.get('/periods/:slug/items/:number', async (request, reply) => {
+  app.get('/periods/:slug/items/:number', access('public'), async (request, reply) => {
     const params = itemParams.safeParse(request.params);
     if (!params.success) throw notFound('item');
     const period = await periodBySlug(app.db, params.data.slug);

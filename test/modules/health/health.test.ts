@@ -1,7 +1,9 @@
 import t from 'tap';
 import { buildApp } from '../../../src/app.ts';
 import { loadConfig } from '../../../src/config.ts';
-import { cloneTemplate } from '../../helpers/database.ts';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from '../../../src/db/types.ts';
 import { build } from '../../helpers/app.ts';
 
 t.test('healthz answers ok while the database answers', async (t) => {
@@ -11,11 +13,15 @@ t.test('healthz answers ok while the database answers', async (t) => {
   t.same(res.json(), { status: 'ok' });
 });
 
-t.test('healthz answers 503 once the database is gone', async (t) => {
-  const handle = await cloneTemplate();
-  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), db: handle.db, logger: false });
-  t.teardown(() => app.close());
-  await handle.close();
+t.test('healthz answers 503 when the database does not answer', async (t) => {
+  // A pool whose server is not there: every query fails as it would during an outage.
+  const pool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/gone', connectionTimeoutMillis: 500 });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), db, logger: false });
+  t.teardown(async () => {
+    await app.close();
+    await db.destroy();
+  });
   const res = await app.inject({ method: 'GET', url: '/healthz' });
   t.equal(res.statusCode, 503);
   t.same(res.json(), { status: 'unavailable' });

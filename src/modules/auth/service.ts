@@ -1,0 +1,207 @@
+import { sql } from 'kysely';
+import type { Database, Executor } from '../../db/index.ts';
+import type { Role } from '../../db/types.ts';
+import { hashToken, newToken } from '../../lib/tokens.ts';
+import { recordAudit } from '../audit/service.ts';
+import { queueMail } from '../mail/outbox.ts';
+import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
+import * as q from './queries.ts';
+
+/** Sessions end after this long without a request, and in any case this long after sign-in. */
+export const SESSION_IDLE_MS = 4 * 60 * 60 * 1000;
+export const SESSION_ABSOLUTE_MS = 24 * 60 * 60 * 1000;
+/** last_seen_at is written at most this often, not on every request. */
+const TOUCH_EVERY_MS = 60 * 1000;
+
+export type CurrentUser = {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  organisationId: number | null;
+  organisationCode: string | null;
+  sessionId: string;
+};
+
+/** The signed-in user behind a session cookie, or null when the session is unknown or over. */
+export async function userForSessionToken(db: Database, token: string, now = new Date()): Promise<CurrentUser | null> {
+  const sessionId = hashToken(token);
+  const row = await q.sessionUser(db, sessionId);
+  if (!row) return null;
+  const idleFor = now.getTime() - row.last_seen_at.getTime();
+  if (row.disabled_at || row.expires_at <= now || idleFor > SESSION_IDLE_MS) {
+    await q.deleteSession(db, sessionId);
+    return null;
+  }
+  if (idleFor > TOUCH_EVERY_MS) await q.touchSession(db, sessionId);
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    organisationId: row.organisation_id,
+    organisationCode: row.organisation_code,
+    sessionId,
+  };
+}
+
+/** A new session (never a reused id: no fixation). Returns the cookie value. */
+export async function startSession(db: Database, userId: number, ip: string, userAgent: string | undefined): Promise<string> {
+  const token = newToken();
+  await q.insertSession(db, {
+    id: hashToken(token),
+    user_id: userId,
+    expires_at: new Date(Date.now() + SESSION_ABSOLUTE_MS),
+    ip,
+    user_agent: userAgent?.slice(0, 300) ?? null,
+  });
+  return token;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Throttling: per account and per address, with a lock that doubles after each further failure.
+
+const THROTTLE = {
+  email: { threshold: 5 },
+  ip: { threshold: 20 },
+  forgetAfterMs: 60 * 60 * 1000,
+  firstLockSeconds: 30,
+  maxLockSeconds: 15 * 60,
+};
+
+const throttleKeys = (email: string, ip: string) => [`email:${email.toLowerCase()}`, `ip:${ip}`];
+
+/** Seconds until another attempt is allowed for this account or address; 0 when allowed now. */
+export async function loginWait(db: Executor, email: string, ip: string, now = new Date()): Promise<number> {
+  const rows = await q.throttleRows(db, throttleKeys(email, ip));
+  const until = Math.max(0, ...rows.map((r) => r.locked_until?.getTime() ?? 0));
+  return Math.max(0, Math.ceil((until - now.getTime()) / 1000));
+}
+
+async function recordFailure(db: Executor, key: string, threshold: number) {
+  const row = await db
+    .insertInto('login_throttle')
+    .values({ key, failures: 1 })
+    .onConflict((oc) => oc.column('key').doUpdateSet({
+      failures: sql`case when login_throttle.last_failed_at < now() - make_interval(secs => ${THROTTLE.forgetAfterMs / 1000}) then 1 else login_throttle.failures + 1 end`,
+      last_failed_at: sql`now()`,
+    }))
+    .returning('failures')
+    .executeTakeFirstOrThrow();
+  if (row.failures >= threshold) {
+    const seconds = Math.min(THROTTLE.maxLockSeconds, THROTTLE.firstLockSeconds * 2 ** (row.failures - threshold));
+    await db.updateTable('login_throttle').set({ locked_until: sql`now() + make_interval(secs => ${seconds})` })
+      .where('key', '=', key).execute();
+  }
+}
+
+export type LoginResult = { ok: true; userId: number } | { ok: false; waitSeconds: number };
+
+/** Checks a password; the answer is the same whether or not the account exists. */
+export async function attemptLogin(db: Database, email: string, password: string, ip: string): Promise<LoginResult> {
+  const wait = await loginWait(db, email, ip);
+  if (wait > 0) return { ok: false, waitSeconds: wait };
+  const user = await q.userByEmail(db, email);
+  const valid = user && !user.disabled_at
+    ? await verifyPassword(user.password_hash, password)
+    : (await verifyPassword(await dummyPasswordHash(), password), false);
+  const [emailKey, ipKey] = throttleKeys(email, ip) as [string, string];
+  if (!valid || !user) {
+    await recordFailure(db, emailKey, THROTTLE.email.threshold);
+    await recordFailure(db, ipKey, THROTTLE.ip.threshold);
+    return { ok: false, waitSeconds: await loginWait(db, email, ip) };
+  }
+  await db.deleteFrom('login_throttle').where('key', '=', emailKey).execute();
+  return { ok: true, userId: user.id };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invitations and password resets: single-use links that expire, stored hashed.
+
+export const LINK_LIFETIME_MS = { invitation: 7 * 24 * 60 * 60 * 1000, password_reset: 60 * 60 * 1000 } as const;
+type Purpose = keyof typeof LINK_LIFETIME_MS;
+
+export async function issueLink(db: Executor, userId: number, purpose: Purpose): Promise<string> {
+  const token = newToken();
+  await db.updateTable('user_tokens').set({ used_at: sql`now()` })
+    .where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
+  await db.insertInto('user_tokens').values({
+    user_id: userId,
+    purpose,
+    token_hash: hashToken(token),
+    expires_at: new Date(Date.now() + LINK_LIFETIME_MS[purpose]),
+  }).execute();
+  return token;
+}
+
+/** The user a live link belongs to, without using it up. */
+export async function linkUser(db: Executor, token: string, purpose: Purpose) {
+  return db
+    .selectFrom('user_tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .where('t.token_hash', '=', hashToken(token))
+    .where('t.purpose', '=', purpose)
+    .where('t.used_at', 'is', null)
+    .where('t.expires_at', '>', sql<Date>`now()`)
+    .where('u.disabled_at', 'is', null)
+    .select(['t.id as token_id', 'u.id', 'u.email', 'u.name', 'u.role'])
+    .executeTakeFirst();
+}
+
+/**
+ * Sets a new password through a link: the link is used up, every session of the user ends,
+ * all in one transaction so a link can never be used twice.
+ */
+export async function setPasswordWithLink(db: Database, token: string, purpose: Purpose, password: string) {
+  const passwordHash = await hashPassword(password);
+  return db.transaction().execute(async (trx) => {
+    const used = await trx
+      .updateTable('user_tokens')
+      .set({ used_at: sql`now()` })
+      .where('token_hash', '=', hashToken(token))
+      .where('purpose', '=', purpose)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .returning('user_id')
+      .executeTakeFirst();
+    if (!used) return null;
+    await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', used.user_id).execute();
+    await q.deleteUserSessions(trx, used.user_id);
+    await recordAudit(trx, used.user_id, purpose === 'invitation' ? 'accept_invitation' : 'reset_password', 'user', used.user_id, {});
+    return used.user_id;
+  });
+}
+
+export async function changePassword(db: Database, user: CurrentUser, current: string, next: string): Promise<boolean> {
+  const row = await q.userByEmail(db, user.email);
+  if (!row || !(await verifyPassword(row.password_hash, current))) return false;
+  const passwordHash = await hashPassword(next);
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).execute();
+    await q.deleteUserSessions(trx, user.id, user.sessionId);
+    await recordAudit(trx, user.id, 'change_password', 'user', user.id, {});
+  });
+  return true;
+}
+
+/** Sends a reset link if the account exists; the caller says the same thing either way. */
+export async function requestPasswordReset(db: Database, email: string, baseUrl: string, mailDomain: string) {
+  const user = await q.userByEmail(db, email);
+  if (!user || user.disabled_at) return;
+  await db.transaction().execute(async (trx) => {
+    const token = await issueLink(trx, user.id, 'password_reset');
+    await queueMail(trx, {
+      to: user.email,
+      subject: 'Reset your ipcoop password',
+      text: [
+        `Dear ${user.name},`,
+        '',
+        'Someone asked to reset the password of your ipcoop account. To choose a new password, open this link within an hour:',
+        '',
+        `${baseUrl}/password/reset/${token}`,
+        '',
+        'If it was not you, ignore this message: your password stays as it is.',
+      ].join('\n'),
+    }, mailDomain);
+  });
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Executor } from '../../db/index.ts';
+
+export type MailAttachment = { filename: string; contentType: string; content: string; encoding?: 'base64' | 'utf8' };
+
+export type OutgoingMail = {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  attachments?: MailAttachment[];
+  /** The item the message is about, so that its organisers can see it. */
+  itemId?: number | null;
+};
+
+export const MAX_ATTEMPTS = 6;
+
+/**
+ * Queues a message in the caller's transaction: it is sent if and only if the change that
+ * caused it commits. The Message-ID is fixed now, so a retried delivery is the same message.
+ */
+export async function queueMail(db: Executor, mail: OutgoingMail, domain: string): Promise<string> {
+  const messageId = `<${randomUUID()}@${domain}>`;
+  await db
+    .insertInto('mail_outbox')
+    .values({
+      message_id: messageId,
+      to_address: mail.to,
+      subject: mail.subject,
+      text_body: mail.text,
+      html_body: mail.html ?? null,
+      attachments: JSON.stringify(mail.attachments ?? []),
+      item_id: mail.itemId ?? null,
+    })
+    .execute();
+  return messageId;
+}
+
+/** How long a claimed message is left alone before another worker may retry it. */
+const LEASE_SECONDS = 120;
+
+/**
+ * Claims due messages for one delivery attempt. The claim is a short transaction of its own
+ * (FOR UPDATE SKIP LOCKED, so several instances never claim the same row); sending happens
+ * outside it, and a worker that dies mid-send leaves the row to be retried when its lease ends.
+ */
+export async function claimDueMail(db: Executor, limit: number) {
+  return db.transaction().execute(async (trx) => {
+    const due = await trx
+      .selectFrom('mail_outbox')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', sql<Date>`now()`)
+      .orderBy('next_attempt_at')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    if (due.length === 0) return [];
+    return trx
+      .updateTable('mail_outbox')
+      .set({
+        attempts: sql`attempts + 1`,
+        next_attempt_at: sql`now() + make_interval(secs => ${LEASE_SECONDS})`,
+      })
+      .where('id', 'in', due.map((r) => r.id))
+      .returningAll()
+      .execute();
+  });
+}
+
+export async function markSent(db: Executor, id: number) {
+  await db.updateTable('mail_outbox').set({ status: 'sent', sent_at: sql`now()`, last_error: null }).where('id', '=', id).execute();
+}
+
+/** Back-off: 30 s, 2 min, 8 min, 32 min ... then a final failed state after MAX_ATTEMPTS. */
+export async function markFailedAttempt(db: Executor, id: number, attempts: number, error: string) {
+  const final = attempts >= MAX_ATTEMPTS;
+  const delay = 30 * 4 ** Math.max(0, attempts - 1);
+  await db
+    .updateTable('mail_outbox')
+    .set({
+      status: final ? 'failed' : 'pending',
+      last_error: error.slice(0, 1000),
+      next_attempt_at: sql`now() + make_interval(secs => ${delay})`,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Puts a failed message back in the queue, due now, with a fresh set of attempts. */
+export async function requeue(db: Executor, id: number) {
+  return db
+    .updateTable('mail_outbox')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: sql`now()` })
+    .where('id', '=', id)
+    .where('status', '=', 'failed')
+    .executeTakeFirst();
+}

@@ -1,0 +1,59 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createTransport } from 'nodemailer';
+import type { OutboxMessage } from '../../db/types.ts';
+import type { MailAttachment } from './outbox.ts';
+
+/** Delivers one message; throws when the message was not accepted. */
+export type MailTransport = {
+  send(message: OutboxMessage): Promise<void>;
+  close(): void;
+  describe: string;
+};
+
+function toNodemailer(message: OutboxMessage, from: string) {
+  const attachments = (message.attachments as MailAttachment[]).map((a) => ({
+    filename: a.filename,
+    contentType: a.contentType,
+    content: a.content,
+    encoding: a.encoding ?? 'utf8',
+  }));
+  return {
+    from,
+    to: message.to_address,
+    subject: message.subject,
+    text: message.text_body,
+    html: message.html_body ?? undefined,
+    messageId: message.message_id,
+    date: message.created_at,
+    attachments,
+  };
+}
+
+/**
+ * SMTP when SMTP_URL is set; otherwise each message is written as an .eml file under
+ * DATA_DIR/mail, so that a newcomer on the embedded default can read what was sent.
+ */
+export function createMailTransport(options: { smtpUrl?: string | undefined; dataDir: string; from: string }): MailTransport {
+  if (options.smtpUrl) {
+    const smtp = createTransport(options.smtpUrl);
+    return {
+      describe: 'smtp',
+      async send(message) {
+        await smtp.sendMail(toNodemailer(message, options.from));
+      },
+      close: () => smtp.close(),
+    };
+  }
+  const dir = resolve(join(options.dataDir, 'mail'));
+  const stream = createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    describe: `files in ${dir}`,
+    async send(message) {
+      const info = await stream.sendMail(toNodemailer(message, options.from));
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, `${String(message.id).padStart(6, '0')}.eml`), info.message as Buffer);
+    },
+    close: () => stream.close(),
+  };
+}

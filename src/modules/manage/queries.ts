@@ -1,0 +1,65 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../db/index.ts';
+import type { CurrentUser } from '../auth/service.ts';
+import { itemInScope } from './scope.ts';
+
+export async function itemsInScope(db: Executor, user: CurrentUser) {
+  return db
+    .selectFrom('items as i')
+    .innerJoin('periods as p', 'p.id', 'i.period_id')
+    .where(itemInScope(user, 'i.id'))
+    .select([
+      'i.id', 'i.number', 'i.title', 'i.status', 'i.is_new', 'i.updated_at', 'p.slug as period_slug', 'p.label as period_label',
+      sql<number>`(select count(*) from events e where e.item_id = i.id)::int`.as('events'),
+      sql<number>`(select count(*) from programmes pr where pr.item_id = i.id)::int`.as('programmes'),
+      sql<number>`(select count(*) from contests c where c.item_id = i.id)::int`.as('contests'),
+    ])
+    .orderBy('p.starts_on', 'desc')
+    .orderBy('i.number')
+    .execute();
+}
+
+export async function scopedItem(db: Executor, user: CurrentUser, itemId: number) {
+  return db
+    .selectFrom('items as i')
+    .innerJoin('periods as p', 'p.id', 'i.period_id')
+    .where('i.id', '=', itemId)
+    .where(itemInScope(user, 'i.id'))
+    .selectAll('i')
+    .select(['p.slug as period_slug', 'p.label as period_label'])
+    .executeTakeFirst();
+}
+
+/** Audit entries about things in the user's scope (admins: everything). */
+export async function auditInScope(db: Executor, user: CurrentUser, limit = 200) {
+  let q = db
+    .selectFrom('audit_log as a')
+    .leftJoin('users as u', 'u.id', 'a.actor_user_id')
+    .select(['a.id', 'a.at', 'a.action', 'a.entity', 'a.entity_id', 'a.changes', 'a.item_id', 'u.email as actor_email', 'u.name as actor_name'])
+    .orderBy('a.id', 'desc')
+    .limit(limit);
+  if (user.role !== 'admin') {
+    // An organiser sees changes to their items and everything under them, and their own actions.
+    q = q.where((eb) => eb.or([
+      eb('a.actor_user_id', '=', user.id),
+      eb.and([eb('a.item_id', 'is not', null), itemInScope(user, 'a.item_id')]),
+    ]));
+  }
+  return q.execute();
+}
+
+/** Messages about the user's items (admins: every message, account mail included). */
+function scopedOutbox(db: Executor, user: CurrentUser) {
+  const q = db
+    .selectFrom('mail_outbox as m')
+    .select(['m.id', 'm.to_address', 'm.subject', 'm.status', 'm.attempts', 'm.last_error', 'm.created_at', 'm.sent_at', 'm.item_id']);
+  return user.role === 'admin' ? q : q.where('m.item_id', 'is not', null).where(itemInScope(user, 'm.item_id'));
+}
+
+export async function outboxInScope(db: Executor, user: CurrentUser, limit = 200) {
+  return scopedOutbox(db, user).orderBy('m.id', 'desc').limit(limit).execute();
+}
+
+export async function scopedOutboxMessage(db: Executor, user: CurrentUser, id: number) {
+  return scopedOutbox(db, user).where('m.id', '=', id).executeTakeFirst();
+}

@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { access } from '../../lib/access.ts';
+import { notFound } from '../../lib/errors.ts';
+import { field, parseForm } from '../../lib/forms.ts';
+import type { CurrentUser } from '../auth/service.ts';
+import { requeue } from '../mail/outbox.ts';
+import { auditInScope, itemsInScope, outboxInScope, scopedItem, scopedOutboxMessage } from './queries.ts';
+import { narrativeProblems, updateItem } from './service.ts';
+
+const idParam = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+
+const itemForm = z.object({
+  title: field.text('a title', 500),
+  status: field.choice(['planned', 'in_progress', 'completed'], 'Choose a status.'),
+  is_new: z.literal('on').optional().transform((v) => v === 'on'),
+  narrative: z.string().max(20_000, 'The narrative must be at most 20 000 characters.').default(''),
+});
+
+export async function manageRoutes(app: FastifyInstance) {
+  const parseId = (params: unknown, what: string) => {
+    const parsed = idParam.safeParse(params);
+    if (!parsed.success) throw notFound(what);
+    return parsed.data.id;
+  };
+
+  app.get('/manage', access('organiser'), async (request, reply) => {
+    const items = await itemsInScope(app.db, request.user as CurrentUser);
+    return reply.view('manage/index', { title: 'Manage', items });
+  });
+
+  app.get('/manage/items/:id', access('organiser'), async (request, reply) => {
+    const user = request.user as CurrentUser;
+    const item = await scopedItem(app.db, user, parseId(request.params, 'item'));
+    if (!item) throw notFound('item');
+    const preview = await narrativeProblems(app.db, item.period_id, item.number, item.narrative);
+    return reply.view('manage/item', { title: `Item ${item.number}`, item, values: item, errors: {}, preview, saved: false });
+  });
+
+  app.post('/manage/items/:id', access('organiser'), async (request, reply) => {
+    const user = request.user as CurrentUser;
+    const item = await scopedItem(app.db, user, parseId(request.params, 'item'));
+    if (!item) throw notFound('item');
+    const form = parseForm(itemForm, request.body);
+    const narrative = form.ok ? form.data.narrative : String(form.values.narrative ?? '');
+    const preview = await narrativeProblems(app.db, item.period_id, item.number, narrative);
+    const errors = form.ok ? {} : { ...form.errors };
+    if (preview.errors.length > 0) {
+      errors.narrative = `Fix the placeholders first: ${preview.errors.map((e) => `${e.raw} — ${e.error}`).join('; ')}.`;
+    }
+    if (!form.ok || Object.keys(errors).length > 0) {
+      const values = form.ok ? form.data : { ...item, ...form.values, is_new: form.values.is_new === 'on' };
+      return reply.code(400).view('manage/item', { title: `Item ${item.number}`, item, values, errors, preview, saved: false });
+    }
+    await updateItem(app.db, user, item.id, form.data);
+    const updated = await scopedItem(app.db, user, item.id);
+    return reply.view('manage/item', { title: `Item ${item.number}`, item: updated, values: updated, errors: {}, preview, saved: true });
+  });
+
+  app.get('/manage/audit', access('organiser'), async (request, reply) => {
+    const entries = await auditInScope(app.db, request.user as CurrentUser);
+    return reply.view('manage/audit', { title: 'Audit log', entries });
+  });
+
+  app.get('/manage/outbox', access('organiser'), async (request, reply) => {
+    const messages = await outboxInScope(app.db, request.user as CurrentUser);
+    return reply.view('manage/outbox', { title: 'Outbox', messages });
+  });
+
+  app.post('/manage/outbox/:id/resend', access('organiser'), async (request, reply) => {
+    const user = request.user as CurrentUser;
+    const id = parseId(request.params, 'message');
+    if (!(await scopedOutboxMessage(app.db, user, id))) throw notFound('message');
+    await requeue(app.db, id);
+    return reply.redirect('/manage/outbox', 303);
+  });
+}

@@ -1,0 +1,73 @@
+import type { Database } from '../../db/index.ts';
+import type { Role } from '../../db/types.ts';
+import { changedFields, recordAudit } from '../audit/service.ts';
+import type { CurrentUser } from '../auth/service.ts';
+import { issueLink } from '../auth/service.ts';
+import { queueMail } from '../mail/outbox.ts';
+
+export type Invitation = { name: string; email: string; role: Role; organisationId: number | null };
+export type MailContext = { baseUrl: string; domain: string };
+
+/** Roles a user may invite: admins anyone, organisers only judges. */
+export const invitableRoles = (actor: CurrentUser): Role[] => (actor.role === 'admin' ? ['admin', 'organiser', 'judge'] : ['judge']);
+
+/**
+ * Creates the account and mails a single-use invitation link, in one transaction. If the address
+ * already has an account, that address is told so instead: the inviter sees the same answer.
+ */
+export async function inviteUser(db: Database, actor: CurrentUser, invite: Invitation, mail: MailContext) {
+  await db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('users').select(['id', 'name']).where('email', '=', invite.email).executeTakeFirst();
+    if (existing) {
+      await queueMail(trx, {
+        to: invite.email,
+        subject: 'You already have an ipcoop account',
+        text: `Dear ${existing.name},\n\n${actor.name} tried to invite you to ipcoop, but this address already has an account. Sign in at ${mail.baseUrl}/login — or, if you have forgotten your password, ask for a new one at ${mail.baseUrl}/password/forgot.`,
+      }, mail.domain);
+      return;
+    }
+    const user = await trx.insertInto('users').values({
+      email: invite.email,
+      name: invite.name,
+      role: invite.role,
+      organisation_id: invite.role === 'organiser' ? invite.organisationId : null,
+    }).returning('id').executeTakeFirstOrThrow();
+    const token = await issueLink(trx, user.id, 'invitation');
+    await queueMail(trx, {
+      to: invite.email,
+      subject: 'Your invitation to ipcoop',
+      text: [
+        `Dear ${invite.name},`,
+        '',
+        `${actor.name} has invited you to ipcoop, the platform of the Guangdong/Hong Kong Expert Group on the Protection of IPRs, as ${invite.role}.`,
+        '',
+        'To accept, choose your password within seven days at:',
+        '',
+        `${mail.baseUrl}/invitations/${token}`,
+      ].join('\n'),
+    }, mail.domain);
+    await recordAudit(trx, actor.id, 'invite', 'user', user.id, { email: invite.email, role: invite.role, organisation_id: invite.organisationId });
+  });
+}
+
+export type UserChanges = { role: Role; organisation_id: number | null; disabled: boolean };
+
+/** Changes a user's role, organisation or standing; disabling ends their sessions. */
+export async function updateUser(db: Database, actor: CurrentUser, userId: number, changes: UserChanges) {
+  return db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('users').select(['id', 'role', 'organisation_id', 'disabled_at'])
+      .where('id', '=', userId).forUpdate().executeTakeFirst();
+    if (!before) return null;
+    const next = {
+      role: changes.role,
+      organisation_id: changes.role === 'organiser' ? changes.organisation_id : null,
+      disabled_at: changes.disabled ? (before.disabled_at ?? new Date()) : null,
+    };
+    const diff = changedFields(before, next);
+    if (Object.keys(diff).length === 0) return diff;
+    await trx.updateTable('users').set(next).where('id', '=', userId).execute();
+    if (changes.disabled || diff.role) await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+    await recordAudit(trx, actor.id, 'update', 'user', userId, diff);
+    return diff;
+  });
+}
