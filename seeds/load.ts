@@ -1,5 +1,6 @@
 import type { Insertable, Transaction } from 'kysely';
 import type { DB } from '../src/db/types.ts';
+import { JUDGES } from './demo.ts';
 import { planJudging } from './judging.ts';
 import { People, rngFor, unusedTokenHash } from './people.ts';
 import { registrationRows } from './registrations.ts';
@@ -16,8 +17,6 @@ import { shift } from './time.ts';
 export type Tx = Transaction<DB>;
 type Lookup<K> = { get(key: K): number | undefined };
 
-/** Judges on a contest; the plan is the same whatever their ids, so it is always drawn for five. */
-const JUDGES_PER_CONTEST = 5;
 const BATCH = 1000;
 
 function must<K>(map: Lookup<K>, key: K, what: string): number {
@@ -148,15 +147,16 @@ export async function insertProgrammes(
     const members = d.members.flatMap((group) => Array.from({ length: group.count ?? 1 }, () => ({
       ...group, person: people.person(group.side, group.organisation),
     })));
-    const head = members.find((m) => m.role === 'head') ?? members[0];
+    const head = members.find((m) => m.role === 'head');
+    if (!head) throw new Error(`delegation "${d.name}" has no head`);
     const programmeId = must(programmeIds, p.slug, 'programme');
     return { programmeId, spec: d, members, head, tokenHash: unusedTokenHash() };
   }));
   const delegationRows = await tx.insertInto('delegations')
     .values(plans.map((d) => ({
       programme_id: d.programmeId, name: d.spec.name, leading_organisation_id: must(orgs, d.spec.lead, 'organisation'),
-      from_side: d.spec.from, to_side: d.spec.to, contact_name: d.head?.person.name ?? d.spec.name,
-      contact_email: d.head?.person.email ?? 'delegations@example.org', status: d.spec.status, token_hash: d.tokenHash,
+      from_side: d.spec.from, to_side: d.spec.to, contact_name: d.head.person.name, contact_email: d.head.person.email,
+      status: d.spec.status, token_hash: d.tokenHash,
       created_at: d.spec.createdAt, updated_at: d.spec.createdAt,
     })))
     .returning(['id', 'token_hash'])
@@ -247,7 +247,8 @@ export async function insertContests(
   const grants: { tier_id: number; entry_id: number; granted_at: string }[] = [];
   for (const contest of contests) {
     const contestId = idOf(contest);
-    const plan = planJudging(contest, JUDGES_PER_CONTEST);
+    // Drawn for the demo judges even when they are not seeded: finalists and winners never depend on them.
+    const plan = planJudging(contest, JUDGES.length);
     plan.roundEntries.forEach((references, r) => {
       for (const reference of references) {
         roundEntries.push({

@@ -12,6 +12,8 @@ import type { Database } from './db/index.ts';
 import { HttpError } from './lib/errors.ts';
 import { format } from './lib/format.ts';
 import { installSecurity } from './modules/auth/plugin.ts';
+import { createMailTransport, type MailTransport } from './modules/mail/transport.ts';
+import { startMailWorker } from './modules/mail/worker.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { judgingRoutes } from './modules/judging/routes.ts';
 import { manageRoutes } from './modules/manage/routes.ts';
@@ -27,6 +29,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Database;
     config: Config;
+    /** Where queued mail goes, and the domain of its Message-IDs. */
+    mail: { transport: MailTransport; domain: string };
   }
   interface FastifyReply {
     locals?: Record<string, unknown>;
@@ -41,12 +45,16 @@ export type AppOptions = {
   db: Database;
   /** Pino options; tests pass `false` to keep output clean. */
   logger?: boolean | Record<string, unknown>;
+  /** Defaults to SMTP_URL, else .eml files under DATA_DIR/mail. */
+  mailTransport?: MailTransport;
+  /** Deliver queued mail in the background (the server does; tests deliver when they choose). */
+  runMailWorker?: boolean;
 };
 
 const wantsHtml = (request: FastifyRequest) => !/application\/json/.test(request.headers.accept ?? '') ;
 
 /** Builds the whole application; used by the server entry and by every test. */
-export async function buildApp({ config, db, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logger, mailTransport, runMailWorker }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? { level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] },
     bodyLimit: 256 * 1024,
@@ -56,6 +64,12 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   });
   app.decorate('db', db);
   app.decorate('config', config);
+  const transport = mailTransport ?? createMailTransport({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom });
+  app.decorate('mail', { transport, domain: new URL(config.baseUrl).hostname });
+  if (runMailWorker) {
+    const worker = startMailWorker(db, transport, app.log);
+    app.addHook('onClose', () => worker.stop());
+  }
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
@@ -71,17 +85,17 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     },
     strictTransportSecurity: config.baseUrl.startsWith('https:'),
   });
-  await app.register(fastifyCookie);
-  await app.register(fastifyFormbody);
-  await installSecurity(app);
-  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', maxAge: '1h' });
   await app.register(fastifyView, {
     engine: { eta: new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true }) },
     root: VIEWS_DIR,
     production: true,
     defaultContext: { f: format, siteName: 'ipcoop' },
   });
-
+  // After the view plugin, whose own hook resets reply.locals on every request.
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  await installSecurity(app);
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', maxAge: '1h' });
   app.addHook('onRequest', async (request, reply) => {
     reply.locals = { ...reply.locals, path: request.url.split('?')[0] };
   });

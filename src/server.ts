@@ -19,7 +19,7 @@ await runMain(async () => {
   const config = loadConfig();
   const handle = await openConfiguredDatabase(config);
   const seeded = await seedIfFresh(handle, config.seedDemo, config.demoPassword);
-  const app = await buildApp({ config, db: handle.db });
+  const app = await buildApp({ config, db: handle.db, runMailWorker: true });
   if (seeded) app.log.info('loaded the 2018-19 programme and demo data');
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

@@ -65,7 +65,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 
   const dir = options.pgliteDir ?? 'memory://';
   if (!dir.startsWith('memory://')) await mkdir(resolve(dir), { recursive: true });
-  const pglite = await PGlite.create(dir.startsWith('memory://') ? undefined : resolve(dir), {
+  const pglite = await PGlite.create({
+    dataDir: dir.startsWith('memory://') ? undefined : resolve(dir),
     parsers: { [OID.INT8]: asNumber, [OID.NUMERIC]: asNumber, [OID.DATE]: asIs },
   });
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/index.ts';
+import type { MailTransport } from '../../src/modules/mail/transport.ts';
 import { cloneTemplate, DEMO_PASSWORD } from './database.ts';
 
 type Tap = { teardown: (fn: () => unknown) => void };
@@ -9,10 +10,10 @@ type Tap = { teardown: (fn: () => unknown) => void };
 export type TestContext = { app: FastifyInstance; db: Database; config: Config };
 
 /** An app on a private copy of the seeded database, closed when the test ends. */
-export async function build(t: Tap, env: Record<string, string> = {}): Promise<TestContext> {
+export async function build(t: Tap, options: { env?: Record<string, string>; mailTransport?: MailTransport } = {}): Promise<TestContext> {
   const handle = await cloneTemplate();
-  const config = loadConfig({ DEMO_PASSWORD, LOG_LEVEL: 'silent', BASE_URL: 'http://ipcoop.test', ...env });
-  const app = await buildApp({ config, db: handle.db, logger: false });
+  const config = loadConfig({ DEMO_PASSWORD, LOG_LEVEL: 'silent', BASE_URL: 'http://ipcoop.test', ...options.env });
+  const app = await buildApp({ config, db: handle.db, logger: process.env.TEST_LOG ? { level: 'error' } : false, mailTransport: options.mailTransport });
   t.teardown(async () => {
     await app.close();
     await handle.close();

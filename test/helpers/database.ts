@@ -14,7 +14,8 @@ import { migrateToLatest } from '../../src/db/migrate.ts';
  */
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
-export const PGLITE_TEMPLATE = fileURLToPath(new URL('../../.tap/pglite-template', import.meta.url));
+export const PGLITE_TEMPLATE = process.env.TEST_PGLITE_TEMPLATE
+  || fileURLToPath(new URL('../../.tap/pglite-template', import.meta.url));
 export const DEMO_PASSWORD = 'demo-password-2019';
 /** The moment the seeds are laid at, so that "upcoming" stays upcoming however long a run takes. */
 export const SEED_NOW = new Date();

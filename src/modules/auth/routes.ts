@@ -31,7 +31,6 @@ function newPasswordErrors(password: string, confirm: string, email: string): Re
 export async function authRoutes(app: FastifyInstance) {
   const secure = app.config.baseUrl.startsWith('https:');
   const cookieName = sessionCookieName(secure);
-  const mailDomain = new URL(app.config.baseUrl).hostname;
 
   const signIn = async (request: FastifyRequest, reply: FastifyReply, userId: number) => {
     const token = await startSession(app.db, userId, request.ip, request.headers['user-agent']);
@@ -77,7 +76,7 @@ export async function authRoutes(app: FastifyInstance) {
   app.post('/password/forgot', access('public'), async (request, reply) => {
     const form = parseForm(emailForm, request.body);
     if (!form.ok) return reply.code(400).view('auth/forgot', { title: 'Reset your password', values: form.values, errors: form.errors, sent: false });
-    await requestPasswordReset(app.db, form.data.email, app.config.baseUrl, mailDomain);
+    await requestPasswordReset(app.db, form.data.email, app.config.baseUrl, app.mail.domain);
     return reply.view('auth/forgot', { title: 'Reset your password', values: form.data, errors: {}, sent: true });
   });
 

@@ -24,7 +24,7 @@ const userForm = z.object({
 const idParam = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 
 export async function userRoutes(app: FastifyInstance) {
-  const mail = () => ({ baseUrl: app.config.baseUrl, domain: new URL(app.config.baseUrl).hostname });
+  const mail = () => ({ baseUrl: app.config.baseUrl, domain: app.mail.domain });
 
   const organisations = () => app.db.selectFrom('organisations').select(['id', 'code', 'name']).orderBy('code').execute();
 

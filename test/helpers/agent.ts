@@ -1,0 +1,54 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { DEMO_PASSWORD } from './database.ts';
+
+/**
+ * A browser-like client over app.inject: keeps cookies, finds the CSRF token in pages and sends
+ * it with every form. `signIn` goes through the real login form.
+ */
+export class Agent {
+  readonly cookies = new Map<string, string>();
+  csrf = '';
+
+  constructor(readonly app: FastifyInstance) {}
+
+  private remember(res: LightMyRequestResponse) {
+    for (const c of res.cookies) {
+      if (c.value === '' || (c.expires && c.expires.getTime() < Date.now()) || c.maxAge === 0) this.cookies.delete(c.name);
+      else this.cookies.set(c.name, c.value);
+    }
+    const token = /name="_csrf" value="([^"]+)"/.exec(res.body);
+    if (token?.[1]) this.csrf = token[1];
+    return res;
+  }
+
+  get cookieHeader() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async get(url: string, headers: Record<string, string> = {}) {
+    return this.remember(await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader, ...headers } }));
+  }
+
+  /** Posts a form; the CSRF token is added unless the form sets `_csrf` itself. */
+  async post(url: string, form: Record<string, string | string[]> = {}, headers: Record<string, string> = {}) {
+    if (!this.csrf) await this.get('/login');
+    const body = new URLSearchParams();
+    if (!('_csrf' in form)) body.append('_csrf', this.csrf);
+    for (const [k, v] of Object.entries(form)) for (const item of [v].flat()) body.append(k, item);
+    return this.remember(await this.app.inject({
+      method: 'POST',
+      url,
+      payload: body.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.cookieHeader, ...headers },
+    }));
+  }
+
+  async signIn(email: string, password = DEMO_PASSWORD) {
+    await this.get('/login');
+    const res = await this.post('/login', { email, password });
+    if (res.statusCode !== 303) throw new Error(`sign-in as ${email} failed with ${res.statusCode}`);
+    return this;
+  }
+}
+
+export const signedIn = (app: FastifyInstance, email: string) => new Agent(app).signIn(email);

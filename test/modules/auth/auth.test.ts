@@ -1,0 +1,133 @@
+import t from 'tap';
+import { hashToken } from '../../../src/lib/tokens.ts';
+import { Agent, signedIn } from '../../helpers/agent.ts';
+import { build } from '../../helpers/app.ts';
+
+t.test('signing in starts a fresh server-side session with a safe cookie', async (t) => {
+  const { app, db } = await build(t);
+  const agent = new Agent(app);
+  await agent.get('/login');
+  agent.cookies.set('ipcoop_session', 'planted-by-an-attacker-aaaaaaaaaaaaaaaaaaaaaaa');
+  const res = await agent.post('/login', { email: 'organiser@hkipd.test', password: 'demo-password-2019' });
+  t.equal(res.statusCode, 303);
+  t.equal(res.headers.location, '/manage');
+  const cookie = res.cookies.find((c) => c.name === 'ipcoop_session');
+  t.ok(cookie, 'a session cookie is set');
+  t.not(cookie?.value, 'planted-by-an-attacker-aaaaaaaaaaaaaaaaaaaaaaa', 'never a session id chosen by the client');
+  t.equal(cookie?.httpOnly, true);
+  t.equal(cookie?.sameSite, 'Lax');
+  t.equal(cookie?.path, '/');
+  const stored = await db.selectFrom('sessions').select(['id', 'user_id']).where('id', '=', hashToken(cookie?.value ?? '')).executeTakeFirst();
+  t.ok(stored, 'the session is stored by its hash, not its value');
+
+  const manage = await agent.get('/manage');
+  t.equal(manage.statusCode, 200);
+  t.match(manage.body, /Items of HKIPD/);
+});
+
+t.test('over HTTPS the cookie is Secure and __Host- prefixed', async (t) => {
+  const { app } = await build(t, { env: { BASE_URL: 'https://ipcoop.example' } });
+  const agent = new Agent(app);
+  await agent.get('/login');
+  t.ok(agent.cookies.has('__Host-ipcoop_csrf'));
+  const res = await agent.post('/login', { email: 'admin@ipcoop.test', password: 'demo-password-2019' });
+  const cookie = res.cookies.find((c) => c.name === '__Host-ipcoop_session');
+  t.equal(cookie?.secure, true);
+  t.equal(cookie?.path, '/');
+  t.match(String(res.headers['strict-transport-security']), /max-age/);
+});
+
+t.test('a wrong password or unknown account gets the same answer', async (t) => {
+  const { app } = await build(t);
+  const agent = new Agent(app);
+  const wrong = await agent.post('/login', { email: 'organiser@hkipd.test', password: 'not-the-password' });
+  const unknown = await agent.post('/login', { email: 'nobody@nowhere.test', password: 'not-the-password' });
+  t.equal(wrong.statusCode, 400);
+  t.equal(unknown.statusCode, 400);
+  t.match(wrong.body, 'The email address or password is not right.');
+  t.match(unknown.body, 'The email address or password is not right.');
+  t.match(wrong.body, 'value="organiser@hkipd.test"', 'the email typed is kept');
+  t.notMatch(wrong.body, 'not-the-password', 'the password typed is not echoed');
+  t.notOk(agent.cookies.has('ipcoop_session'));
+});
+
+t.test('missing fields are shown beside the fields', async (t) => {
+  const { app } = await build(t);
+  const res = await new Agent(app).post('/login', { email: 'not-an-email' });
+  t.equal(res.statusCode, 400);
+  t.match(res.body, /id="f-email-error">Enter an email address like name@example.org.</);
+  t.match(res.body, /id="f-password-error">Enter your password.</);
+});
+
+t.test('repeated failures lock the account for a while, then allow again', async (t) => {
+  const { app, db } = await build(t);
+  const agent = new Agent(app);
+  for (let i = 0; i < 5; i++) {
+    const res = await agent.post('/login', { email: 'judge1@ipcoop.test', password: `wrong-${i}-password` });
+    t.equal(res.statusCode, i < 4 ? 400 : 429, `attempt ${i + 1}`);
+  }
+  const locked = await agent.post('/login', { email: 'judge1@ipcoop.test', password: 'demo-password-2019' });
+  t.equal(locked.statusCode, 429, 'even the right password waits');
+  t.match(locked.body, /Too many failed attempts. Try again in 1 minute./);
+  await db.updateTable('login_throttle').set({ locked_until: new Date(Date.now() - 1000) }).execute();
+  const later = await agent.post('/login', { email: 'judge1@ipcoop.test', password: 'demo-password-2019' });
+  t.equal(later.statusCode, 303);
+  t.equal(later.headers.location, '/judging');
+});
+
+t.test('logout ends the session on the server', async (t) => {
+  const { app, db } = await build(t);
+  const agent = await signedIn(app, 'admin@ipcoop.test');
+  const token = agent.cookies.get('ipcoop_session') ?? '';
+  const res = await agent.post('/logout');
+  t.equal(res.statusCode, 303);
+  t.equal(await db.selectFrom('sessions').select('id').where('id', '=', hashToken(token)).executeTakeFirst(), undefined);
+  const replay = await app.inject({ method: 'GET', url: '/manage', headers: { cookie: `ipcoop_session=${token}` } });
+  t.equal(replay.statusCode, 303, 'the old cookie no longer works');
+  t.match(replay.headers.location, /^\/login\?next=/);
+});
+
+t.test('sessions expire when idle and after an absolute limit', async (t) => {
+  const { app, db } = await build(t);
+  const idle = await signedIn(app, 'admin@ipcoop.test');
+  await db.updateTable('sessions').set({ last_seen_at: new Date(Date.now() - 5 * 3600 * 1000) }).execute();
+  t.equal((await idle.get('/manage')).statusCode, 303, 'idle for five hours');
+
+  const old = await signedIn(app, 'admin@ipcoop.test');
+  await db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000) }).execute();
+  t.equal((await old.get('/manage')).statusCode, 303, 'past its absolute end');
+  t.equal(Number((await db.selectFrom('sessions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n), 0);
+});
+
+t.test('a password change ends the other sessions and keeps this one', async (t) => {
+  const { app } = await build(t);
+  const here = await signedIn(app, 'organiser@gdipa.test');
+  const elsewhere = await signedIn(app, 'organiser@gdipa.test');
+  const weak = await here.post('/account/password', { current: 'demo-password-2019', password: '1234567890', confirm: '1234567890' });
+  t.equal(weak.statusCode, 400);
+  t.match(weak.body, /too common/);
+  const res = await here.post('/account/password', { current: 'demo-password-2019', password: 'a much longer passphrase', confirm: 'a much longer passphrase' });
+  t.equal(res.statusCode, 200);
+  t.match(res.body, /Your password has been changed/);
+  t.equal((await here.get('/manage')).statusCode, 200);
+  t.equal((await elsewhere.get('/manage')).statusCode, 303);
+  const again = await new Agent(app).post('/login', { email: 'organiser@gdipa.test', password: 'a much longer passphrase' });
+  t.equal(again.statusCode, 303);
+});
+
+t.test('a user sees their sessions and can end one', async (t) => {
+  const { app, db } = await build(t);
+  const here = await signedIn(app, 'judge2@ipcoop.test');
+  const other = await signedIn(app, 'judge2@ipcoop.test');
+  const page = await here.get('/account');
+  t.equal(page.statusCode, 200);
+  t.match(page.body, /\(this session\)/);
+  const otherId = hashToken(other.cookies.get('ipcoop_session') ?? '');
+  const someoneElse = await signedIn(app, 'judge3@ipcoop.test');
+  const foreignId = hashToken(someoneElse.cookies.get('ipcoop_session') ?? '');
+  t.equal((await here.post(`/account/sessions/${foreignId}/end`)).statusCode, 404, "another user's session is not found");
+  t.equal((await someoneElse.get('/judging')).statusCode, 200);
+  t.equal((await here.post(`/account/sessions/${otherId}/end`)).statusCode, 303);
+  t.equal((await other.get('/judging')).statusCode, 303);
+  t.ok(await db.selectFrom('sessions').select('id').where('id', '=', foreignId).executeTakeFirst());
+});
