@@ -20,9 +20,11 @@ import { manageRoutes } from './modules/manage/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { contestRoutes } from './modules/contests/routes.ts';
 import { eventRoutes } from './modules/events/routes.ts';
+import { registrationRoutes } from './modules/registrations/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { homeRoutes } from './modules/home/routes.ts';
 import { programmeRoutes } from './modules/programmes/routes.ts';
+import { delegationRoutes } from './modules/delegations/routes.ts';
 import { summaryRoutes } from './modules/summary/routes.ts';
 
 declare module 'fastify' {
@@ -100,11 +102,15 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
     reply.locals = { ...reply.locals, path: request.url.split('?')[0] };
   });
 
-  app.setErrorHandler(async (error: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
+  app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error instanceof HttpError ? error.statusCode : (error.statusCode ?? 500);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, message: error.message }, 'request refused');
-    const message = status >= 500 ? 'Something went wrong on our side. Please try again in a moment.' : error.message;
+    const message = status >= 500
+      ? 'Something went wrong on our side. Please try again in a moment.'
+      : error.code?.startsWith('FST_CSRF')
+        ? 'This form has expired or did not come from this site. Go back, reload the page and try again.'
+        : error.message;
     return sendError(reply, request, status, message);
   });
 
@@ -114,7 +120,9 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   await app.register(homeRoutes);
   await app.register(summaryRoutes);
   await app.register(eventRoutes);
+  await app.register(registrationRoutes);
   await app.register(programmeRoutes);
+  await app.register(delegationRoutes);
   await app.register(contestRoutes);
   await app.register(authRoutes);
   await app.register(manageRoutes);
@@ -130,6 +138,7 @@ const TITLES: Record<number, string> = {
   404: 'Page not found',
   413: 'Too much data',
   429: 'Too many requests',
+  500: 'Something went wrong',
   503: 'Temporarily unavailable',
 };
 

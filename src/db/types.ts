@@ -206,6 +206,18 @@ export interface DelegationVisitsTable {
   purpose: Generated<string>;
 }
 
+export interface DelegationInvitationsTable {
+  id: Generated<number>;
+  programme_id: number;
+  email: string;
+  token_hash: string;
+  created_by: number | null;
+  expires_at: Timestamp;
+  delegation_id: number | null;
+  used_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
 export type ContestKind = 'patent_portfolio' | 'youth_invention' | 'speech';
 export interface ContestsTable {
   id: Generated<number>;
@@ -237,7 +249,11 @@ export interface ContestRoundsTable {
   aggregation: Generated<'mean' | 'median' | 'trimmed_mean'>;
   normalise: Generated<boolean>;
   status: Generated<'pending' | 'open' | 'closed'>;
+  tie_break: Generated<TieBreak>;
+  scores_open_to_judges: Generated<boolean>;
 }
+
+export type TieBreak = 'criteria' | 'consensus' | 'earliest';
 
 export interface CriteriaTable {
   id: Generated<number>;
@@ -305,7 +321,8 @@ export interface AssignmentsTable {
 export interface ScoresTable {
   assignment_id: number;
   criterion_id: number;
-  score: ColumnType<number, number | string, number | string>;
+  score: ColumnType<number | null, number | string | null, number | string | null>;
+  comment: Generated<string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
@@ -379,6 +396,7 @@ export interface DB {
   delegations: DelegationsTable;
   delegation_members: DelegationMembersTable;
   delegation_visits: DelegationVisitsTable;
+  delegation_invitations: DelegationInvitationsTable;
   contests: ContestsTable;
   contest_categories: ContestCategoriesTable;
   contest_rounds: ContestRoundsTable;

@@ -13,7 +13,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     user: CurrentUser | null;
   }
+  interface FastifyInstance {
+    /** Every route with the access it declared, for audits and the route-by-role tests. */
+    routeAccess: RouteAccess[];
+  }
 }
+
+export type RouteAccess = { method: string; url: string; access: Access };
 
 const ALLOWED: Record<Exclude<Access, 'public' | 'signed-in'>, readonly string[]> = {
   organiser: ['organiser', 'admin'],
@@ -35,9 +41,12 @@ export async function installSecurity(app: FastifyInstance) {
   const secure = app.config.baseUrl.startsWith('https:');
   const cookieName = sessionCookieName(secure);
 
+  app.decorate('routeAccess', [] as RouteAccess[]);
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/static/')) route.config = { ...route.config, access: 'public' };
-    if (!route.config?.access) throw new Error(`route ${route.method} ${route.url} declares no access`);
+    const level = route.config?.access;
+    if (!level) throw new Error(`route ${route.method} ${route.url} declares no access`);
+    for (const method of [route.method].flat()) app.routeAccess.push({ method, url: route.url, access: level });
   });
 
   await app.register(fastifyCsrf, {
@@ -60,32 +69,27 @@ export async function installSecurity(app: FastifyInstance) {
     };
   });
 
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.is404) return;
-    const access = request.routeOptions.config.access ?? 'admin';
-    if (access !== 'public') {
-      if (!request.user) return refuseAnonymous(request, reply);
-      if (access !== 'signed-in' && !ALLOWED[access].includes(request.user.role)) {
+  // Callback style: the CSRF check answers a bad token itself (with an FST_CSRF_* error that
+  // the error handler words for people) and calls done only when the token is good.
+  app.addHook('preHandler', (request, reply, done) => {
+    if (request.is404) return done();
+    const level = request.routeOptions.config.access ?? 'admin';
+    if (level !== 'public') {
+      if (!request.user) return refuseAnonymous(request, reply, done);
+      if (level !== 'signed-in' && !ALLOWED[level].includes(request.user.role)) {
         // Outside one's role is answered like a page that does not exist.
-        throw new HttpError(404, 'We could not find that page.');
+        return done(new HttpError(404, 'We could not find that page.'));
       }
     }
-    if (UNSAFE.has(request.method)) await checkCsrf(app, request, reply);
+    if (UNSAFE.has(request.method)) return app.csrfProtection(request, reply, done);
+    done();
   });
 }
 
-function refuseAnonymous(request: FastifyRequest, reply: FastifyReply) {
+function refuseAnonymous(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) {
   if (request.method === 'GET' && !/application\/json/.test(request.headers.accept ?? '')) {
-    return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+    reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+    return;
   }
-  throw new HttpError(401, 'Please sign in first.');
-}
-
-function checkCsrf(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  return new Promise((resolve, reject) => {
-    app.csrfProtection(request, reply, (error?: Error) => {
-      if (error) reject(new HttpError(403, 'This form has expired or did not come from this site. Go back, reload the page and try again.'));
-      else resolve();
-    });
-  });
+  done(new HttpError(401, 'Please sign in first.'));
 }

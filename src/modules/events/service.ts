@@ -1,3 +1,7 @@
+import type { Executor } from '../../db/index.ts';
+import { eventQuestions } from '../registrations/queries.ts';
+import { eventCounts, publicEventBySlug } from './queries.ts';
+
 type RegistrationWindow = {
   status: string;
   starts_at: Date;
@@ -24,3 +28,13 @@ export function registrationState(event: RegistrationWindow, now: Date): Registr
   if (full && !event.waitlist_enabled) return { open: false, reason: 'full' };
   return { open: true, full, waitlist: full, placesLeft };
 }
+
+/** Everything the public event page shows: the event, its counts, its questions, where registration stands. */
+export async function eventPage(db: Executor, slug: string, now: Date) {
+  const event = await publicEventBySlug(db, slug);
+  if (!event) return null;
+  const [counts, questions] = await Promise.all([eventCounts(db, event.id), eventQuestions(db, event.id)]);
+  return { event, counts, questions, state: registrationState(event, now) };
+}
+
+export type EventPage = NonNullable<Awaited<ReturnType<typeof eventPage>>>;

@@ -1,0 +1,323 @@
+import { sql } from 'kysely';
+import type { Database, Executor } from '../../db/index.ts';
+import type { DelegationStatus } from '../../db/types.ts';
+import { format } from '../../lib/format.ts';
+import type { FormErrors } from '../../lib/forms.ts';
+import { hashToken, newToken } from '../../lib/tokens.ts';
+import { changedFields, recordAudit } from '../audit/service.ts';
+import type { CurrentUser } from '../auth/service.ts';
+import { queueMail } from '../mail/outbox.ts';
+import type { DelegationInput, MemberInput, VisitInput } from './form.ts';
+import { scopedDelegation } from './queries.ts';
+
+export const INVITATION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
+
+type Mailing = { baseUrl: string; mailDomain: string };
+export type Outcome<T = object> = ({ ok: true } & T) | { ok: false; errors: FormErrors };
+
+/** Thrown inside a transaction to undo everything it did and answer with these errors. */
+class Refused extends Error {
+  constructor(readonly errors: FormErrors) {
+    super('refused');
+  }
+}
+
+async function refusedAsErrors<T>(run: () => Promise<T>): Promise<T | { ok: false; errors: FormErrors }> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof Refused) return { ok: false, errors: error.errors };
+    throw error;
+  }
+}
+
+type EditWindow = { edit_deadline: Date | null; programme_status: string; status: DelegationStatus };
+
+/** Whether the leader may still change the delegation, and if not, why. */
+export function editState(d: EditWindow, now = new Date()): { open: true } | { open: false; reason: string } {
+  if (d.status === 'withdrawn' || d.status === 'completed') return { open: false, reason: `This delegation is ${d.status}.` };
+  if (d.programme_status !== 'open') return { open: false, reason: 'The programme no longer takes changes.' };
+  if (d.edit_deadline && now >= d.edit_deadline) {
+    return { open: false, reason: `Changes could be made until ${format.dateTime(d.edit_deadline)}; that deadline has passed.` };
+  }
+  return { open: true };
+}
+
+/**
+ * Takes `seats` places of the programme in one conditional UPDATE (negative gives them back).
+ * The row lock it takes makes concurrent delegations queue here, each seeing the count the
+ * previous one left; the CHECK on the table is the last line of defence.
+ */
+async function takeSeats(trx: Executor, programmeId: number, seats: number) {
+  if (seats === 0) return;
+  const taken = await trx
+    .updateTable('programmes')
+    .set({ member_count: sql`member_count + ${seats}` })
+    .where('id', '=', programmeId)
+    .where(sql<boolean>`(capacity is null or member_count + ${seats} <= capacity)`)
+    .returning('member_count')
+    .executeTakeFirst();
+  if (taken) return;
+  const p = await trx.selectFrom('programmes').select(['capacity', 'member_count']).where('id', '=', programmeId)
+    .executeTakeFirstOrThrow();
+  const left = Math.max(0, (p.capacity ?? 0) - p.member_count);
+  throw new Refused({
+    members: left === 0
+      ? 'The programme is full: no places are left for this delegation.'
+      : `The programme has ${format.count(left, 'place', 'places')} left, not enough for ${seats} more members. `
+        + 'Shorten the member list or contact the organisers.',
+  });
+}
+
+const consentAt = (m: MemberInput, before: Date | null, now: Date) => (m.minor && m.consent ? (before ?? now) : null);
+
+function memberRow(delegationId: number, m: MemberInput, position: number, now: Date) {
+  return {
+    delegation_id: delegationId, position, name: m.name, title: m.title, organisation: m.organisation, role: m.role,
+    is_minor: m.minor, guardian_consent_at: consentAt(m, null, now),
+  };
+}
+
+async function insertVisits(trx: Executor, delegationId: number, visits: VisitInput[]) {
+  if (visits.length === 0) return;
+  await trx.insertInto('delegation_visits').values(visits.map((v) => ({
+    delegation_id: delegationId, visit_on: v.on, starts_at: v.at, host: v.host, place: v.place, purpose: v.purpose,
+  }))).execute();
+}
+
+const awaitingConsent = (members: MemberInput[]) => members.filter((m) => m.minor && !m.consent).length;
+
+export type RegistrationTarget = {
+  programme: { id: number; item_id: number; title: string; edit_deadline: Date | null };
+  /** Set when the leader came through an organiser's invitation, which this uses up. */
+  invitationId?: number;
+};
+
+/**
+ * Registers a delegation with its members and itinerary in one transaction: the invitation is
+ * used up, the places taken, the rows written and the confirmation queued — or none of it.
+ */
+export async function registerDelegation(
+  db: Database, target: RegistrationTarget, input: DelegationInput, mailing: Mailing,
+): Promise<Outcome<{ token: string; delegationId: number }>> {
+  const { programme } = target;
+  const token = newToken();
+  const now = new Date();
+  return refusedAsErrors(() => db.transaction().execute(async (trx) => {
+    if (target.invitationId !== undefined) {
+      const used = await trx.updateTable('delegation_invitations').set({ used_at: now })
+        .where('id', '=', target.invitationId).where('used_at', 'is', null).where('expires_at', '>', now)
+        .returning('id').executeTakeFirst();
+      if (!used) throw new Refused({ _form: 'This invitation has already been used or has expired.' });
+    }
+    await takeSeats(trx, programme.id, input.members.length);
+    const delegation = await trx.insertInto('delegations').values({
+      programme_id: programme.id, name: input.name, leading_organisation_id: input.leadingOrganisationId,
+      from_side: input.fromSide, to_side: input.toSide, contact_name: input.contactName, contact_email: input.contactEmail,
+      status: 'proposed', token_hash: hashToken(token),
+    }).returning('id').executeTakeFirstOrThrow();
+    await trx.insertInto('delegation_members')
+      .values(input.members.map((m, i) => memberRow(delegation.id, m, i + 1, now))).execute();
+    await insertVisits(trx, delegation.id, input.visits);
+    if (target.invitationId !== undefined) {
+      await trx.updateTable('delegation_invitations').set({ delegation_id: delegation.id })
+        .where('id', '=', target.invitationId).execute();
+    }
+    await recordAudit(trx, null, 'register', 'delegation', delegation.id, {
+      name: input.name, members: input.members.length, visits: input.visits.length,
+      via: target.invitationId === undefined ? 'public form' : 'invitation',
+    }, programme.item_id);
+    await queueMail(trx, confirmationMail(programme, input, token, mailing), mailing.mailDomain);
+    return { ok: true as const, token, delegationId: delegation.id };
+  }));
+}
+
+function confirmationMail(programme: RegistrationTarget['programme'], input: DelegationInput, token: string, mailing: Mailing) {
+  const waiting = awaitingConsent(input.members);
+  const link = `${mailing.baseUrl}/delegations/${token}`;
+  return {
+    to: input.contactEmail,
+    subject: `Delegation registered: ${input.name}`,
+    itemId: programme.item_id,
+    text: [
+      `Dear ${input.contactName},`,
+      '',
+      `Your delegation "${input.name}" is registered for ${programme.title}: ${format.count(input.members.length, 'member', 'members')}`
+        + ` and ${format.count(input.visits.length, 'visit', 'visits')} on the itinerary. The organisers will confirm it.`,
+      ...(waiting > 0
+        ? ['', `${format.count(waiting, 'member is', 'members are')} under 18. A parent's or guardian's consent must be recorded for each of them before the delegation can be confirmed.`]
+        : []),
+      '',
+      'See or change your delegation here (keep this link to yourself: anyone who has it can change the delegation):',
+      '',
+      link,
+      '',
+      programme.edit_deadline
+        ? `You can change the member list until ${format.dateTime(programme.edit_deadline)}.`
+        : 'You can change the member list while the programme takes registrations.',
+    ].join('\n'),
+  };
+}
+
+/**
+ * Saves the leader's changes through the manage link. Members keep their rows (and with them
+ * their check-in and consent) when they stay on the list; places are taken or given back for
+ * the difference in the same transaction.
+ */
+export async function updateDelegation(db: Database, tokenHash: string, input: DelegationInput, now = new Date()): Promise<Outcome> {
+  return refusedAsErrors(() => db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('delegations').selectAll().where('token_hash', '=', tokenHash).forUpdate()
+      .executeTakeFirst();
+    if (!before) throw new Refused({ _form: 'This delegation no longer exists.' });
+    const programme = await trx.selectFrom('programmes').select(['id', 'item_id', 'status', 'edit_deadline'])
+      .where('id', '=', before.programme_id).executeTakeFirstOrThrow();
+    const state = editState({ ...before, edit_deadline: programme.edit_deadline, programme_status: programme.status }, now);
+    if (!state.open) throw new Refused({ _form: state.reason });
+    if (before.status === 'confirmed' && awaitingConsent(input.members) > 0) {
+      throw new Refused({
+        members: 'The delegation is confirmed, so every member under 18 needs a guardian\'s consent: tick the consent box for each of them.',
+      });
+    }
+
+    const existing = await trx.selectFrom('delegation_members').select(['id', 'guardian_consent_at'])
+      .where('delegation_id', '=', before.id).execute();
+    const consentOf = new Map(existing.map((m) => [m.id, m.guardian_consent_at]));
+    const keptIds = new Set<number>();
+    const rows = input.members.map((m, i) => {
+      const keep = m.id !== null && consentOf.has(m.id) && !keptIds.has(m.id);
+      if (keep && m.id !== null) keptIds.add(m.id);
+      return { member: m, position: i + 1, id: keep ? m.id : null };
+    });
+
+    await takeSeats(trx, programme.id, input.members.length - existing.length);
+    const removed = existing.filter((m) => !keptIds.has(m.id)).map((m) => m.id);
+    if (removed.length) await trx.deleteFrom('delegation_members').where('id', 'in', removed).execute();
+    // Positions and the single head are unique: move the kept rows out of the way, demote the
+    // old head before the new one is named, and add new members last.
+    await trx.updateTable('delegation_members').set({ position: sql`position + 100000` })
+      .where('delegation_id', '=', before.id).execute();
+    const kept = rows.filter((r) => r.id !== null).sort((a, b) => Number(a.member.role === 'head') - Number(b.member.role === 'head'));
+    for (const row of kept) {
+      const id = row.id as number;
+      const m = row.member;
+      await trx.updateTable('delegation_members').set({
+        position: row.position, name: m.name, title: m.title, organisation: m.organisation, role: m.role,
+        is_minor: m.minor, guardian_consent_at: consentAt(m, consentOf.get(id) ?? null, now),
+      }).where('id', '=', id).execute();
+    }
+    const added = rows.filter((r) => r.id === null);
+    if (added.length) {
+      await trx.insertInto('delegation_members').values(added.map((r) => memberRow(before.id, r.member, r.position, now))).execute();
+    }
+    const visitsBefore = await trx.deleteFrom('delegation_visits').where('delegation_id', '=', before.id).executeTakeFirst();
+    await insertVisits(trx, before.id, input.visits);
+
+    const after = {
+      name: input.name, leading_organisation_id: input.leadingOrganisationId, from_side: input.fromSide, to_side: input.toSide,
+      contact_name: input.contactName, contact_email: input.contactEmail,
+    };
+    await trx.updateTable('delegations').set({ ...after, updated_at: now }).where('id', '=', before.id).execute();
+    await recordAudit(trx, null, 'update', 'delegation', before.id, {
+      ...changedFields(before, after),
+      members: { from: existing.length, to: input.members.length },
+      visits: { from: Number(visitsBefore.numDeletedRows), to: input.visits.length },
+    }, programme.item_id);
+    return { ok: true as const };
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Organisers: every operation loads the delegation through the organiser's scope first.
+
+export type OrganiserResult = { ok: true; message: string } | { ok: false; message: string } | null;
+
+/** Confirms a proposed delegation; refused while a member under 18 has no guardian's consent. */
+export async function confirmDelegation(db: Database, user: CurrentUser, id: number): Promise<OrganiserResult> {
+  return db.transaction().execute(async (trx) => {
+    const d = await scopedDelegation(trx, user, id);
+    if (!d) return null;
+    // Lock first, so that a leader's edit in flight is either wholly before or wholly after.
+    await trx.selectFrom('delegations').select('id').where('id', '=', id).forUpdate().execute();
+    const current = await trx.selectFrom('delegations').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+    if (current.status !== 'proposed') return { ok: false, message: `The delegation is already ${current.status}.` };
+    const waiting = await trx.selectFrom('delegation_members').select('name').where('delegation_id', '=', id)
+      .where('is_minor', '=', true).where('guardian_consent_at', 'is', null).orderBy('position').execute();
+    if (waiting.length > 0) {
+      return {
+        ok: false,
+        message: `Record a guardian's consent for ${waiting.map((m) => m.name).join(', ')} (under 18) before confirming the delegation.`,
+      };
+    }
+    await trx.updateTable('delegations').set({ status: 'confirmed', updated_at: new Date() }).where('id', '=', id).execute();
+    await recordAudit(trx, user.id, 'confirm', 'delegation', id, { status: { from: 'proposed', to: 'confirmed' } }, d.item_id);
+    return { ok: true, message: 'The delegation is confirmed.' };
+  });
+}
+
+/** Records that a guardian consented for a member under 18. */
+export async function recordConsent(db: Database, user: CurrentUser, id: number, memberId: number): Promise<OrganiserResult> {
+  return db.transaction().execute(async (trx) => {
+    const d = await scopedDelegation(trx, user, id);
+    if (!d) return null;
+    const member = await trx.updateTable('delegation_members').set({ guardian_consent_at: new Date() })
+      .where('id', '=', memberId).where('delegation_id', '=', id).where('is_minor', '=', true)
+      .where('guardian_consent_at', 'is', null).returning('name').executeTakeFirst();
+    if (!member) return { ok: false, message: 'There is no consent to record for that member.' };
+    await recordAudit(trx, user.id, 'record_consent', 'delegation_member', memberId, { guardian_consent: { from: false, to: true } }, d.item_id);
+    return { ok: true, message: `Consent recorded for ${member.name}.` };
+  });
+}
+
+/** Checks in the whole delegation (memberId null) or one member; only confirmed delegations arrive. */
+export async function checkIn(db: Database, user: CurrentUser, id: number, memberId: number | null): Promise<OrganiserResult> {
+  return db.transaction().execute(async (trx) => {
+    const d = await scopedDelegation(trx, user, id);
+    if (!d) return null;
+    if (d.status !== 'confirmed' && d.status !== 'completed') {
+      return { ok: false, message: 'Confirm the delegation before checking its members in.' };
+    }
+    let q = trx.updateTable('delegation_members').set({ checked_in_at: new Date() })
+      .where('delegation_id', '=', id).where('checked_in_at', 'is', null);
+    if (memberId !== null) q = q.where('id', '=', memberId);
+    const checked = await q.returning('id').execute();
+    if (checked.length === 0) {
+      return { ok: false, message: memberId === null ? 'Everyone is already checked in.' : 'That member is already checked in.' };
+    }
+    await recordAudit(trx, user.id, 'check_in', memberId === null ? 'delegation' : 'delegation_member', memberId ?? id,
+      { checked_in: checked.length }, d.item_id);
+    return { ok: true, message: `${format.count(checked.length, 'member', 'members')} checked in.` };
+  });
+}
+
+/**
+ * Creates a single-use invitation link for a programme in the organiser's scope and emails it.
+ * Returns the link, which is shown once and stored only as a hash.
+ */
+export async function createInvitation(
+  db: Database, user: CurrentUser, programme: { id: number; item_id: number; title: string }, email: string, mailing: Mailing,
+): Promise<string> {
+  const token = newToken();
+  const link = `${mailing.baseUrl}/delegation-invitations/${token}`;
+  const expiresAt = new Date(Date.now() + INVITATION_LIFETIME_MS);
+  await db.transaction().execute(async (trx) => {
+    const row = await trx.insertInto('delegation_invitations').values({
+      programme_id: programme.id, email, token_hash: hashToken(token), created_by: user.id, expires_at: expiresAt,
+    }).returning('id').executeTakeFirstOrThrow();
+    await recordAudit(trx, user.id, 'invite', 'delegation_invitation', row.id, { email }, programme.item_id);
+    await queueMail(trx, {
+      to: email,
+      subject: `Register your delegation: ${programme.title}`,
+      itemId: programme.item_id,
+      text: [
+        'Dear delegation leader,',
+        '',
+        `You are invited to register a delegation for ${programme.title}. Enter the delegation, its members and its itinerary on one form here:`,
+        '',
+        link,
+        '',
+        `The link can be used once, until ${format.dateTime(expiresAt)}.`,
+      ].join('\n'),
+    }, mailing.mailDomain);
+  });
+  return link;
+}

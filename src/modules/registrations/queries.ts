@@ -1,0 +1,80 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../db/index.ts';
+import type { Question } from './schemas.ts';
+
+/** What a registration's emails, calendar file and pages say about its event. */
+export const EVENT_DETAILS = [
+  'e.id', 'e.item_id', 'e.slug', 'e.title', 'e.kind', 'e.description', 'e.starts_at', 'e.ends_at', 'e.timezone', 'e.city',
+  'e.venue', 'e.status', 'e.capacity', 'e.confirmed_count', 'e.registration_opens_at', 'e.registration_closes_at',
+  'e.waitlist_enabled',
+] as const;
+
+export async function eventQuestions(db: Executor, eventId: number): Promise<Question[]> {
+  return db
+    .selectFrom('event_questions')
+    .where('event_id', '=', eventId)
+    .select(['id', 'label', 'kind', 'required', 'options'])
+    .orderBy('position')
+    .execute();
+}
+
+export async function eventDetails(db: Executor, eventId: number) {
+  return db.selectFrom('events as e').where('e.id', '=', eventId).select(EVENT_DETAILS).executeTakeFirstOrThrow();
+}
+
+export type EventDetails = Awaited<ReturnType<typeof eventDetails>>;
+
+/** A registration by the hash of its private token, with its event. */
+export async function registrationByTokenHash(db: Executor, tokenHash: string) {
+  return db
+    .selectFrom('registrations as r')
+    .innerJoin('events as e', 'e.id', 'r.event_id')
+    .where('r.token_hash', '=', tokenHash)
+    .selectAll('r')
+    .select(['e.slug as event_slug', 'e.title as event_title'])
+    .executeTakeFirst();
+}
+
+export async function liveRegistrationForEmail(db: Executor, eventId: number, email: string) {
+  return db
+    .selectFrom('registrations')
+    .where('event_id', '=', eventId)
+    .where('email', '=', email)
+    .where('status', '<>', 'cancelled')
+    .select(['id', 'name', 'status'])
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/**
+ * Takes one confirmed place if there is one, in a single conditional UPDATE: the row lock it
+ * takes serialises concurrent registrations, and the CHECK on confirmed_count backs it up.
+ */
+export async function takeSeat(db: Executor, eventId: number): Promise<boolean> {
+  const row = await db
+    .updateTable('events')
+    .set({ confirmed_count: sql`confirmed_count + 1` })
+    .where('id', '=', eventId)
+    .where((eb) => eb.or([eb('capacity', 'is', null), eb('confirmed_count', '<', eb.ref('capacity'))]))
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function releaseSeat(db: Executor, eventId: number) {
+  await db.updateTable('events').set({ confirmed_count: sql`confirmed_count - 1` }).where('id', '=', eventId).execute();
+}
+
+/** The longest-waiting person on the list, locked for promotion. */
+export async function firstWaitlisted(db: Executor, eventId: number) {
+  return db
+    .selectFrom('registrations')
+    .where('event_id', '=', eventId)
+    .where('status', '=', 'waitlisted')
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(1)
+    .select(['id', 'name', 'email'])
+    .forUpdate()
+    .executeTakeFirst();
+}

@@ -1,0 +1,147 @@
+import type { Database, Executor } from '../../db/index.ts';
+import { hashToken, newToken } from '../../lib/tokens.ts';
+import { registrationState } from '../events/service.ts';
+import { queueMail } from '../mail/outbox.ts';
+import { participantMail } from './messages.ts';
+import {
+  type EventDetails, eventDetails, firstWaitlisted, liveRegistrationForEmail, releaseSeat, takeSeat,
+} from './queries.ts';
+import type { RegistrationInput } from './schemas.ts';
+
+/** Where links in emails point, and the domain of Message-IDs and calendar UIDs. */
+export type Site = { baseUrl: string; domain: string };
+
+export type RegisterOutcome =
+  | { kind: 'registered'; token: string; status: 'confirmed' | 'waitlisted' }
+  /** Already registered: nothing is created, a new link goes by email, the page says only "check your inbox". */
+  | { kind: 'repeat' }
+  | { kind: 'full' }
+  | { kind: 'closed'; reason: string };
+
+const ONE_LIVE_PER_EMAIL = 'registrations_one_live_per_email';
+
+function isDuplicateRegistration(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string; message?: string } | null;
+  return e?.code === '23505' && (e.constraint === ONE_LIVE_PER_EMAIL || String(e.message).includes(ONE_LIVE_PER_EMAIL));
+}
+
+/**
+ * Registers a person: a confirmed place if one is left (taken by the conditional UPDATE, in
+ * this transaction), else the waiting list if the event keeps one, else "full". A second
+ * registration of the same email creates nothing and sends a fresh manage link instead.
+ */
+export async function register(db: Database, site: Site, eventId: number, input: RegistrationInput, now = new Date()): Promise<RegisterOutcome> {
+  const event = await eventDetails(db, eventId);
+  const token = newToken();
+  const tokenHash = hashToken(token);
+  // Both possible confirmations are prepared before the transaction, so that the lock on the
+  // event row is held for as short a time as possible.
+  const link = (status: string) => ({ token, tokenHash, status });
+  const mails = {
+    confirmed: await participantMail('confirmed', event, input, link('confirmed'), site),
+    waitlisted: await participantMail('waitlisted', event, input, link('waitlisted'), site),
+  };
+  try {
+    return await db.transaction().execute(async (trx): Promise<RegisterOutcome> => {
+      const current = await eventDetails(trx, eventId);
+      const state = registrationState(current, now);
+      if (!state.open && state.reason !== 'full') return { kind: 'closed', reason: state.reason };
+      const existing = await liveRegistrationForEmail(trx, eventId, input.email);
+      if (existing) return resendLink(trx, site, current, existing, input.email);
+      const seated = await takeSeat(trx, eventId);
+      if (!seated && !current.waitlist_enabled) return { kind: 'full' };
+      const status = seated ? 'confirmed' : 'waitlisted';
+      await trx.insertInto('registrations').values({
+        event_id: eventId,
+        name: input.name,
+        email: input.email,
+        organisation: input.organisation,
+        side: input.side,
+        status,
+        answers: JSON.stringify(input.answers),
+        token_hash: tokenHash,
+      }).execute();
+      await queueMail(trx, mails[status], site.domain);
+      return { kind: 'registered', token, status };
+    });
+  } catch (error) {
+    // The same email registered by a concurrent request (a double click): on PostgreSQL the
+    // violation has aborted that transaction, so the link is re-sent in a new one.
+    if (!isDuplicateRegistration(error)) throw error;
+    return db.transaction().execute(async (trx): Promise<RegisterOutcome> => {
+      const existing = await liveRegistrationForEmail(trx, eventId, input.email);
+      if (existing) await resendLink(trx, site, await eventDetails(trx, eventId), existing, input.email);
+      return { kind: 'repeat' };
+    });
+  }
+}
+
+/** A new private link for an existing registration (the old one stops working), by email. */
+async function resendLink(
+  trx: Executor, site: Site, event: EventDetails, registration: { id: number; name: string; status: string }, email: string,
+): Promise<RegisterOutcome> {
+  const token = newToken();
+  const tokenHash = hashToken(token);
+  await trx.updateTable('registrations').set({ token_hash: tokenHash }).where('id', '=', registration.id).execute();
+  const mail = await participantMail('link', event, { name: registration.name, email }, { token, tokenHash, status: registration.status }, site);
+  await queueMail(trx, mail, site.domain);
+  return { kind: 'repeat' };
+}
+
+/**
+ * Fills free places from the waiting list, longest-waiting first, each promoted person getting
+ * a new link by email. Runs in the caller's transaction; returns how many were promoted.
+ */
+export async function promoteFromWaitlist(trx: Executor, site: Site, eventId: number): Promise<number> {
+  const event = await eventDetails(trx, eventId);
+  let promoted = 0;
+  for (;;) {
+    const next = await firstWaitlisted(trx, eventId);
+    if (!next || !(await takeSeat(trx, eventId))) return promoted;
+    const token = newToken();
+    const tokenHash = hashToken(token);
+    await trx.updateTable('registrations').set({ status: 'confirmed', token_hash: tokenHash }).where('id', '=', next.id).execute();
+    await queueMail(trx, await participantMail('promoted', event, next, { token, tokenHash, status: 'confirmed' }, site), site.domain);
+    promoted++;
+  }
+}
+
+export type CancelOutcome = 'cancelled' | 'already_cancelled' | 'checked_in' | 'not_found';
+
+/** Cancels by private token; a confirmed place goes to the first on the waiting list. */
+export async function cancelRegistration(db: Database, site: Site, token: string, now = new Date()): Promise<CancelOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const registration = await trx
+      .selectFrom('registrations')
+      .where('token_hash', '=', hashToken(token))
+      .select(['id', 'event_id', 'name', 'email', 'status', 'checked_in_at'])
+      .forUpdate()
+      .executeTakeFirst();
+    if (!registration) return 'not_found';
+    if (registration.status === 'cancelled') return 'already_cancelled';
+    if (registration.checked_in_at) return 'checked_in';
+    await trx.updateTable('registrations').set({ status: 'cancelled', cancelled_at: now }).where('id', '=', registration.id).execute();
+    if (registration.status === 'confirmed') {
+      await releaseSeat(trx, registration.event_id);
+      await promoteFromWaitlist(trx, site, registration.event_id);
+    }
+    const event = await eventDetails(trx, registration.event_id);
+    await queueMail(trx, await participantMail('cancelled', event, registration, null, site), site.domain);
+    return 'cancelled';
+  });
+}
+
+/** Where a waitlisted registration stands: 1 for the next to be promoted. */
+export async function waitlistPosition(db: Executor, registration: { id: number; event_id: number; created_at: Date }) {
+  const row = await db
+    .selectFrom('registrations')
+    .where('event_id', '=', registration.event_id)
+    .where('status', '=', 'waitlisted')
+    .where((eb) => eb.or([
+      eb('created_at', '<', registration.created_at),
+      eb.and([eb('created_at', '=', registration.created_at), eb('id', '<', registration.id)]),
+    ]))
+    .select((eb) => eb.fn.countAll<number>().as('ahead'))
+    .executeTakeFirstOrThrow();
+  return Number(row.ahead) + 1;
+}
