@@ -80,14 +80,14 @@ export function currentYear(now: Date): CurrentYear {
 
   const items: ItemSpec[] = [
     {
-      number: 1, isNew: false, status: 'in_progress',
+      number: 1, continues: 1, isNew: false, status: 'in_progress',
       title: 'Exploring a new co-operation mechanism on IP in the Guangdong-Hong Kong-Macao Greater Bay Area',
       parties: { lead: ['HKIPD', 'GDAMR(GDIPA)'], with: [] },
       narrative: 'The HKIPD and the GDAMR(GDIPA) continue to take forward the co-operation mechanism on IP in the '
         + 'Greater Bay Area, including the integration of the nine Pearl River Delta municipalities.',
     },
     {
-      number: 2, isNew: false, status: 'in_progress',
+      number: 2, continues: 2, isNew: false, status: 'in_progress',
       title: 'Organising a high-end IP symposium in the Greater Bay Area',
       parties: { lead: ['GDAMR(GDIPA)'], with: ['HKIPD'] },
       narrative: 'The GDAMR(GDIPA) is organising the Greater Bay Area IP Symposium in Shenzhen. So far '
@@ -95,7 +95,7 @@ export function currentYear(now: Date): CurrentYear {
         + 'them from Hong Kong.',
     },
     {
-      number: 3, isNew: false, status: 'in_progress',
+      number: 3, continues: 17, isNew: false, status: 'in_progress',
       title: 'Organising the "Guangdong/Hong Kong Seminar on Intellectual Property and the Development of Small and '
         + 'Medium Enterprises (SMEs)"',
       parties: { lead: ['HKIPD', 'GDAMR(GDIPA)'], with: [] },
@@ -110,7 +110,7 @@ export function currentYear(now: Date): CurrentYear {
         + `limited to small groups. {{registrations ${workshop}}} places have been taken.`,
     },
     {
-      number: 5, isNew: false, status: 'in_progress',
+      number: 5, continues: 5, isNew: false, status: 'in_progress',
       title: 'Organising the "Guangdong-Hong Kong-Macao Greater Bay Area High Value Patent Portfolio Contest '
         + `${contestYear}"`,
       parties: { lead: ['GDAMR(GDIPA)'], with: ['HKIPD', 'DSE', 'ZHGOV'] },
@@ -118,7 +118,7 @@ export function currentYear(now: Date): CurrentYear {
         + `{{entries ${hvpp} side=HK | words}} of them from Hong Kong.`,
     },
     {
-      number: 6, isNew: false, status: 'in_progress',
+      number: 6, continues: 20, isNew: false, status: 'in_progress',
       title: 'Conducting exchange programmes on copyright knowledge and copyright protection for secondary school '
         + 'students in Guangdong and Hong Kong',
       parties: { lead: ['GDCAB', 'HKC&ED', 'HKIPD'], with: [] },
@@ -126,7 +126,7 @@ export function currentYear(now: Date): CurrentYear {
         + `{{members ${exchange}}} members have registered so far.`,
     },
     {
-      number: 7, isNew: false, status: 'in_progress',
+      number: 7, continues: 26, isNew: false, status: 'in_progress',
       title: 'Supporting community organisations in Hong Kong to participate in the Guangdong Youth and Children '
         + 'Invention Award',
       parties: { lead: ['HKIPD'], with: ['GDAMR(GDIPA)', 'HKFII'] },
@@ -134,7 +134,7 @@ export function currentYear(now: Date): CurrentYear {
         + `{{entries ${youth} side=GD}} from Guangdong.`,
     },
     {
-      number: 8, isNew: false, status: 'in_progress',
+      number: 8, continues: 7, isNew: false, status: 'in_progress',
       title: 'Strengthening the collaboration mechanism between the customs authorities of Guangdong and Hong Kong for '
         + 'the exchange of information on IP infringements',
       parties: { lead: ['HKC&ED', 'GACC-GD'], with: [] },

@@ -27,6 +27,8 @@ export type ItemSpec = {
   /** Organisation codes; `lead` are the organisers, `with` the other parties. */
   parties: { lead: string[]; with: string[] };
   narrative: string;
+  /** The number of the 2018-19 item this one continues, for year-on-year comparison. */
+  continues?: number;
 };
 
 export type FigureSpec = { item: number; key: string; label: string; value: number; unit: FigureUnit };

@@ -17,10 +17,13 @@ import { startMailWorker } from './modules/mail/worker.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { judgingRoutes } from './modules/judging/routes.ts';
 import { manageRoutes } from './modules/manage/routes.ts';
+import { reportRoutes } from './modules/reports/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { contestRoutes } from './modules/contests/routes.ts';
+import { entryRoutes } from './modules/entries/routes.ts';
 import { eventRoutes } from './modules/events/routes.ts';
 import { registrationRoutes } from './modules/registrations/routes.ts';
+import { checkinRoutes } from './modules/checkin/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { homeRoutes } from './modules/home/routes.ts';
 import { programmeRoutes } from './modules/programmes/routes.ts';
@@ -121,11 +124,14 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   await app.register(summaryRoutes);
   await app.register(eventRoutes);
   await app.register(registrationRoutes);
+  await app.register(checkinRoutes);
   await app.register(programmeRoutes);
   await app.register(delegationRoutes);
   await app.register(contestRoutes);
+  await app.register(entryRoutes);
   await app.register(authRoutes);
   await app.register(manageRoutes);
+  await app.register(reportRoutes);
   await app.register(userRoutes);
   await app.register(judgingRoutes);
 

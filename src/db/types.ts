@@ -74,6 +74,7 @@ export interface ItemsTable {
   status: Generated<ItemStatus>;
   narrative: Generated<string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  continues_item_id: number | null;
 }
 
 export interface ItemPartiesTable {
@@ -380,6 +381,27 @@ export interface LoginThrottleTable {
   locked_until: NullableTimestamp;
 }
 
+export interface SummaryEditionsTable {
+  id: Generated<number>;
+  period_id: number;
+  published_at: CreatedAt;
+  published_by: number | null;
+  text_body: string;
+  content: Json<unknown>;
+}
+
+export type MailingAudience = 'all' | 'confirmed' | 'attended' | 'waitlisted';
+export interface EventMailingsTable {
+  id: Generated<number>;
+  event_id: number;
+  audience: MailingAudience;
+  subject: string;
+  body: string;
+  message_ids: Json<string[]>;
+  created_by: number | null;
+  created_at: CreatedAt;
+}
+
 export interface DB {
   organisations: OrganisationsTable;
   users: UsersTable;
@@ -391,6 +413,7 @@ export interface DB {
   figures: FiguresTable;
   events: EventsTable;
   event_questions: EventQuestionsTable;
+  event_mailings: EventMailingsTable;
   registrations: RegistrationsTable;
   programmes: ProgrammesTable;
   delegations: DelegationsTable;
@@ -412,6 +435,7 @@ export interface DB {
   audit_log: AuditLogTable;
   mail_outbox: MailOutboxTable;
   login_throttle: LoginThrottleTable;
+  summary_editions: SummaryEditionsTable;
 }
 
 export type Organisation = Selectable<OrganisationsTable>;

@@ -154,7 +154,7 @@ export async function delegationRoutes(app: FastifyInstance) {
       const { token } = request.params;
       const d = await delegationOf(token);
       const [members, visits, organisations] = await Promise.all([membersOf(app.db, d.id), visitsOf(app.db, d.id), organisationChoices(app.db)]);
-      const state = editState({ ...d, programme_status: d.programme_status });
+      const state = editState(d);
       return reply.view('delegations/manage', {
         ...editPage(d, token), delegation: d, members, visits, state, organisations,
         values: storedValues(d, members, visits), errors: {},
@@ -166,7 +166,7 @@ export async function delegationRoutes(app: FastifyInstance) {
   app.post<{ Params: { token: string } }>('/delegations/:token', access('public'), async (request, reply) => {
     const { token } = request.params;
     const d = await delegationOf(token);
-    const state = editState({ ...d, programme_status: d.programme_status });
+    const state = editState(d);
     if (!state.open) return reply.code(403).view('errors/error', { title: 'Changes are closed', status: 403, message: state.reason });
     return handlePost(request, reply, editPage(d, token), async (input) => {
       const saved = await updateDelegation(app.db, hashToken(token), input);

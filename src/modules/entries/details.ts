@@ -1,5 +1,3 @@
-import type { ContestKind } from '../../db/types.ts';
-
 /*
  * What an entry says about itself beyond its columns lives in `entries.details`, shaped by the
  * contest's kind. These helpers turn it into labelled facts, leaving out whatever names the
@@ -63,12 +61,6 @@ export function entryFacts(details: Record<string, unknown>, blind: boolean): Fa
   }
   return facts;
 }
-
-export const APPLICANT_TYPES_BY_KIND: Record<ContestKind, readonly ['enterprise' | 'higher_education' | 'rd_centre' | 'school' | 'individual', ...string[]]> = {
-  patent_portfolio: ['enterprise', 'higher_education', 'rd_centre'],
-  youth_invention: ['school', 'individual'],
-  speech: ['individual'],
-};
 
 export const APPLICANT_TYPE_NAMES: Record<string, string> = {
   enterprise: 'Enterprise',

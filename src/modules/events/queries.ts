@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
+import type { CurrentUser } from '../auth/service.ts';
+import { itemInScope } from '../manage/scope.ts';
 
 const publicStatuses = ['published', 'closed', 'cancelled'] as const;
 
@@ -59,4 +61,50 @@ export async function eventsOfItem(db: Executor, itemId: number) {
     ])
     .orderBy('e.starts_at')
     .execute();
+}
+
+/** Events of the organiser's items (admins: all), newest first, with their counts. */
+export async function eventsInScope(db: Executor, user: CurrentUser) {
+  return db
+    .selectFrom('events as e')
+    .innerJoin('items as i', 'i.id', 'e.item_id')
+    .innerJoin('periods as p', 'p.id', 'i.period_id')
+    .where(itemInScope(user, 'e.item_id'))
+    .select([
+      'e.id', 'e.slug', 'e.title', 'e.kind', 'e.status', 'e.starts_at', 'e.city', 'e.capacity', 'e.confirmed_count',
+      'i.number as item_number', 'p.label as period_label',
+      sql<number>`(select count(*) from registrations r where r.event_id = e.id and r.status = 'waitlisted')::int`.as('waitlisted'),
+      sql<number>`(select count(*) from registrations r where r.event_id = e.id and r.checked_in_at is not null)::int`.as('attended'),
+    ])
+    .orderBy('e.starts_at', 'desc')
+    .execute();
+}
+
+/** An event loaded through the organiser's scope; anything outside it is not found. */
+export async function scopedEvent(db: Executor, user: CurrentUser, slug: string) {
+  return db
+    .selectFrom('events as e')
+    .innerJoin('items as i', 'i.id', 'e.item_id')
+    .innerJoin('periods as p', 'p.id', 'i.period_id')
+    .where('e.slug', '=', slug)
+    .where(itemInScope(user, 'e.item_id'))
+    .selectAll('e')
+    .select(['i.number as item_number', 'i.title as item_title', 'p.slug as period_slug', 'p.label as period_label'])
+    .executeTakeFirst();
+}
+
+export type ScopedEvent = NonNullable<Awaited<ReturnType<typeof scopedEvent>>>;
+
+/** Registered, checked in, waitlisted and cancelled: the live counts of the check-in desk. */
+export async function desk(db: Executor, eventId: number) {
+  return db
+    .selectFrom('registrations')
+    .where('event_id', '=', eventId)
+    .select([
+      sql<number>`count(*) filter (where status = 'confirmed')::int`.as('confirmed'),
+      sql<number>`count(*) filter (where checked_in_at is not null)::int`.as('checked_in'),
+      sql<number>`count(*) filter (where status = 'waitlisted')::int`.as('waitlisted'),
+      sql<number>`count(*) filter (where status = 'cancelled')::int`.as('cancelled'),
+    ])
+    .executeTakeFirstOrThrow();
 }

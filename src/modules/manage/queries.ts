@@ -63,3 +63,14 @@ export async function outboxInScope(db: Executor, user: CurrentUser, limit = 200
 export async function scopedOutboxMessage(db: Executor, user: CurrentUser, id: number) {
   return scopedOutbox(db, user).where('m.id', '=', id).executeTakeFirst();
 }
+
+export async function figuresWithHistory(db: Executor, itemId: number) {
+  const [figures, history] = await Promise.all([
+    db.selectFrom('figures as f').leftJoin('users as u', 'u.id', 'f.recorded_by').where('f.item_id', '=', itemId)
+      .select(['f.key', 'f.label', 'f.value', 'f.unit', 'f.recorded_at', 'u.email as recorded_by']).orderBy('f.key').execute(),
+    db.selectFrom('audit_log as a').leftJoin('users as u', 'u.id', 'a.actor_user_id')
+      .where('a.item_id', '=', itemId).where('a.entity', '=', 'figure')
+      .select(['a.at', 'a.action', 'a.entity_id as key', 'a.changes', 'u.email as actor']).orderBy('a.id', 'desc').limit(50).execute(),
+  ]);
+  return { figures, history };
+}

@@ -5,8 +5,18 @@ import { notFound } from '../../lib/errors.ts';
 import { field, parseForm } from '../../lib/forms.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { requeue } from '../mail/outbox.ts';
-import { auditInScope, itemsInScope, outboxInScope, scopedItem, scopedOutboxMessage } from './queries.ts';
-import { narrativeProblems, updateItem } from './service.ts';
+import { auditInScope, figuresWithHistory, itemsInScope, outboxInScope, scopedItem, scopedOutboxMessage } from './queries.ts';
+import { narrativeProblems, recordFigure, updateItem } from './service.ts';
+
+const figureForm = z.object({
+  key: z.string().min(1, 'Enter a key such as cases-detected.').max(60, 'Use at most 60 characters.')
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'Use lower-case letters, digits and hyphens, such as cases-detected.'),
+  label: field.text('a label', 200),
+  value: z.string().min(1, 'Enter the value.').transform((v) => v.replace(/[\s,]/g, ''))
+    .pipe(z.string().regex(/^\d+(\.\d{1,2})?$/, 'Enter a number, such as 96 or 8300000.')).transform(Number)
+    .pipe(z.number().max(1e15, 'That number is too large.')),
+  unit: field.choice(['count', 'hkd'], 'Choose a unit.'),
+});
 
 const idParam = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 
@@ -34,7 +44,25 @@ export async function manageRoutes(app: FastifyInstance) {
     const item = await scopedItem(app.db, user, parseId(request.params, 'item'));
     if (!item) throw notFound('item');
     const preview = await narrativeProblems(app.db, item.period_id, item.number, item.narrative);
-    return reply.view('manage/item', { title: `Item ${item.number}`, item, values: item, errors: {}, preview, saved: false });
+    return reply.view('manage/item', {
+      title: `Item ${item.number}`, item, values: item, errors: {}, preview, saved: false, ...(await figuresWithHistory(app.db, item.id)), figure: { values: {}, errors: {} },
+    });
+  });
+
+  app.post('/manage/items/:id/figures', access('organiser'), async (request, reply) => {
+    const user = request.user as CurrentUser;
+    const item = await scopedItem(app.db, user, parseId(request.params, 'item'));
+    if (!item) throw notFound('item');
+    const form = parseForm(figureForm, request.body);
+    if (!form.ok) {
+      const preview = await narrativeProblems(app.db, item.period_id, item.number, item.narrative);
+      return reply.code(400).view('manage/item', {
+        title: `Item ${item.number}`, item, values: item, errors: {}, preview, saved: false,
+        ...(await figuresWithHistory(app.db, item.id)), figure: { values: form.values, errors: form.errors },
+      });
+    }
+    await recordFigure(app.db, user, item.id, form.data);
+    return reply.redirect(`/manage/items/${item.id}#figures`, 303);
   });
 
   app.post('/manage/items/:id', access('organiser'), async (request, reply) => {
@@ -50,11 +78,15 @@ export async function manageRoutes(app: FastifyInstance) {
     }
     if (!form.ok || Object.keys(errors).length > 0) {
       const values = form.ok ? form.data : { ...item, ...form.values, is_new: form.values.is_new === 'on' };
-      return reply.code(400).view('manage/item', { title: `Item ${item.number}`, item, values, errors, preview, saved: false });
+      return reply.code(400).view('manage/item', {
+        title: `Item ${item.number}`, item, values, errors, preview, saved: false, ...(await figuresWithHistory(app.db, item.id)), figure: { values: {}, errors: {} },
+      });
     }
     await updateItem(app.db, user, item.id, form.data);
     const updated = await scopedItem(app.db, user, item.id);
-    return reply.view('manage/item', { title: `Item ${item.number}`, item: updated, values: updated, errors: {}, preview, saved: true });
+    return reply.view('manage/item', {
+      title: `Item ${item.number}`, item: updated, values: updated, errors: {}, preview, saved: true, ...(await figuresWithHistory(app.db, item.id)), figure: { values: {}, errors: {} },
+    });
   });
 
   app.get('/manage/audit', access('organiser'), async (request, reply) => {

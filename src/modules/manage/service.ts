@@ -35,3 +35,30 @@ export async function updateItem(db: Database, user: CurrentUser, itemId: number
     return diff;
   });
 }
+
+export type FigureInput = { key: string; label: string; value: number; unit: 'count' | 'hkd' };
+
+/**
+ * Records a figure no workflow produces (or a new value of it). Each change is an audit entry
+ * on the item, which is the figure's history: who recorded which value when.
+ */
+export async function recordFigure(db: Database, user: CurrentUser, itemId: number, input: FigureInput) {
+  return db.transaction().execute(async (trx) => {
+    const item = await trx.selectFrom('items as i').where('i.id', '=', itemId).where(itemInScope(user, 'i.id'))
+      .select('i.id').forUpdate().executeTakeFirst();
+    if (!item) return null;
+    const before = await trx.selectFrom('figures').select(['id', 'label', 'value', 'unit'])
+      .where('item_id', '=', itemId).where('key', '=', input.key).forUpdate().executeTakeFirst();
+    const values = { label: input.label, value: input.value, unit: input.unit, recorded_by: user.id, recorded_at: new Date() };
+    if (before) {
+      const diff = changedFields(before, { label: input.label, value: input.value, unit: input.unit });
+      if (Object.keys(diff).length === 0) return before.id;
+      await trx.updateTable('figures').set(values).where('id', '=', before.id).execute();
+      await recordAudit(trx, user.id, 'update', 'figure', input.key, diff, itemId);
+      return before.id;
+    }
+    const created = await trx.insertInto('figures').values({ item_id: itemId, key: input.key, ...values }).returning('id').executeTakeFirstOrThrow();
+    await recordAudit(trx, user.id, 'record', 'figure', input.key, { label: input.label, value: input.value, unit: input.unit }, itemId);
+    return created.id;
+  });
+}

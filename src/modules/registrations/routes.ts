@@ -35,7 +35,7 @@ export async function registrationRoutes(app: FastifyInstance) {
     if (!form.ok) {
       return reply.code(400).view('events/show', { title: page.event.title, ...page, values: form.values, errors: form.errors });
     }
-    const outcome = await register(app.db, site, page.event.id, form.data);
+    const outcome = await register(app.db, site, page.event, form.data);
     switch (outcome.kind) {
       case 'registered':
         return reply.redirect(`/registrations/${outcome.token}`, 303);

@@ -30,8 +30,8 @@ function isDuplicateRegistration(error: unknown): boolean {
  * this transaction), else the waiting list if the event keeps one, else "full". A second
  * registration of the same email creates nothing and sends a fresh manage link instead.
  */
-export async function register(db: Database, site: Site, eventId: number, input: RegistrationInput, now = new Date()): Promise<RegisterOutcome> {
-  const event = await eventDetails(db, eventId);
+export async function register(db: Database, site: Site, event: EventDetails, input: RegistrationInput, now = new Date()): Promise<RegisterOutcome> {
+  const eventId = event.id;
   const token = newToken();
   const tokenHash = hashToken(token);
   // Both possible confirmations are prepared before the transaction, so that the lock on the
@@ -43,13 +43,13 @@ export async function register(db: Database, site: Site, eventId: number, input:
   };
   try {
     return await db.transaction().execute(async (trx): Promise<RegisterOutcome> => {
-      const current = await eventDetails(trx, eventId);
-      const state = registrationState(current, now);
+      // The window and status were read a moment ago; the seat itself is decided below, in the database.
+      const state = registrationState(event, now);
       if (!state.open && state.reason !== 'full') return { kind: 'closed', reason: state.reason };
       const existing = await liveRegistrationForEmail(trx, eventId, input.email);
-      if (existing) return resendLink(trx, site, current, existing, input.email);
+      if (existing) return resendLink(trx, site, event, existing, input.email);
       const seated = await takeSeat(trx, eventId);
-      if (!seated && !current.waitlist_enabled) return { kind: 'full' };
+      if (!seated && !event.waitlist_enabled) return { kind: 'full' };
       const status = seated ? 'confirmed' : 'waitlisted';
       await trx.insertInto('registrations').values({
         event_id: eventId,

@@ -12,7 +12,8 @@ const PREFIX = 'IPCOOP-TICKET:';
 export const ticketCode = (tokenHash: string) => `${PREFIX}${tokenHash}`;
 
 export async function ticketPng(tokenHash: string): Promise<Buffer> {
-  return QRCode.toBuffer(ticketCode(tokenHash), { type: 'png', errorCorrectionLevel: 'M', margin: 2, width: 320 });
+  // Four pixels a module: sharp enough for any scanner, and cheap to render in a registration rush.
+  return QRCode.toBuffer(ticketCode(tokenHash), { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 4 });
 }
 
 /**

@@ -13,7 +13,15 @@ export const UNAVAILABLE = '[figure unavailable]';
 
 export type RenderedPart =
   | { kind: 'text'; text: string }
-  | { kind: 'figure'; text: string; value: number | null; metric: string; ref: string | null; error: string | null };
+  | {
+    kind: 'figure';
+    text: string;
+    value: number | null;
+    metric: string;
+    ref: string | null;
+    filters: Record<string, string>;
+    error: string | null;
+  };
 
 export type RenderedParagraph = RenderedPart[];
 
@@ -173,7 +181,7 @@ export function renderNarrative(parts: readonly NarrativePart[], data: FigureDat
     }
     if (part.kind === 'invalid') {
       errors.push({ raw: part.raw, error: part.error });
-      current().push({ kind: 'figure', text: UNAVAILABLE, value: null, metric: '', ref: null, error: part.error });
+      current().push({ kind: 'figure', text: UNAVAILABLE, value: null, metric: '', ref: null, filters: {}, error: part.error });
       paragraphText += UNAVAILABLE;
       continue;
     }
@@ -181,13 +189,13 @@ export function renderNarrative(parts: readonly NarrativePart[], data: FigureDat
     const resolved = resolve(p, data, itemNumber);
     if ('error' in resolved) {
       errors.push({ raw: p.raw, error: resolved.error });
-      current().push({ kind: 'figure', text: UNAVAILABLE, value: null, metric: p.metric, ref: p.ref, error: resolved.error });
+      current().push({ kind: 'figure', text: UNAVAILABLE, value: null, metric: p.metric, ref: p.ref, filters: p.filters, error: resolved.error });
       paragraphText += UNAVAILABLE;
       continue;
     }
     let text = resolved.text ?? formatValue(resolved.value, p.formats);
     if (startsSentence(paragraphText)) text = capitalise(text);
-    current().push({ kind: 'figure', text, value: resolved.value, metric: p.metric, ref: p.ref, error: null });
+    current().push({ kind: 'figure', text, value: resolved.value, metric: p.metric, ref: p.ref, filters: p.filters, error: null });
     paragraphText += text;
   }
 

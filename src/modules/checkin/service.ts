@@ -1,0 +1,97 @@
+import type { Database } from '../../db/index.ts';
+import type { MailingAudience } from '../../db/types.ts';
+import { hashToken, newToken } from '../../lib/tokens.ts';
+import { recordAudit } from '../audit/service.ts';
+import type { CurrentUser } from '../auth/service.ts';
+import type { ScopedEvent } from '../events/queries.ts';
+import { queueMail } from '../mail/outbox.ts';
+import { eventFacts, participantMail } from '../registrations/messages.ts';
+import { liveRegistrationForEmail, takeSeat } from '../registrations/queries.ts';
+import type { Site } from '../registrations/service.ts';
+import { tokenHashFromScan } from '../registrations/ticket.ts';
+import { audienceOf } from './queries.ts';
+
+/* The door: checking people in and out, walk-ins, and messages to everyone registered. */
+
+export type DeskOutcome = { ok: true; name: string } | { ok: false; message: string };
+
+/** Checks a confirmed registration of this event in (or undoes it); anything else is not found. */
+export async function setCheckedIn(db: Database, user: CurrentUser, event: ScopedEvent, registrationId: number, present: boolean): Promise<DeskOutcome> {
+  return db.transaction().execute(async (trx): Promise<DeskOutcome> => {
+    const row = await trx.selectFrom('registrations').select(['id', 'name', 'checked_in_at']).where('id', '=', registrationId)
+      .where('event_id', '=', event.id).where('status', '=', 'confirmed').forUpdate().executeTakeFirst();
+    if (!row) return { ok: false, message: 'That person is not confirmed for this event.' };
+    if ((row.checked_in_at !== null) === present) return { ok: true, name: row.name };
+    const at = present ? new Date() : null;
+    await trx.updateTable('registrations').set({ checked_in_at: at }).where('id', '=', row.id).execute();
+    await recordAudit(trx, user.id, present ? 'check_in' : 'undo_check_in', 'registration', row.id,
+      { checked_in_at: { from: row.checked_in_at, to: at } }, event.item_id);
+    return { ok: true, name: row.name };
+  });
+}
+
+/** Checks in whoever a scanned QR ticket (or manage link) belongs to. */
+export async function checkInScanned(db: Database, user: CurrentUser, event: ScopedEvent, scanned: string): Promise<DeskOutcome> {
+  const tokenHash = tokenHashFromScan(scanned);
+  if (!tokenHash) return { ok: false, message: 'That is not a ticket of this platform.' };
+  const row = await db.selectFrom('registrations').select(['id', 'status']).where('token_hash', '=', tokenHash)
+    .where('event_id', '=', event.id).executeTakeFirst();
+  if (!row) return { ok: false, message: 'No registration for this event has that ticket. An older ticket stops working when a new link is sent.' };
+  if (row.status !== 'confirmed') return { ok: false, message: `This registration is ${row.status === 'waitlisted' ? 'on the waiting list' : 'cancelled'}.` };
+  return setCheckedIn(db, user, event, row.id, true);
+}
+
+export type WalkIn = { name: string; email: string; organisation: string; side: 'GD' | 'HK' | 'MO' | 'CN' | 'OTHER' };
+
+/**
+ * Registers someone at the door and checks them in: a place is taken like any registration
+ * (the capacity still holds); someone already registered is simply checked in.
+ */
+export async function walkIn(db: Database, user: CurrentUser, site: Site, event: ScopedEvent, person: WalkIn): Promise<DeskOutcome> {
+  const token = newToken();
+  const tokenHash = hashToken(token);
+  const mail = await participantMail('confirmed', event, person, { token, tokenHash, status: 'confirmed' }, site);
+  return db.transaction().execute(async (trx): Promise<DeskOutcome> => {
+    const existing = await liveRegistrationForEmail(trx, event.id, person.email);
+    if (existing?.status === 'confirmed') {
+      await trx.updateTable('registrations').set({ checked_in_at: new Date() }).where('id', '=', existing.id).where('checked_in_at', 'is', null).execute();
+      return { ok: true, name: existing.name };
+    }
+    if (!(await takeSeat(trx, event.id))) return { ok: false, message: 'All places are taken. Raise the capacity first if the room allows.' };
+    const now = new Date();
+    if (existing) {
+      await trx.updateTable('registrations').set({ status: 'confirmed', checked_in_at: now, token_hash: tokenHash }).where('id', '=', existing.id).execute();
+    } else {
+      const created = await trx.insertInto('registrations').values({
+        event_id: event.id, ...person, status: 'confirmed', answers: '{}', token_hash: tokenHash, checked_in_at: now,
+      }).returning('id').executeTakeFirstOrThrow();
+      await recordAudit(trx, user.id, 'walk_in', 'registration', created.id, { name: { from: null, to: person.name } }, event.item_id);
+    }
+    await queueMail(trx, mail, site.domain);
+    return { ok: true, name: existing?.name ?? person.name };
+  });
+}
+
+/** Queues one message to each person in the audience, all in one transaction; returns the mailing id. */
+export async function sendMailing(
+  db: Database, user: CurrentUser, site: Site, event: ScopedEvent, input: { audience: MailingAudience; subject: string; body: string },
+): Promise<{ id: number; recipients: number }> {
+  return db.transaction().execute(async (trx) => {
+    const people = await audienceOf(trx, event.id, input.audience);
+    const messageIds: string[] = [];
+    for (const p of people) {
+      messageIds.push(await queueMail(trx, {
+        to: p.email,
+        subject: input.subject,
+        text: `Dear ${p.name},\n\n${input.body}\n\n--\n${eventFacts(event)}\n${site.baseUrl}/events/${event.slug}\n`,
+        itemId: event.item_id,
+      }, site.domain));
+    }
+    const mailing = await trx.insertInto('event_mailings').values({
+      event_id: event.id, audience: input.audience, subject: input.subject, body: input.body,
+      message_ids: JSON.stringify(messageIds), created_by: user.id,
+    }).returning('id').executeTakeFirstOrThrow();
+    await recordAudit(trx, user.id, 'email', 'event', event.id, { audience: input.audience, subject: input.subject, recipients: people.length }, event.item_id);
+    return { id: mailing.id, recipients: people.length };
+  });
+}

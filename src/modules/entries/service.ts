@@ -1,0 +1,98 @@
+import { sql } from 'kysely';
+import type { Database, Executor } from '../../db/index.ts';
+import { hashToken, newToken } from '../../lib/tokens.ts';
+import { changedFields, recordAudit } from '../audit/service.ts';
+import { queueMail } from '../mail/outbox.ts';
+import { discardAttachmentFiles, saveAttachmentFile, type Upload } from './attachments.ts';
+import type { EntryData } from './form.ts';
+
+type Window = { status: string; entry_opens_at: Date | null; entry_closes_at: Date | null };
+
+/** Entries are taken (and edited) while the contest is open and its window has not closed. */
+export function entryWindowOpen(contest: Window, now = new Date()) {
+  return contest.status === 'open'
+    && (contest.entry_opens_at === null || contest.entry_opens_at <= now)
+    && (contest.entry_closes_at === null || contest.entry_closes_at > now);
+}
+
+type MailContext = { baseUrl: string; domain: string; dataDir: string };
+
+/** Files are written before the transaction and removed again if it does not commit. */
+async function withStoredFiles<T>(dataDir: string, uploads: readonly Upload[], run: (keys: string[]) => Promise<T>): Promise<T> {
+  const keys: string[] = [];
+  try {
+    for (const upload of uploads) keys.push(await saveAttachmentFile(dataDir, upload.buffer));
+    return await run(keys);
+  } catch (error) {
+    await discardAttachmentFiles(dataDir, keys);
+    throw error;
+  }
+}
+
+async function insertAttachments(trx: Executor, entryId: number, uploads: readonly Upload[], keys: readonly string[]) {
+  if (uploads.length === 0) return;
+  await trx.insertInto('entry_attachments').values(uploads.map((u, i) => ({
+    entry_id: entryId, filename: u.filename, content_type: 'application/pdf', size_bytes: u.buffer.length, storage_key: keys[i] as string,
+  }))).execute();
+}
+
+/** The next reference in the contest's series (HVPP2026-007), under a lock on the contest. */
+async function nextReference(trx: Executor, contest: { id: number; slug: string }) {
+  await trx.selectFrom('contests').select('id').where('id', '=', contest.id).forUpdate().execute();
+  const last = await trx.selectFrom('entries').select('reference').where('contest_id', '=', contest.id).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const count = await trx.selectFrom('entries').select(sql<number>`count(*)::int`.as('n')).where('contest_id', '=', contest.id).executeTakeFirstOrThrow();
+  const prefix = last ? last.reference.replace(/-?\d+$/, '') : contest.slug.replace(/[^a-z0-9]/gi, '').toUpperCase();
+  for (let n = count.n + 1; ; n++) {
+    const reference = `${prefix}-${String(n).padStart(3, '0')}`;
+    const taken = await trx.selectFrom('entries').select('id').where('contest_id', '=', contest.id).where('reference', '=', reference).executeTakeFirst();
+    if (!taken) return reference;
+  }
+}
+
+/** A new entry with its files, and its confirmation mail carrying the private manage link. */
+export async function submitEntry(
+  db: Database, contest: { id: number; slug: string; title: string; item_id: number }, data: EntryData, uploads: readonly Upload[], ctx: MailContext,
+) {
+  const token = newToken();
+  const reference = await withStoredFiles(ctx.dataDir, uploads, (keys) => db.transaction().execute(async (trx) => {
+    const ref = await nextReference(trx, contest);
+    const entry = await trx.insertInto('entries').values({
+      contest_id: contest.id, category_id: data.category_id, reference: ref, title: data.title, applicant_name: data.applicant_name,
+      applicant_type: data.applicant_type, side: data.side, summary: data.summary, details: JSON.stringify(data.details),
+      contact_email: data.contact_email, token_hash: hashToken(token), status: 'submitted',
+    }).returning('id').executeTakeFirstOrThrow();
+    await insertAttachments(trx, entry.id, uploads, keys);
+    const link = `${ctx.baseUrl}/entries/${token}`;
+    await queueMail(trx, {
+      to: data.contact_email,
+      subject: `Entry ${ref} received: ${contest.title}`,
+      text: `Thank you. Your entry "${data.title}" to the ${contest.title} is received under the reference ${ref}.\n\n`
+        + `You can see it, and change it until entries close, at this private link:\n${link}\n\n`
+        + 'Keep this link to yourself: anyone who has it can change your entry.\n',
+      itemId: contest.item_id,
+    }, ctx.domain);
+    return ref;
+  }));
+  return { token, reference };
+}
+
+export async function updateEntry(
+  db: Database, entry: { id: number; item_id: number }, data: EntryData, uploads: readonly Upload[], removeIds: readonly number[], dataDir: string,
+) {
+  const removedKeys = await withStoredFiles(dataDir, uploads, (keys) => db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('entries').select(['title', 'applicant_name', 'applicant_type', 'side', 'category_id', 'summary', 'contact_email', 'details'])
+      .where('id', '=', entry.id).forUpdate().executeTakeFirstOrThrow();
+    const after = { ...data, details: data.details };
+    const diff = changedFields(before as unknown as Record<string, unknown>, after as unknown as Record<string, unknown>);
+    await trx.updateTable('entries').set({ ...data, details: JSON.stringify(data.details), updated_at: new Date() }).where('id', '=', entry.id).execute();
+    const removed = removeIds.length
+      ? await trx.deleteFrom('entry_attachments').where('entry_id', '=', entry.id).where('id', 'in', removeIds).returning(['storage_key', 'filename']).execute()
+      : [];
+    await insertAttachments(trx, entry.id, uploads, keys);
+    if (uploads.length) diff.attachments_added = { from: null, to: uploads.map((u) => u.filename) };
+    if (removed.length) diff.attachments_removed = { from: removed.map((r) => r.filename), to: null };
+    if (Object.keys(diff).length) await recordAudit(trx, null, 'entrant_update', 'entry', entry.id, diff, entry.item_id);
+    return removed.map((r) => r.storage_key);
+  }));
+  await discardAttachmentFiles(dataDir, removedKeys);
+}

@@ -1,0 +1,100 @@
+import type { Database, Executor } from '../../db/index.ts';
+import type { EventStatus } from '../../db/types.ts';
+import type { FormErrors } from '../../lib/forms.ts';
+import { changedFields, recordAudit } from '../audit/service.ts';
+import type { CurrentUser } from '../auth/service.ts';
+import { queueMail } from '../mail/outbox.ts';
+import { itemInScope } from '../manage/scope.ts';
+import { eventFacts } from '../registrations/messages.ts';
+import { promoteFromWaitlist, type Site } from '../registrations/service.ts';
+import type { ScopedEvent } from './queries.ts';
+import type { EventInput, QuestionInput } from './schemas.ts';
+
+/* The organisers' side of events: create, edit, and move through draft → published → closed/cancelled. */
+
+export type SaveOutcome = { ok: true; slug: string } | { ok: false; errors: FormErrors };
+
+function slugFor(title: string, startsAt: Date) {
+  const base = title.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
+  return `${base || 'event'}-${startsAt.getUTCFullYear()}`;
+}
+
+/** Creates (existing = null) or updates an event and its questions in one transaction. */
+export async function saveEvent(db: Database, user: CurrentUser, site: Site, existing: ScopedEvent | null, input: EventInput): Promise<SaveOutcome> {
+  return db.transaction().execute(async (trx): Promise<SaveOutcome> => {
+    const item = await trx.selectFrom('items as i').where('i.id', '=', input.item_id).where(itemInScope(user, 'i.id')).select('i.id').executeTakeFirst();
+    if (!item) return { ok: false, errors: { item_id: 'Choose one of your items.' } };
+    const slug = input.slug || existing?.slug || slugFor(input.title, input.starts_at);
+    const clash = await trx.selectFrom('events').select('id').where('slug', '=', slug).$if(existing !== null, (q) => q.where('id', '<>', existing?.id ?? 0)).executeTakeFirst();
+    if (clash) return { ok: false, errors: { slug: 'Another event has this address; choose another.' } };
+    const { questions, ...fields } = input;
+    const row = { ...fields, slug };
+    let eventId: number;
+    if (existing) {
+      const current = await trx.selectFrom('events').selectAll().where('id', '=', existing.id).forUpdate().executeTakeFirstOrThrow();
+      if (row.capacity !== null && row.capacity < current.confirmed_count) {
+        return { ok: false, errors: { capacity: `${current.confirmed_count} places are already confirmed; the capacity cannot be lower.` } };
+      }
+      eventId = existing.id;
+      const diff = changedFields(current, row);
+      if (Object.keys(diff).length > 0) {
+        await trx.updateTable('events').set({ ...row, updated_at: new Date() }).where('id', '=', eventId).execute();
+        await recordAudit(trx, user.id, 'update', 'event', eventId, diff, row.item_id);
+      }
+    } else {
+      const created = await trx.insertInto('events').values(row).returning('id').executeTakeFirstOrThrow();
+      eventId = created.id;
+      await recordAudit(trx, user.id, 'create', 'event', eventId, changedFields({}, row), row.item_id);
+    }
+    await saveQuestions(trx, eventId, questions);
+    // More places, or a waiting list switched back on: the list moves up now.
+    await promoteFromWaitlist(trx, site, eventId);
+    return { ok: true, slug };
+  });
+}
+
+async function saveQuestions(trx: Executor, eventId: number, questions: QuestionInput[]) {
+  const kept = questions.flatMap((q) => (q.id === null ? [] : [q.id]));
+  await trx.deleteFrom('event_questions').where('event_id', '=', eventId)
+    .$if(kept.length > 0, (q) => q.where('id', 'not in', kept)).execute();
+  // Positions are unique per event: park the kept rows out of the way before renumbering.
+  await trx.updateTable('event_questions').set((eb) => ({ position: eb.neg(eb.ref('id')) })).where('event_id', '=', eventId).execute();
+  for (const [index, q] of questions.entries()) {
+    const values = { position: index + 1, label: q.label, kind: q.kind, required: q.required, options: JSON.stringify(q.options) };
+    const updated = q.id === null ? undefined
+      : await trx.updateTable('event_questions').set(values).where('id', '=', q.id).where('event_id', '=', eventId).executeTakeFirst();
+    if (!updated || Number(updated.numUpdatedRows) === 0) await trx.insertInto('event_questions').values({ ...values, event_id: eventId }).execute();
+  }
+}
+
+const MOVES: Record<EventStatus, readonly EventStatus[]> = {
+  draft: ['published', 'cancelled'],
+  published: ['closed', 'cancelled', 'draft'],
+  closed: ['published', 'cancelled'],
+  cancelled: [],
+};
+
+export const allowedMoves = (status: EventStatus) => MOVES[status];
+
+/** Publishes, closes, reopens or cancels; cancelling tells everyone registered, by email. */
+export async function setEventStatus(db: Database, user: CurrentUser, site: Site, event: ScopedEvent, status: EventStatus): Promise<boolean> {
+  if (!MOVES[event.status].includes(status)) return false;
+  await db.transaction().execute(async (trx) => {
+    const moved = await trx.updateTable('events').set({ status, updated_at: new Date() }).where('id', '=', event.id)
+      .where('status', '=', event.status).executeTakeFirst();
+    if (Number(moved.numUpdatedRows) === 0) return;
+    await recordAudit(trx, user.id, status === 'published' ? 'publish' : status, 'event', event.id, { status: { from: event.status, to: status } }, event.item_id);
+    if (status !== 'cancelled') return;
+    const people = await trx.selectFrom('registrations').select(['name', 'email']).where('event_id', '=', event.id)
+      .where('status', '<>', 'cancelled').execute();
+    for (const p of people) {
+      await queueMail(trx, {
+        to: p.email,
+        subject: `Cancelled: ${event.title}`,
+        text: `Dear ${p.name},\n\nWe are sorry to tell you that this event has been cancelled:\n\n${eventFacts(event)}\n\nYou need do nothing more.\n`,
+        itemId: event.item_id,
+      }, site.domain);
+    }
+  });
+  return true;
+}

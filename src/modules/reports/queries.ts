@@ -1,0 +1,64 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../db/index.ts';
+
+/** Check-ins per event of a period (or of one item), in date order. */
+export async function attendancePerEvent(db: Executor, periodId: number, itemId?: number) {
+  let q = db
+    .selectFrom('events as e')
+    .innerJoin('items as i', 'i.id', 'e.item_id')
+    .leftJoin('registrations as r', 'r.event_id', 'e.id')
+    .where('i.period_id', '=', periodId)
+    .where('e.status', '<>', 'draft')
+    .groupBy(['e.id', 'e.title', 'e.starts_at'])
+    .having(sql<boolean>`count(r.id) > 0`)
+    .select(['e.title as label', sql<number>`count(r.id) filter (where r.checked_in_at is not null)::int`.as('value')])
+    .orderBy('e.starts_at');
+  if (itemId !== undefined) q = q.where('i.id', '=', itemId);
+  return q.execute();
+}
+
+/** Confirmed participants of a period's events by the side they come from. */
+export async function participantsBySide(db: Executor, periodId: number) {
+  return db
+    .selectFrom('registrations as r')
+    .innerJoin('events as e', 'e.id', 'r.event_id')
+    .innerJoin('items as i', 'i.id', 'e.item_id')
+    .where('i.period_id', '=', periodId)
+    .where('r.status', '=', 'confirmed')
+    .groupBy('r.side')
+    .select(['r.side', sql<number>`count(*)::int`.as('value')])
+    .orderBy('value', 'desc')
+    .execute();
+}
+
+export async function contestTotals(db: Executor, periodId: number) {
+  return db
+    .selectFrom('contests as c')
+    .innerJoin('items as i', 'i.id', 'c.item_id')
+    .where('i.period_id', '=', periodId)
+    .select([
+      'c.title',
+      sql<number>`(select count(*) from entries e where e.contest_id = c.id and e.status = 'submitted')::int`.as('entries'),
+      sql<number>`(select count(*) from award_grants g join award_tiers t on t.id = g.tier_id where t.contest_id = c.id)::int`.as('awards'),
+    ])
+    .orderBy('c.id')
+    .execute();
+}
+
+export async function delegationsByDirection(db: Executor, periodId: number) {
+  return db
+    .selectFrom('delegations as d')
+    .innerJoin('programmes as p', 'p.id', 'd.programme_id')
+    .innerJoin('items as i', 'i.id', 'p.item_id')
+    .where('i.period_id', '=', periodId)
+    .where('d.status', '<>', 'withdrawn')
+    .groupBy(['d.from_side', 'd.to_side'])
+    .select(['d.from_side', 'd.to_side', sql<number>`count(*)::int`.as('value')])
+    .orderBy('value', 'desc')
+    .execute();
+}
+
+export async function latestEdition(db: Executor, periodId: number) {
+  return db.selectFrom('summary_editions').selectAll().where('period_id', '=', periodId)
+    .orderBy('published_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+}

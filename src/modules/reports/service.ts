@@ -1,0 +1,151 @@
+import type { Database, Executor } from '../../db/index.ts';
+import { format } from '../../lib/format.ts';
+import { recordAudit } from '../audit/service.ts';
+import type { CurrentUser } from '../auth/service.ts';
+import { formatNumber } from '../summary/placeholders.ts';
+import { periodBySlug } from '../summary/queries.ts';
+import { buildSummary, paragraphText, type RenderedNarrative, type Summary, summaryAsText } from '../summary/service.ts';
+import { barChart } from './charts.ts';
+import * as q from './queries.ts';
+
+/** What a published edition keeps: the text as it read, paragraph by paragraph. */
+export type EditionContent = {
+  label: string;
+  intro: string[];
+  items: { number: number; title: string; paragraphs: string[] }[];
+};
+
+const paragraphsOf = (n: RenderedNarrative) => n.paragraphs.map(paragraphText);
+
+export function editionContent(summary: Summary): EditionContent {
+  return {
+    label: summary.period.label,
+    intro: paragraphsOf(summary.intro),
+    items: summary.items.map((i) => ({ number: i.number, title: i.title, paragraphs: paragraphsOf(i.narrative) })),
+  };
+}
+
+/** Whether the organiser's organisation takes part in the period at all (admins always). */
+async function canPublish(db: Executor, user: CurrentUser, periodId: number) {
+  if (user.role === 'admin') return true;
+  const row = await db.selectFrom('item_parties as ip').innerJoin('items as i', 'i.id', 'ip.item_id')
+    .where('i.period_id', '=', periodId).where('ip.organisation_id', '=', user.organisationId ?? -1)
+    .select('ip.item_id').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Freezes the summary as it reads now: its text and paragraphs are stored, so later changes
+ * to the data never alter this edition. Returns null when the period is outside the user's reach.
+ */
+export async function publishPeriod(db: Database, user: CurrentUser, slug: string) {
+  return db.transaction().execute(async (trx) => {
+    const period = await periodBySlug(trx, slug);
+    if (!period || !(await canPublish(trx, user, period.id))) return null;
+    const summary = await buildSummary(trx, slug);
+    if (!summary) return null;
+    const edition = await trx.insertInto('summary_editions').values({
+      period_id: period.id,
+      published_by: user.id,
+      text_body: summaryAsText(summary),
+      content: JSON.stringify(editionContent(summary)),
+    }).returning(['id', 'published_at']).executeTakeFirstOrThrow();
+    await trx.updateTable('periods').set({ published_at: edition.published_at }).where('id', '=', period.id).execute();
+    await recordAudit(trx, user.id, 'publish', 'period', period.id, { edition: edition.id });
+    return edition;
+  });
+}
+
+/** Item numbers (0 for the introduction) whose live text differs from the published edition. */
+export function changedSincePublication(summary: Summary, edition: EditionContent): Set<number> {
+  const changed = new Set<number>();
+  if (JSON.stringify(paragraphsOf(summary.intro)) !== JSON.stringify(edition.intro)) changed.add(0);
+  const published = new Map(edition.items.map((i) => [i.number, i]));
+  for (const item of summary.items) {
+    const before = published.get(item.number);
+    if (!before || before.title !== item.title || JSON.stringify(paragraphsOf(item.narrative)) !== JSON.stringify(before.paragraphs)) {
+      changed.add(item.number);
+    }
+  }
+  for (const number of published.keys()) if (!summary.items.some((i) => i.number === number)) changed.add(number);
+  return changed;
+}
+
+/** The period's charts, each an accessible SVG figure. */
+export async function periodCharts(db: Executor, periodId: number): Promise<string[]> {
+  const [attendance, sides, contests, directions] = await Promise.all([
+    q.attendancePerEvent(db, periodId),
+    q.participantsBySide(db, periodId),
+    q.contestTotals(db, periodId),
+    q.delegationsByDirection(db, periodId),
+  ]);
+  const charts: string[] = [];
+  if (attendance.length) charts.push(barChart('Attendance per event (people checked in)', attendance, { unit: 'people' }));
+  if (sides.length) charts.push(barChart('Participants by side (confirmed registrations)', sides.map((s) => ({ label: format.side(s.side), value: s.value })), { unit: 'people' }));
+  if (contests.length) {
+    charts.push(barChart('Entries per contest', contests.map((c) => ({ label: c.title, value: c.entries })), { unit: 'entries' }));
+    charts.push(barChart('Awards per contest', contests.map((c) => ({ label: c.title, value: c.awards })), { unit: 'awards' }));
+  }
+  if (directions.length) {
+    charts.push(barChart('Delegations by direction', directions.map((d) => ({ label: `${format.side(d.from_side)} → ${format.side(d.to_side)}`, value: d.value })), { unit: 'delegations' }));
+  }
+  return charts;
+}
+
+export async function itemCharts(db: Executor, periodId: number, itemId: number): Promise<string[]> {
+  const attendance = await q.attendancePerEvent(db, periodId, itemId);
+  return attendance.length ? [barChart('Attendance per event (people checked in)', attendance, { unit: 'people' })] : [];
+}
+
+export type FigureComparison = { itemNumber: number; title: string; rows: { label: string; current: string; previous: string }[] };
+
+type FigurePart = { metric: string; ref: string | null; value: number | null };
+
+/** Figures that measure the same thing even when counted differently (registered vs attended). */
+const FAMILY: Record<string, string> = { attendance: 'people', registrations: 'people' };
+const family = (metric: string) => FAMILY[metric] ?? metric;
+const LABELS: Record<string, string> = { people: 'Participants', delegations: 'Delegations', members: 'Delegation members', visits: 'Visits', entries: 'Entries', awards: 'Awards' };
+
+/** The previous figure that best matches: the same recorded figure, else the same kind of count. */
+function counterpart(fig: FigurePart, candidates: readonly FigurePart[], used: Set<number>): number {
+  const free = (i: number) => !used.has(i);
+  const same = candidates.findIndex((c, i) => free(i) && c.metric === fig.metric && (fig.metric !== 'figure' || c.ref === fig.ref));
+  if (same >= 0 || fig.metric === 'figure') return same;
+  return candidates.findIndex((c, i) => free(i) && family(c.metric) === family(fig.metric));
+}
+
+/**
+ * Each figure of this period next to the matching figure of the previous one, for items that
+ * continue an item of the previous period.
+ */
+export async function compareWithPrevious(db: Executor, summary: Summary): Promise<{ previousLabel: string; items: FigureComparison[] } | null> {
+  const links = await db.selectFrom('items as i').innerJoin('items as prev', 'prev.id', 'i.continues_item_id')
+    .innerJoin('periods as pp', 'pp.id', 'prev.period_id')
+    .where('i.period_id', '=', summary.period.id)
+    .select(['i.number', 'prev.number as previous_number', 'pp.slug as previous_slug', 'pp.label as previous_label'])
+    .orderBy('i.number')
+    .execute();
+  const first = links[0];
+  if (!first) return null;
+  const previous = await buildSummary(db, first.previous_slug);
+  if (!previous) return null;
+  const figuresOf = (n: RenderedNarrative): FigurePart[] =>
+    n.paragraphs.flat().flatMap((p) => (p.kind === 'figure' && !p.error && p.metric !== 'items' && p.metric !== 'item-list' ? [p] : []));
+  const shown = (v: number | null | undefined) => (v === null || v === undefined ? '—' : formatNumber(v));
+  const items: FigureComparison[] = [];
+  for (const link of links) {
+    const now = summary.items.find((i) => i.number === link.number);
+    const before = previous.items.find((i) => i.number === link.previous_number);
+    if (!now || !before) continue;
+    const candidates = figuresOf(before.narrative);
+    const used = new Set<number>();
+    const rows = figuresOf(now.narrative).map((fig) => {
+      const index = counterpart(fig, candidates, used);
+      if (index >= 0) used.add(index);
+      const label = fig.metric === 'figure' ? (fig.ref ?? 'Figure') : (LABELS[family(fig.metric)] ?? format.label(fig.metric));
+      return { label, current: shown(fig.value), previous: index >= 0 ? shown(candidates[index]?.value) : '—' };
+    });
+    if (rows.length) items.push({ itemNumber: now.number, title: now.title, rows });
+  }
+  return { previousLabel: first.previous_label, items };
+}
