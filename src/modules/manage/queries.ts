@@ -74,3 +74,29 @@ export async function figuresWithHistory(db: Executor, itemId: number) {
   ]);
   return { figures, history };
 }
+
+/** The placeholders an item's narrative can use: its events, programmes, contests and figures. */
+export async function placeholderChoices(db: Executor, itemId: number) {
+  const [events, programmes, contests, figures] = await Promise.all([
+    db.selectFrom('events').where('item_id', '=', itemId).select(['slug', 'title']).orderBy('starts_at').execute(),
+    db.selectFrom('programmes').where('item_id', '=', itemId).select(['slug', 'title']).orderBy('starts_on').execute(),
+    db.selectFrom('contests').where('item_id', '=', itemId).select(['slug', 'title']).orderBy('id').execute(),
+    db.selectFrom('figures').where('item_id', '=', itemId).select(['key', 'label', 'unit']).orderBy('key').execute(),
+  ]);
+  return [
+    ...events.flatMap((e) => [
+      { code: `{{attendance ${e.slug} | about}}`, label: `People checked in at ${e.title}` },
+      { code: `{{registrations ${e.slug}}}`, label: `Confirmed registrations for ${e.title}` },
+    ]),
+    ...programmes.flatMap((p) => [
+      { code: `{{delegations ${p.slug} | words}}`, label: `Delegations of ${p.title}` },
+      { code: `{{members ${p.slug}}}`, label: `Delegation members of ${p.title}` },
+      { code: `{{visits ${p.slug}}}`, label: `Visits of ${p.title}` },
+    ]),
+    ...contests.flatMap((c) => [
+      { code: `{{entries ${c.slug}}}`, label: `Entries to ${c.title}` },
+      { code: `{{awards ${c.slug} major=yes}}`, label: `Major awards of ${c.title}` },
+    ]),
+    ...figures.map((f) => ({ code: `{{figure ${f.key}${f.unit === 'hkd' ? ' | hkd' : ''}}}`, label: f.label })),
+  ];
+}

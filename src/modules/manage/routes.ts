@@ -5,7 +5,7 @@ import { notFound } from '../../lib/errors.ts';
 import { field, parseForm } from '../../lib/forms.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { requeue } from '../mail/outbox.ts';
-import { auditInScope, figuresWithHistory, itemsInScope, outboxInScope, scopedItem, scopedOutboxMessage } from './queries.ts';
+import { auditInScope, figuresWithHistory, itemsInScope, placeholderChoices, outboxInScope, scopedItem, scopedOutboxMessage } from './queries.ts';
 import { narrativeProblems, recordFigure, updateItem } from './service.ts';
 
 const figureForm = z.object({
@@ -27,7 +27,25 @@ const itemForm = z.object({
   narrative: z.string().max(20_000, 'The narrative must be at most 20 000 characters.').default(''),
 });
 
+type ItemPage = {
+  item: NonNullable<Awaited<ReturnType<typeof scopedItem>>>;
+  values: unknown;
+  errors: Record<string, string>;
+  narrative: string;
+  saved?: boolean;
+  figure?: { values: Record<string, unknown>; errors: Record<string, string> };
+};
+
 export async function manageRoutes(app: FastifyInstance) {
+  /** Everything the item page shows, with the narrative previewed as it would render. */
+  const itemPage = async ({ item, values, errors, narrative, saved = false, figure = { values: {}, errors: {} } }: ItemPage) => ({
+    title: `Item ${item.number}`,
+    item, values, errors, saved, figure,
+    preview: await narrativeProblems(app.db, item.period_id, item.number, narrative),
+    choices: await placeholderChoices(app.db, item.id),
+    ...(await figuresWithHistory(app.db, item.id)),
+  });
+
   const parseId = (params: unknown, what: string) => {
     const parsed = idParam.safeParse(params);
     if (!parsed.success) throw notFound(what);
@@ -43,10 +61,16 @@ export async function manageRoutes(app: FastifyInstance) {
     const user = request.user as CurrentUser;
     const item = await scopedItem(app.db, user, parseId(request.params, 'item'));
     if (!item) throw notFound('item');
-    const preview = await narrativeProblems(app.db, item.period_id, item.number, item.narrative);
-    return reply.view('manage/item', {
-      title: `Item ${item.number}`, item, values: item, errors: {}, preview, saved: false, ...(await figuresWithHistory(app.db, item.id)), figure: { values: {}, errors: {} },
-    });
+    return reply.view('manage/item', await itemPage({ item, values: item, errors: {}, narrative: item.narrative }));
+  });
+
+  app.post('/manage/items/:id/preview', access('organiser'), async (request, reply) => {
+    const item = await scopedItem(app.db, request.user as CurrentUser, parseId(request.params, 'item'));
+    if (!item) throw notFound('item');
+    const form = parseForm(z.object({ narrative: itemForm.shape.narrative }), request.body);
+    const narrative = form.ok ? form.data.narrative : '';
+    const preview = await narrativeProblems(app.db, item.period_id, item.number, narrative);
+    return reply.view('manage/preview', { preview });
   });
 
   app.post('/manage/items/:id/figures', access('organiser'), async (request, reply) => {
@@ -55,11 +79,9 @@ export async function manageRoutes(app: FastifyInstance) {
     if (!item) throw notFound('item');
     const form = parseForm(figureForm, request.body);
     if (!form.ok) {
-      const preview = await narrativeProblems(app.db, item.period_id, item.number, item.narrative);
-      return reply.code(400).view('manage/item', {
-        title: `Item ${item.number}`, item, values: item, errors: {}, preview, saved: false,
-        ...(await figuresWithHistory(app.db, item.id)), figure: { values: form.values, errors: form.errors },
-      });
+      return reply.code(400).view('manage/item', await itemPage({
+        item, values: item, errors: {}, narrative: item.narrative, figure: { values: form.values, errors: form.errors },
+      }));
     }
     await recordFigure(app.db, user, item.id, form.data);
     return reply.redirect(`/manage/items/${item.id}#figures`, 303);
@@ -76,17 +98,18 @@ export async function manageRoutes(app: FastifyInstance) {
     if (preview.errors.length > 0) {
       errors.narrative = `Fix the placeholders first: ${preview.errors.map((e) => `${e.raw} — ${e.error}`).join('; ')}.`;
     }
+    const values = form.ok ? form.data : { ...item, ...form.values, is_new: form.values.is_new === 'on' };
+    // "Preview" shows the text as it would read, without saving anything.
+    if ((request.body as Record<string, unknown> | undefined)?.action === 'preview') {
+      return reply.view('manage/item', await itemPage({ item, values, errors, narrative }));
+    }
     if (!form.ok || Object.keys(errors).length > 0) {
-      const values = form.ok ? form.data : { ...item, ...form.values, is_new: form.values.is_new === 'on' };
-      return reply.code(400).view('manage/item', {
-        title: `Item ${item.number}`, item, values, errors, preview, saved: false, ...(await figuresWithHistory(app.db, item.id)), figure: { values: {}, errors: {} },
-      });
+      return reply.code(400).view('manage/item', await itemPage({ item, values, errors, narrative }));
     }
     await updateItem(app.db, user, item.id, form.data);
     const updated = await scopedItem(app.db, user, item.id);
-    return reply.view('manage/item', {
-      title: `Item ${item.number}`, item: updated, values: updated, errors: {}, preview, saved: true, ...(await figuresWithHistory(app.db, item.id)), figure: { values: {}, errors: {} },
-    });
+    if (!updated) throw notFound('item');
+    return reply.view('manage/item', await itemPage({ item: updated, values: updated, errors: {}, narrative: updated.narrative, saved: true }));
   });
 
   app.get('/manage/audit', access('organiser'), async (request, reply) => {

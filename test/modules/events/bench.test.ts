@@ -8,8 +8,9 @@ import { cloneTemplate } from '../../helpers/database.ts';
 t.test('the registration rush keeps the capacity, and the export streams every row', async (t) => {
   const handle = await cloneTemplate();
   t.teardown(() => handle.close());
-  const rush = await registrationRush({ seconds: 1, connections: 5, capacity: 5, handle });
-  t.ok(rush.requests > 0, `${rush.requests} registrations posted`);
+  const rush = await registrationRush({ seconds: 1, amount: 20, connections: 5, capacity: 5, handle });
+  t.equal(rush.requests, 20, 'every registration answered');
+  t.equal(rush.confirmed + rush.waitlisted, 20);
   t.equal(rush.errors, 0);
   t.ok(rush.ok, 'confirmed count equals the capacity');
   t.equal(rush.confirmed, Math.min(5, rush.confirmed + rush.waitlisted));

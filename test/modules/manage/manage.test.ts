@@ -102,3 +102,28 @@ t.test('judges reach only judging; organisers see only their own mail', async (t
   t.equal((await admin.post(`/manage/outbox/${id}/resend`)).statusCode, 303);
   t.equal((await db.selectFrom('mail_outbox').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status, 'pending');
 });
+
+t.test('the narrative editor previews without saving and offers the item\'s own figures', async (t) => {
+  const { app, db } = await build(t);
+  const item = await db.selectFrom('items as i').innerJoin('periods as p', 'p.id', 'i.period_id')
+    .where('p.slug', '=', '2018-19').where('i.number', '=', 17).select(['i.id', 'i.title', 'i.status', 'i.narrative']).executeTakeFirstOrThrow();
+  const organiser = await signedIn(app, 'organiser@hkipd.test');
+  const page = await organiser.get(`/manage/items/${item.id}`);
+  t.match(page.body, '<code>{{attendance sme-seminar-2019 | about}}</code>', 'the picker offers the seminar attendance');
+  t.match(page.body, '<script src="/static/editor.js" defer></script>');
+
+  const draft = 'Draft: {{attendance sme-seminar-2019 | about}} came.';
+  const previewed = await organiser.post(`/manage/items/${item.id}`, { title: item.title, status: item.status, narrative: draft, action: 'preview' });
+  t.equal(previewed.statusCode, 200);
+  t.match(previewed.body, /Draft: <span class="figure" data-metric="attendance">About 200<\/span> came\./);
+  t.equal((await db.selectFrom('items').select('narrative').where('id', '=', item.id).executeTakeFirstOrThrow()).narrative, item.narrative, 'nothing saved');
+
+  const fragment = await organiser.post(`/manage/items/${item.id}/preview`, { narrative: 'Now {{figure nope}}.' });
+  t.equal(fragment.statusCode, 200);
+  t.notMatch(fragment.body, '<html', 'a fragment for the live preview');
+  t.match(fragment.body, /<code>\{\{figure nope\}\}<\/code>: no recorded figure &quot;nope&quot; on item 17/);
+  const customs = await signedIn(app, 'organiser@customs.test');
+  t.equal((await customs.post(`/manage/items/${item.id}/preview`, { narrative: 'x' })).statusCode, 404);
+  const script = await app.inject({ method: 'GET', url: '/static/editor.js' });
+  t.equal(script.statusCode, 200);
+});
