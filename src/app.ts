@@ -97,7 +97,7 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
     defaultContext: { f: format, siteName: 'ipcoop' },
   });
   // After the view plugin, whose own hook resets reply.locals on every request.
-  await app.register(fastifyCookie);
+  await app.register(fastifyCookie, config.sessionSecret ? { secret: config.sessionSecret } : {});
   await app.register(fastifyFormbody);
   await installSecurity(app);
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', maxAge: '1h' });

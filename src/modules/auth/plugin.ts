@@ -51,7 +51,8 @@ export async function installSecurity(app: FastifyInstance) {
 
   await app.register(fastifyCsrf, {
     cookieKey: secure ? '__Host-ipcoop_csrf' : 'ipcoop_csrf',
-    cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure },
+    // Signed when SESSION_SECRET is set, so a cookie planted from a sibling host is refused.
+    cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure, signed: Boolean(app.config.sessionSecret) },
   });
 
   app.decorateRequest('user', null);

@@ -26,15 +26,20 @@ t.test('signing in starts a fresh server-side session with a safe cookie', async
 });
 
 t.test('over HTTPS the cookie is Secure and __Host- prefixed', async (t) => {
-  const { app } = await build(t, { env: { BASE_URL: 'https://ipcoop.example' } });
+  const { app } = await build(t, { env: { BASE_URL: 'https://ipcoop.example', SESSION_SECRET: 'a-secret-of-at-least-thirty-two-characters' } });
   const agent = new Agent(app);
   await agent.get('/login');
   t.ok(agent.cookies.has('__Host-ipcoop_csrf'));
   const res = await agent.post('/login', { email: 'admin@ipcoop.test', password: 'demo-password-2019' });
   const cookie = res.cookies.find((c) => c.name === '__Host-ipcoop_session');
+  t.equal(res.statusCode, 303, 'a signed CSRF cookie verifies');
   t.equal(cookie?.secure, true);
   t.equal(cookie?.path, '/');
   t.match(String(res.headers['strict-transport-security']), /max-age/);
+  const csrfCookie = agent.cookies.get('__Host-ipcoop_csrf') ?? '';
+  t.match(csrfCookie, /\./, 'the CSRF cookie carries a signature');
+  agent.cookies.set('__Host-ipcoop_csrf', csrfCookie.replace(/\.[^.]*$/, '.forged'));
+  t.equal((await agent.post('/logout')).statusCode, 403, 'a tampered cookie is refused');
 });
 
 t.test('a wrong password or unknown account gets the same answer', async (t) => {
