@@ -8,7 +8,7 @@ import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from './config.ts';
-import type { Database } from './db/index.ts';
+import { type Database, isDatabaseUnavailable } from './db/index.ts';
 import { HttpError } from './lib/errors.ts';
 import { format } from './lib/format.ts';
 import { installSecurity } from './modules/auth/plugin.ts';
@@ -106,10 +106,15 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   });
 
   app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    const status = error instanceof HttpError ? error.statusCode : (error.statusCode ?? 500);
+    const status = error instanceof HttpError
+      ? error.statusCode
+      : isDatabaseUnavailable(error) ? 503 : (error.statusCode ?? 500);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, message: error.message }, 'request refused');
-    const message = status >= 500
+    if (status === 503) reply.header('retry-after', '5');
+    const message = status === 503
+      ? 'The service is busy or briefly unavailable. Please try again in a few seconds.'
+      : status >= 500
       ? 'Something went wrong on our side. Please try again in a moment.'
       : error.code?.startsWith('FST_CSRF')
         ? 'This form has expired or did not come from this site. Go back, reload the page and try again.'

@@ -47,7 +47,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     const pool = new pg.Pool({
       connectionString: url.toString(),
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 5_000,
+      // Waiting this long for a free connection rides out a rush; longer, the caller gets a 503.
+      connectionTimeoutMillis: 10_000,
     });
     // An idle client losing its server must not crash the process; the pool replaces it.
     pool.on('error', () => {});
@@ -71,4 +72,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   });
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
   return { db, kind: 'pglite', close: () => db.destroy() };
+}
+
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT']);
+
+/**
+ * Whether an error means the database cannot be reached right now (restarting, overloaded,
+ * connection lost) rather than that the request was wrong: such requests get a 503.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/.test(error.message);
 }

@@ -38,3 +38,10 @@ export async function eventPage(db: Executor, slug: string, now: Date) {
 }
 
 export type EventPage = NonNullable<Awaited<ReturnType<typeof eventPage>>>;
+
+/** What a registration needs of its event: less than the page, since it is read on every attempt. */
+export async function eventForRegistration(db: Executor, slug: string, now: Date) {
+  const event = await publicEventBySlug(db, slug);
+  if (!event) return null;
+  return { event, questions: await eventQuestions(db, event.id), state: registrationState(event, now) };
+}

@@ -3,7 +3,7 @@ import { access } from '../../lib/access.ts';
 import { HttpError, notFound } from '../../lib/errors.ts';
 import { parseForm } from '../../lib/forms.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
-import { eventPage } from '../events/service.ts';
+import { eventForRegistration, eventPage } from '../events/service.ts';
 import { icsFile } from './ics.ts';
 import { calendarEvent } from './messages.ts';
 import { eventDetails, eventQuestions, registrationByTokenHash } from './queries.ts';
@@ -28,12 +28,13 @@ export async function registrationRoutes(app: FastifyInstance) {
   };
 
   app.post<{ Params: { slug: string } }>('/events/:slug/register', access('public'), async (request, reply) => {
-    const page = await eventPage(app.db, request.params.slug, new Date());
+    const page = await eventForRegistration(app.db, request.params.slug, new Date());
     if (!page) throw notFound('event');
     if (!page.state.open) return reply.code(409).view('registrations/refused', { title: page.event.title, event: page.event, reason: page.state.reason });
     const form = parseForm(registrationSchema(page.questions), request.body);
     if (!form.ok) {
-      return reply.code(400).view('events/show', { title: page.event.title, ...page, values: form.values, errors: form.errors });
+      const full = await eventPage(app.db, request.params.slug, new Date());
+      return reply.code(400).view('events/show', { title: page.event.title, ...full, values: form.values, errors: form.errors });
     }
     const outcome = await register(app.db, site, page.event, form.data);
     switch (outcome.kind) {

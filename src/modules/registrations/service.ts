@@ -1,7 +1,7 @@
 import type { Database, Executor } from '../../db/index.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { registrationState } from '../events/service.ts';
-import { queueMail } from '../mail/outbox.ts';
+import { type OutgoingMail, queueMail } from '../mail/outbox.ts';
 import { participantMail } from './messages.ts';
 import {
   type EventDetails, eventDetails, firstWaitlisted, liveRegistrationForEmail, releaseSeat, takeSeat,
@@ -18,6 +18,29 @@ export type RegisterOutcome =
   | { kind: 'full' }
   | { kind: 'closed'; reason: string };
 
+/**
+ * Runs at most `size` tasks at once and queues the rest. Registrations for an event queue on
+ * its row lock anyway; letting every request hold a pooled connection while it waits there
+ * would starve the other requests of connections in a rush.
+ */
+function limiter(size: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
+
+const registrationSlot = limiter(3);
+
 const ONE_LIVE_PER_EMAIL = 'registrations_one_live_per_email';
 
 function isDuplicateRegistration(error: unknown): boolean {
@@ -31,7 +54,6 @@ function isDuplicateRegistration(error: unknown): boolean {
  * registration of the same email creates nothing and sends a fresh manage link instead.
  */
 export async function register(db: Database, site: Site, event: EventDetails, input: RegistrationInput, now = new Date()): Promise<RegisterOutcome> {
-  const eventId = event.id;
   const token = newToken();
   const tokenHash = hashToken(token);
   // Both possible confirmations are prepared before the transaction, so that the lock on the
@@ -41,6 +63,15 @@ export async function register(db: Database, site: Site, event: EventDetails, in
     confirmed: await participantMail('confirmed', event, input, link('confirmed'), site),
     waitlisted: await participantMail('waitlisted', event, input, link('waitlisted'), site),
   };
+  return registrationSlot(() => registerNow(db, site, event, input, now, { token, tokenHash, mails }));
+}
+
+async function registerNow(
+  db: Database, site: Site, event: EventDetails, input: RegistrationInput, now: Date,
+  prepared: { token: string; tokenHash: string; mails: Record<'confirmed' | 'waitlisted', OutgoingMail> },
+): Promise<RegisterOutcome> {
+  const eventId = event.id;
+  const { token, tokenHash, mails } = prepared;
   try {
     return await db.transaction().execute(async (trx): Promise<RegisterOutcome> => {
       // The window and status were read a moment ago; the seat itself is decided below, in the database.

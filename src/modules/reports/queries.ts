@@ -62,3 +62,18 @@ export async function latestEdition(db: Executor, periodId: number) {
   return db.selectFrom('summary_editions').selectAll().where('period_id', '=', periodId)
     .orderBy('published_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
 }
+
+/** Registrations made per month (Hong Kong time) for a period's events, or one item's. */
+export async function registrationsPerMonth(db: Executor, periodId: number, itemId?: number) {
+  const month = sql<string>`to_char(r.created_at at time zone 'Asia/Hong_Kong', 'YYYY-MM')`;
+  let q = db
+    .selectFrom('registrations as r')
+    .innerJoin('events as e', 'e.id', 'r.event_id')
+    .innerJoin('items as i', 'i.id', 'e.item_id')
+    .where('i.period_id', '=', periodId)
+    .groupBy(month)
+    .select([month.as('month'), sql<number>`count(*)::int`.as('value')])
+    .orderBy(month);
+  if (itemId !== undefined) q = q.where('i.id', '=', itemId);
+  return q.execute();
+}

@@ -73,14 +73,16 @@ export function changedSincePublication(summary: Summary, edition: EditionConten
 
 /** The period's charts, each an accessible SVG figure. */
 export async function periodCharts(db: Executor, periodId: number): Promise<string[]> {
-  const [attendance, sides, contests, directions] = await Promise.all([
+  const [attendance, months, sides, contests, directions] = await Promise.all([
     q.attendancePerEvent(db, periodId),
+    q.registrationsPerMonth(db, periodId),
     q.participantsBySide(db, periodId),
     q.contestTotals(db, periodId),
     q.delegationsByDirection(db, periodId),
   ]);
   const charts: string[] = [];
   if (attendance.length) charts.push(barChart('Attendance per event (people checked in)', attendance, { unit: 'people' }));
+  if (months.length) charts.push(registrationsChart(months));
   if (sides.length) charts.push(barChart('Participants by side (confirmed registrations)', sides.map((s) => ({ label: format.side(s.side), value: s.value })), { unit: 'people' }));
   if (contests.length) {
     charts.push(barChart('Entries per contest', contests.map((c) => ({ label: c.title, value: c.entries })), { unit: 'entries' }));
@@ -92,9 +94,21 @@ export async function periodCharts(db: Executor, periodId: number): Promise<stri
   return charts;
 }
 
+const monthLabel = (month: string) => format.month(`${month}-15`);
+
+function registrationsChart(months: { month: string; value: number }[]) {
+  return barChart('Registrations over time (per month)', months.map((m) => ({ label: monthLabel(m.month), value: m.value })), { unit: 'registrations' });
+}
+
 export async function itemCharts(db: Executor, periodId: number, itemId: number): Promise<string[]> {
-  const attendance = await q.attendancePerEvent(db, periodId, itemId);
-  return attendance.length ? [barChart('Attendance per event (people checked in)', attendance, { unit: 'people' })] : [];
+  const [attendance, months] = await Promise.all([
+    q.attendancePerEvent(db, periodId, itemId),
+    q.registrationsPerMonth(db, periodId, itemId),
+  ]);
+  const charts: string[] = [];
+  if (attendance.length) charts.push(barChart('Attendance per event (people checked in)', attendance, { unit: 'people' }));
+  if (months.length) charts.push(registrationsChart(months));
+  return charts;
 }
 
 export type FigureComparison = { itemNumber: number; title: string; rows: { label: string; current: string; previous: string }[] };

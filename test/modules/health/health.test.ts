@@ -25,4 +25,10 @@ t.test('healthz answers 503 when the database does not answer', async (t) => {
   const res = await app.inject({ method: 'GET', url: '/healthz' });
   t.equal(res.statusCode, 503);
   t.same(res.json(), { status: 'unavailable' });
+
+  const page = await app.inject({ method: 'GET', url: '/periods/2018-19' });
+  t.equal(page.statusCode, 503, 'pages answer 503, not 500, while the database is away');
+  t.equal(page.headers['retry-after'], '5');
+  t.match(page.body, /The service is busy or briefly unavailable/);
+  t.notMatch(page.body, /ECONNREFUSED|127\.0\.0\.1/, 'no internals');
 });

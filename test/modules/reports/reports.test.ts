@@ -58,6 +58,10 @@ t.test('charts are SVG with text alternatives giving every value', async (t) => 
     .where('e.slug', '=', seminarEvent).where('r.checked_in_at', 'is not', null)
     .select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   t.match(page.body, new RegExp(`Guangdong/Hong Kong Seminar on IP and the Development of SMEs \\(Guangzhou\\): ${attended} people`));
+  for (const caption of ['Attendance per event', 'Registrations over time', 'Participants by side', 'Entries per contest', 'Awards per contest', 'Delegations by direction']) {
+    t.match(page.body, `<figcaption>${caption}`, caption);
+  }
+  t.match(page.body, /September 2019: \d+ registrations/, 'registrations counted by the month they were made');
 });
 
 t.test('a published edition is frozen; the live summary shows what changed since', async (t) => {
