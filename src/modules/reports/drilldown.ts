@@ -1,6 +1,8 @@
 import type { Executor } from '../../db/index.ts';
 import { format } from '../../lib/format.ts';
 import type { CurrentUser } from '../auth/service.ts';
+import { scopedContest } from '../contests/queries.ts';
+import { scopedEvent } from '../events/queries.ts';
 import { itemInScope } from '../manage/scope.ts';
 
 /** The rows behind one live figure: what an organiser sees when they follow it. */
@@ -10,19 +12,10 @@ type Filters = Record<string, string | undefined>;
 
 const when = (d: Date | null) => (d ? format.dateTime(d) : '');
 
-async function scopedEvent(db: Executor, user: CurrentUser, slug: string) {
-  return db.selectFrom('events as e').where('e.slug', '=', slug).where(itemInScope(user, 'e.item_id'))
-    .select(['e.id', 'e.title']).executeTakeFirst();
-}
-
-async function scopedProgramme(db: Executor, user: CurrentUser, slug: string) {
+/** A programme by slug through the organiser's scope (the programmes module loads them by id). */
+async function scopedProgrammeBySlug(db: Executor, user: CurrentUser, slug: string) {
   return db.selectFrom('programmes as p').where('p.slug', '=', slug).where(itemInScope(user, 'p.item_id'))
     .select(['p.id', 'p.title']).executeTakeFirst();
-}
-
-async function scopedContest(db: Executor, user: CurrentUser, slug: string) {
-  return db.selectFrom('contests as c').where('c.slug', '=', slug).where(itemInScope(user, 'c.item_id'))
-    .select(['c.id', 'c.title']).executeTakeFirst();
 }
 
 /** Null when the metric has no rows to show or the object is outside the user's scope. */
@@ -46,7 +39,7 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
     case 'delegations':
     case 'members':
     case 'visits': {
-      const programme = await scopedProgramme(db, user, ref);
+      const programme = await scopedProgrammeBySlug(db, user, ref);
       if (!programme) return null;
       if (metric === 'visits') {
         const rows = await db.selectFrom('delegation_visits as v').innerJoin('delegations as d', 'd.id', 'v.delegation_id')
