@@ -7,10 +7,11 @@ import { field, type FormErrors, parseForm } from '../../lib/forms.ts';
 import { xlsxStream } from '../../lib/xlsx.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { sendAttachment } from '../entries/attachments.ts';
+import { sendCertificate } from './certificates.ts';
 import { DISAGREEMENT_SPREAD } from '../scoring/engine.ts';
 import { computeRoundRanking } from '../scoring/queries.ts';
 import {
-  contestEntries, contestJudges, contestRounds, contestsInScope, contestTiers, judgesNotOnPanel, type Round, roundAssignments,
+  certificateFacts, contestEntries, contestJudges, contestRounds, contestsInScope, contestTiers, judgesNotOnPanel, type Round, roundAssignments,
   roundOf, type ScopedContest, scopedContest, scopedEntryAttachment,
 } from './queries.ts';
 import {
@@ -328,6 +329,14 @@ export async function manageContestRoutes(app: FastifyInstance) {
       throw error;
     }
     return reply.redirect(`${base(contest)}/awards`, 303);
+  });
+
+  app.get('/manage/contests/:slug/certificates/:grantId.pdf', access('organiser'), async (request, reply) => {
+    const contest = await loadContest(request);
+    const parsed = z.object({ grantId: id }).safeParse(request.params);
+    const facts = parsed.success ? await certificateFacts(app.db, { contestId: contest.id, grantId: parsed.data.grantId }) : undefined;
+    if (!facts) throw notFound('certificate');
+    return sendCertificate(reply, facts);
   });
 
   app.post('/manage/contests/:slug/publish', access('organiser'), async (request, reply) => {

@@ -131,7 +131,7 @@ export async function contestEntries(db: Executor, contestId: number) {
     .where('e.contest_id', '=', contestId)
     .select([
       'e.id', 'e.reference', 'e.title', 'e.applicant_name', 'e.applicant_type', 'e.side', 'e.status', 'e.contact_email', 'e.created_at',
-      'e.organisation_id', 'cat.name as category', 't.name as award',
+      'e.organisation_id', 'cat.name as category', 't.name as award', 'g.id as grant_id',
       sql<number>`(select count(*) from entry_attachments f where f.entry_id = e.id)::int`.as('attachments'),
     ])
     .orderBy('e.reference')
@@ -223,3 +223,32 @@ export async function scopedEntryAttachment(db: Executor, contestId: number, ent
     .select(['f.id', 'f.filename', 'f.size_bytes', 'f.storage_key'])
     .executeTakeFirst();
 }
+
+/** What an award certificate says, for one grant of a contest or for one entry once its contest's results are published. */
+export async function certificateFacts(db: Executor, by: { contestId: number; grantId: number } | { entryId: number; published: true }) {
+  let query = db
+    .selectFrom('award_grants as g')
+    .innerJoin('award_tiers as t', 't.id', 'g.tier_id')
+    .innerJoin('entries as e', 'e.id', 'g.entry_id')
+    .innerJoin('contests as c', 'c.id', 't.contest_id')
+    .select([
+      'g.id as grant_id', 't.name as tier', 'e.reference', 'e.title as entry_title', 'e.applicant_name', 'c.title as contest_title',
+      'c.item_id', 'c.results_published_at',
+    ]);
+  query = 'grantId' in by
+    ? query.where('c.id', '=', by.contestId).where('g.id', '=', by.grantId)
+    : query.where('e.id', '=', by.entryId).where('c.results_published_at', 'is not', null);
+  const grant = await query.executeTakeFirst();
+  if (!grant) return undefined;
+  const organisers = await db
+    .selectFrom('item_parties as ip')
+    .innerJoin('organisations as o', 'o.id', 'ip.organisation_id')
+    .where('ip.item_id', '=', grant.item_id)
+    .select('o.name')
+    .orderBy('ip.is_lead', 'desc')
+    .orderBy('o.name')
+    .execute();
+  return { ...grant, organisers: organisers.map((o) => o.name) };
+}
+
+export type CertificateFacts = NonNullable<Awaited<ReturnType<typeof certificateFacts>>>;

@@ -5,7 +5,8 @@ import { access } from '../../lib/access.ts';
 import { notFound } from '../../lib/errors.ts';
 import type { FormErrors, FormValues } from '../../lib/forms.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
-import { contestOverview, publicContestBySlug } from '../contests/queries.ts';
+import { sendCertificate } from '../contests/certificates.ts';
+import { certificateFacts, contestOverview, publicContestBySlug } from '../contests/queries.ts';
 import { MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES, sendAttachment, type Upload, uploadProblem } from './attachments.ts';
 import { entryFacts, studentsOf } from './details.ts';
 import { entryValues, parseEntryForm } from './form.ts';
@@ -83,13 +84,15 @@ export async function entryRoutes(app: FastifyInstance) {
   };
 
   async function renderEntry(reply: FastifyReply, entry: EntryByToken, token: string, extra: { errors?: FormErrors; values?: FormValues; saved?: boolean } = {}) {
-    const [categories, attachments] = await Promise.all([contestCategories(app.db, entry.contest_id), entryAttachmentsOf(app.db, entry.id)]);
+    const [categories, attachments, award] = await Promise.all([
+      contestCategories(app.db, entry.contest_id), entryAttachmentsOf(app.db, entry.id), certificateFacts(app.db, { entryId: entry.id, published: true }),
+    ]);
     const open = entryWindowOpen({ status: entry.contest_status, entry_opens_at: entry.entry_opens_at, entry_closes_at: entry.entry_closes_at });
     return reply.view('entries/show', {
       title: `Entry ${entry.reference}`, entry, token, attachments, facts: entryFacts(entry.details, false),
       contest: { slug: entry.contest_slug, title: entry.contest_title, kind: entry.kind, entry_closes_at: entry.entry_closes_at },
       entryForm: { open, categories, errors: extra.errors ?? {}, values: extra.values ?? entryValues(entry, entry.category_code, studentsOf(entry.details)) },
-      saved: extra.saved ?? false,
+      saved: extra.saved ?? false, award: award ? { tier: award.tier } : null,
     });
   }
 
@@ -122,5 +125,13 @@ export async function entryRoutes(app: FastifyInstance) {
     const file = parsed.success ? (await entryAttachmentsOf(app.db, entry.id)).find((a) => a.id === parsed.data.attachmentId) : undefined;
     if (!file) throw notFound('attachment');
     return sendAttachment(reply, app.config.dataDir, file, file.filename);
+  });
+
+  // Only once the results are published: before that an award may still change.
+  app.get('/entries/:token/certificate.pdf', access('public'), async (request, reply) => {
+    const { entry } = await loadEntry(request);
+    const facts = await certificateFacts(app.db, { entryId: entry.id, published: true });
+    if (!facts) throw notFound('certificate');
+    return sendCertificate(reply.header('referrer-policy', 'no-referrer'), facts);
   });
 }
