@@ -263,7 +263,7 @@ export const ITEMS: readonly ItemSpec[] = [
     status: 'completed',
     parties: { lead: ['GDCAB'], with: ['HKIAC'] },
     narrative: paragraphs(
-      `In August 2019, a delegation led by the GDCAB, visited Hong Kong to take part in a copyright industry exchange programme under the theme of "Copyright Protection and Management". Activities under the programme included visiting the Hong Kong International Arbitration Centre and the Xiqu Centre and attending the opening ceremony of the Hong Kong Computer and Communications Festival, as well as conducting exchanges with representatives from the copyright industry of Hong Kong. The exchange programme enhanced both sides' understanding of copyright protection and management in the two places.`,
+      `In August 2019, a delegation led by the GDCAB, visited Hong Kong to take part in a copyright industry exchange programme under the theme of "Copyright Protection and Management". Activities under the programme included visiting {{hosts copyright-industry-exchange-2019 on=2019-08-15 | the}} and attending the opening ceremony of the Hong Kong Computer and Communications Festival, as well as conducting exchanges with representatives from the copyright industry of Hong Kong. The exchange programme enhanced both sides' understanding of copyright protection and management in the two places.`,
     ),
   },
   {
@@ -274,7 +274,7 @@ export const ITEMS: readonly ItemSpec[] = [
     status: 'completed',
     parties: { lead: ['GDCAB', 'HKC&ED', 'HKIPD'], with: ['HZCB', 'HZEB', 'HZTHMAB', 'HZHLG'] },
     narrative: paragraphs(
-      `The GDCAB, the Hong Kong Customs and the HKIPD jointly organised the "Exchange Programme on Copyright Knowledge and Copyright Protection for Guangdong/Hong Kong Secondary School Students". In April 2019, a Hong Kong delegation of youth representatives led by the Hong Kong Customs joined an exchange programme in Guangdong. They visited the Huizhou Hualuogeng Senior High School and organisations in the IP industry. In May 2019, representatives from the GDCAB, the Copyright Bureau of Huizhou Municipality, the Education Bureau of Huizhou Municipality, the Bureau of Taiwan, Hong Kong and Macao Affairs of Huizhou Municipality and the Huizhou Hualuogeng Senior High School went to Hong Kong for exchanges. They visited the Hong Kong Customs and learned about the Department's enforcement actions and its efforts in combating IP infringements. Besides, representatives of the HKIPD briefed the delegation on the IP protection regime of the HKSAR and invited representatives of the copyright industry to have exchanges with the students. The exchange activities have instilled in the young people of the two places good values for respecting IPRs.`,
+      `The GDCAB, the Hong Kong Customs and the HKIPD jointly organised the "Exchange Programme on Copyright Knowledge and Copyright Protection for Guangdong/Hong Kong Secondary School Students". In April 2019, a Hong Kong delegation of youth representatives led by the Hong Kong Customs joined an exchange programme in Guangdong. They visited {{hosts copyright-students-exchange-2019 from=HK on=2019-04-12 | the}} and organisations in the IP industry. In May 2019, representatives from the GDCAB, the Copyright Bureau of Huizhou Municipality, the Education Bureau of Huizhou Municipality, the Bureau of Taiwan, Hong Kong and Macao Affairs of Huizhou Municipality and the Huizhou Hualuogeng Senior High School went to Hong Kong for exchanges. They visited {{hosts copyright-students-exchange-2019 from=GD on=2019-05-23 | the}} and learned about the Department's enforcement actions and its efforts in combating IP infringements. Besides, representatives of the HKIPD briefed the delegation on the IP protection regime of the HKSAR and invited representatives of the copyright industry to have exchanges with the students. The exchange activities have instilled in the young people of the two places good values for respecting IPRs.`,
     ),
   },
   {
@@ -729,7 +729,7 @@ export const PROGRAMMES: readonly ProgrammeSpec[] = [
             place: 'Huizhou', purpose: 'Exchanges with students on copyright knowledge',
           },
           {
-            on: '2019-04-12', at: '15:00', host: 'Copyright Bureau of Huizhou Municipality', hostCode: 'HZCB',
+            on: '2019-04-13', at: '15:00', host: 'Copyright Bureau of Huizhou Municipality', hostCode: 'HZCB',
             place: 'Huizhou', purpose: 'Copyright protection in Huizhou',
           },
           {
@@ -756,11 +756,11 @@ export const PROGRAMMES: readonly ProgrammeSpec[] = [
             purpose: "The Department's enforcement actions and its efforts in combating IP infringements",
           },
           {
-            on: '2019-05-23', at: '15:00', host: 'HKIPD', hostCode: 'HKIPD', place: 'Wu Chung House, Wan Chai',
+            on: '2019-05-24', at: '10:00', host: 'HKIPD', hostCode: 'HKIPD', place: 'Wu Chung House, Wan Chai',
             purpose: 'Briefing on the IP protection regime of the HKSAR',
           },
           {
-            on: '2019-05-24', at: '10:00', host: 'Representatives of the Hong Kong copyright industry',
+            on: '2019-05-24', at: '14:30', host: 'Representatives of the Hong Kong copyright industry',
             place: 'Wan Chai', purpose: 'Exchanges with the students',
           },
         ],

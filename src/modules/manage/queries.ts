@@ -92,6 +92,7 @@ export async function placeholderChoices(db: Executor, itemId: number) {
       { code: `{{delegations ${p.slug} | words}}`, label: `Delegations of ${p.title}` },
       { code: `{{members ${p.slug}}}`, label: `Delegation members of ${p.title}` },
       { code: `{{visits ${p.slug}}}`, label: `Visits of ${p.title}` },
+      { code: `{{hosts ${p.slug} | the}}`, label: `Organisations visited by ${p.title}` },
     ]),
     ...contests.flatMap((c) => [
       { code: `{{entries ${c.slug}}}`, label: `Entries to ${c.title}` },

@@ -38,13 +38,18 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
     }
     case 'delegations':
     case 'members':
-    case 'visits': {
+    case 'visits':
+    case 'hosts': {
       const programme = await scopedProgrammeBySlug(db, user, ref);
       if (!programme) return null;
-      if (metric === 'visits') {
-        const rows = await db.selectFrom('delegation_visits as v').innerJoin('delegations as d', 'd.id', 'v.delegation_id')
+      if (metric === 'visits' || metric === 'hosts') {
+        let visits = db.selectFrom('delegation_visits as v').innerJoin('delegations as d', 'd.id', 'v.delegation_id')
           .where('d.programme_id', '=', programme.id).where('d.status', '<>', 'withdrawn')
-          .select(['d.name', 'v.visit_on', 'v.host', 'v.place']).orderBy('v.visit_on').execute();
+          .select(['d.name', 'v.visit_on', 'v.host', 'v.place']).orderBy('v.visit_on').orderBy('v.starts_at');
+        if (f.from) visits = visits.where('d.from_side', '=', f.from as never);
+        if (f.to) visits = visits.where('d.to_side', '=', f.to as never);
+        if (f.on) visits = visits.where('v.visit_on', '=', f.on);
+        const rows = await visits.execute();
         return { title: `Visits of ${programme.title}`, columns: ['Delegation', 'Date', 'Host', 'Place'], rows: rows.map((r) => [r.name, format.date(r.visit_on), r.host, r.place]) };
       }
       let q = db.selectFrom('delegations as d').where('d.programme_id', '=', programme.id).where('d.status', '<>', 'withdrawn');

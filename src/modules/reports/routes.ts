@@ -14,7 +14,7 @@ const drillParams = z.object({ metric: z.string().max(40), ref: z.string().max(2
 const drillFilters = z.object({
   side: z.string().max(10).optional(), from: z.string().max(10).optional(), to: z.string().max(10).optional(),
   role: z.string().max(20).optional(), category: z.string().max(60).optional(), tier: z.string().max(60).optional(),
-  major: z.string().max(5).optional(),
+  major: z.string().max(5).optional(), on: z.iso.date().optional(),
 });
 
 export async function reportRoutes(app: FastifyInstance) {

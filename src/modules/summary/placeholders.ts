@@ -6,12 +6,12 @@
 
 export type MetricName =
   | 'attendance' | 'registrations'
-  | 'delegations' | 'members' | 'visits'
+  | 'delegations' | 'members' | 'visits' | 'hosts'
   | 'entries' | 'awards'
   | 'figure'
   | 'items' | 'item-list';
 
-export type FormatName = 'words' | 'about' | 'over' | 'hkd';
+export type FormatName = 'words' | 'about' | 'over' | 'hkd' | 'the';
 
 type MetricSpec = { ref: 'event' | 'programme' | 'contest' | 'figure' | null; filters: readonly string[] };
 
@@ -20,7 +20,8 @@ export const METRICS: Record<MetricName, MetricSpec> = {
   registrations: { ref: 'event', filters: ['side'] },
   delegations: { ref: 'programme', filters: ['from', 'to'] },
   members: { ref: 'programme', filters: ['from', 'role'] },
-  visits: { ref: 'programme', filters: [] },
+  visits: { ref: 'programme', filters: ['from', 'to', 'on'] },
+  hosts: { ref: 'programme', filters: ['from', 'to', 'on'] },
   entries: { ref: 'contest', filters: ['side', 'category'] },
   awards: { ref: 'contest', filters: ['tier', 'major', 'side'] },
   figure: { ref: 'figure', filters: ['item'] },
@@ -28,7 +29,7 @@ export const METRICS: Record<MetricName, MetricSpec> = {
   'item-list': { ref: null, filters: ['status', 'new'] },
 };
 
-const FORMATS: readonly FormatName[] = ['words', 'about', 'over', 'hkd'];
+const FORMATS: readonly FormatName[] = ['words', 'about', 'over', 'hkd', 'the'];
 
 export type Placeholder = {
   raw: string;
@@ -155,6 +156,13 @@ export function formatItemList(numbers: readonly number[]): string {
   if (labels.length <= 1) return labels.join('');
   if (labels.length === 2) return `${labels[0]} and ${labels[1]}`;
   return `${labels.slice(0, -1).join(', ')}, and ${labels.at(-1)}`;
+}
+
+/** Names as prose: "A", "A and B", "A, B and C"; `the` puts the article before each name. */
+export function formatNameList(names: readonly string[], formats: readonly FormatName[] = []): string {
+  const labels = formats.includes('the') ? names.map((n) => `the ${n}`) : [...names];
+  if (labels.length <= 1) return labels.join('');
+  return `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}`;
 }
 
 /** A figure that opens a sentence is capitalised ("About 100 participants ..."). */

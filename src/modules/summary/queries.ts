@@ -53,7 +53,17 @@ export async function delegationCounts(db: Executor, slugs: readonly string[]): 
     .execute();
 }
 
-export async function visitCounts(db: Executor, slugs: readonly string[]): Promise<{ slug: string; visits: number }[]> {
+export type VisitRow = {
+  slug: string;
+  visit_id: number | null;
+  from_side: string | null;
+  to_side: string | null;
+  visit_on: string | null;
+  host: string | null;
+};
+
+/** Every itinerary visit of the programmes, in itinerary order (a programme without visits still answers). */
+export async function programmeVisits(db: Executor, slugs: readonly string[]): Promise<VisitRow[]> {
   if (slugs.length === 0) return [];
   return db
     .selectFrom('programmes as p')
@@ -61,8 +71,11 @@ export async function visitCounts(db: Executor, slugs: readonly string[]): Promi
       join.onRef('d.programme_id', '=', 'p.id').on('d.status', '<>', 'withdrawn'))
     .leftJoin('delegation_visits as v', 'v.delegation_id', 'd.id')
     .where('p.slug', 'in', slugs)
-    .groupBy('p.slug')
-    .select(['p.slug', sql<number>`count(v.id)::int`.as('visits')])
+    .select(['p.slug', 'v.id as visit_id', 'd.from_side', 'd.to_side', sql<string | null>`v.visit_on::text`.as('visit_on'), 'v.host'])
+    .orderBy('p.slug')
+    .orderBy('v.visit_on')
+    .orderBy('v.starts_at')
+    .orderBy('v.id')
     .execute();
 }
 

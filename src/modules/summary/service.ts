@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/index.ts';
 import type { Period } from '../../db/types.ts';
 import {
-  capitalise, formatHkd, formatItemList, formatValue, type NarrativePart, parseNarrative, type Placeholder,
+  capitalise, formatHkd, formatItemList, formatNameList, formatValue, type NarrativePart, parseNarrative, type Placeholder,
   startsSentence,
 } from './placeholders.ts';
 import * as q from './queries.ts';
@@ -39,7 +39,7 @@ export type FigureData = {
   figures: q.FigureRow[];
   events: Map<string, q.EventCountRow[]>;
   delegations: Map<string, q.DelegationCountRow[]>;
-  visits: Map<string, number>;
+  visits: Map<string, q.VisitRow[]>;
   entries: Map<string, q.EntryCountRow[]>;
   awards: Map<string, q.AwardCountRow[]>;
   contests: Set<string>;
@@ -74,13 +74,13 @@ export async function loadFigureData(
   narratives: readonly NarrativePart[][],
 ): Promise<FigureData> {
   const eventSlugs = refsOf(narratives, ['attendance', 'registrations']);
-  const programmeSlugs = refsOf(narratives, ['delegations', 'members', 'visits']);
+  const programmeSlugs = refsOf(narratives, ['delegations', 'members', 'visits', 'hosts']);
   const contestSlugs = refsOf(narratives, ['entries', 'awards']);
   const [figures, events, delegations, visits, entries, awards] = await Promise.all([
     q.periodFigures(db, periodId),
     q.eventCounts(db, eventSlugs),
     q.delegationCounts(db, programmeSlugs),
-    q.visitCounts(db, programmeSlugs),
+    q.programmeVisits(db, programmeSlugs),
     q.entryCounts(db, contestSlugs),
     q.awardCounts(db, contestSlugs),
   ]);
@@ -89,7 +89,7 @@ export async function loadFigureData(
     figures,
     events: groupBySlug(events),
     delegations: groupBySlug(delegations),
-    visits: new Map(visits.map((v) => [v.slug, v.visits])),
+    visits: groupBySlug(visits),
     entries: groupBySlug(entries),
     awards: groupBySlug(awards),
     contests: new Set(entries.map((e) => e.slug)),
@@ -122,9 +122,16 @@ function resolve(p: Placeholder, data: FigureData, itemNumber: number | null): R
       }
       return { value: sum(matching.filter((r) => !f.role || r.role === f.role), (r) => r.members) };
     }
-    case 'visits': {
-      const visits = data.visits.get(ref);
-      return visits === undefined ? { error: `no programme "${ref}"` } : { value: visits };
+    case 'visits':
+    case 'hosts': {
+      const rows = data.visits.get(ref);
+      if (!rows) return { error: `no programme "${ref}"` };
+      const matching = rows.filter((r) => r.visit_id !== null && (!f.from || r.from_side === f.from)
+        && (!f.to || r.to_side === f.to) && (!f.on || r.visit_on === f.on));
+      if (p.metric === 'visits') return { value: matching.length };
+      const hosts = [...new Set(matching.map((r) => r.host ?? ''))];
+      if (hosts.length === 0) return { error: `no visits of "${ref}" match` };
+      return { value: hosts.length, text: formatNameList(hosts, p.formats) };
     }
     case 'entries': {
       const rows = data.entries.get(ref);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import {
-  formatItemList, formatNumber, formatValue, parseNarrative, startsSentence,
+  formatItemList, formatNameList, formatNumber, formatValue, parseNarrative, startsSentence,
 } from '../../../src/modules/summary/placeholders.ts';
 
 t.test('parses a placeholder with a reference, filters and formats', async (t) => {
@@ -83,4 +83,14 @@ t.test('knows when a figure opens a sentence', async (t) => {
   t.ok(startsSentence('It said "yes." '));
   t.notOk(startsSentence('with '));
   t.notOk(startsSentence('HK$8.3'));
+});
+
+t.test('lists host names as prose, with the article on request', async (t) => {
+  t.equal(formatNameList([]), '');
+  t.equal(formatNameList(['Xiqu Centre']), 'Xiqu Centre');
+  t.equal(formatNameList(['Xiqu Centre'], ['the']), 'the Xiqu Centre');
+  t.equal(formatNameList(['A', 'B'], ['the']), 'the A and the B');
+  t.equal(formatNameList(['A', 'B', 'C']), 'A, B and C');
+  const parts = parseNarrative('{{hosts exchange from=GD on=2019-08-15 | the}}');
+  t.match(parts[0], { kind: 'placeholder', placeholder: { metric: 'hosts', ref: 'exchange', filters: { from: 'GD', on: '2019-08-15' }, formats: ['the'] } });
 });

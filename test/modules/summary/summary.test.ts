@@ -69,6 +69,30 @@ t.test('figures come from rows: checking ten more people in changes the item 17 
   t.match(textAfter, `About ${rounded} participants attended the seminar.`);
 });
 
+t.test('items 19 and 20 name the places visited from the itinerary data', async (t) => {
+  const { app, db } = await build(t);
+  const itemText = async (n: number) => {
+    const res = await app.inject({ method: 'GET', url: '/periods/2018-19/summary.txt' });
+    return res.body.split(/\n\n(?=\d+\. )/).find((block) => block.startsWith(`${n}. `)) ?? '';
+  };
+  t.match(await itemText(19), 'included visiting the Hong Kong International Arbitration Centre and the Xiqu Centre and attending');
+  t.match(await itemText(20), 'They visited the Huizhou Hualuogeng Senior High School and organisations in the IP industry.');
+  t.match(await itemText(20), 'They visited the Hong Kong Customs and learned');
+
+  // A third visit on the first day of item 19's programme joins the list; the text follows.
+  const visit = await db.selectFrom('delegation_visits as v').innerJoin('delegations as d', 'd.id', 'v.delegation_id')
+    .innerJoin('programmes as p', 'p.id', 'd.programme_id').where('p.slug', '=', 'copyright-industry-exchange-2019')
+    .select('v.delegation_id').executeTakeFirstOrThrow();
+  await db.insertInto('delegation_visits').values({
+    delegation_id: visit.delegation_id, visit_on: '2019-08-15', starts_at: '17:30', host: 'Hong Kong Design Centre', place: 'Kowloon Tong',
+  }).execute();
+  t.match(await itemText(19), 'visiting the Hong Kong International Arbitration Centre, the Xiqu Centre and the Hong Kong Design Centre and attending');
+
+  // Withdrawn delegations' visits no longer count.
+  await db.updateTable('delegations').set({ status: 'withdrawn' }).where('id', '=', visit.delegation_id).execute();
+  t.match(await itemText(19), 'visiting [figure unavailable] and attending');
+});
+
 t.test('recorded figures and awards feed the text', async (t) => {
   const { app, db } = await build(t);
   const figure = await db.selectFrom('figures as f').innerJoin('items as i', 'i.id', 'f.item_id')
