@@ -142,6 +142,12 @@ export async function insertProgrammes(
     .returning(['id', 'slug'])
     .execute();
   const programmeIds = new Map(rows.map((r) => [r.slug, r.id]));
+  // A programme is hosted by its item's parties.
+  await tx.insertInto('programme_hosts')
+    .columns(['programme_id', 'organisation_id'])
+    .expression((eb) => eb.selectFrom('programmes as p').innerJoin('item_parties as ip', 'ip.item_id', 'p.item_id')
+      .where('p.id', 'in', rows.map((r) => r.id)).select(['p.id', 'ip.organisation_id']))
+    .execute();
 
   const plans = programmes.flatMap((p) => p.delegations.map((d, index) => {
     const people = new People(rngFor(`delegation:${p.slug}:${index}`));

@@ -165,6 +165,11 @@ export interface ProgrammesTable {
   created_at: CreatedAt;
 }
 
+export interface ProgrammeHostsTable {
+  programme_id: number;
+  organisation_id: number;
+}
+
 export type DelegationStatus = 'proposed' | 'confirmed' | 'completed' | 'withdrawn';
 export interface DelegationsTable {
   id: Generated<number>;
@@ -416,6 +421,7 @@ export interface DB {
   event_mailings: EventMailingsTable;
   registrations: RegistrationsTable;
   programmes: ProgrammesTable;
+  programme_hosts: ProgrammeHostsTable;
   delegations: DelegationsTable;
   delegation_members: DelegationMembersTable;
   delegation_visits: DelegationVisitsTable;
@@ -448,3 +454,27 @@ export type Registration = Selectable<RegistrationsTable>;
 export type Figure = Selectable<FiguresTable>;
 export type User = Selectable<UsersTable>;
 export type OutboxMessage = Selectable<MailOutboxTable>;
+
+/*
+ * Personal-data retention (migrations/2026-11-26T02-00_retention.ts). Declared as additions to
+ * the interfaces above: TypeScript merges them.
+ */
+export interface PeriodsTable {
+  /** Participants' personal data is erased this many months after the period ends. */
+  retention_months: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Or on this date ('YYYY-MM-DD'); at most one of the two is set. */
+  erase_personal_data_on: ColumnType<string | null, string | null | undefined, string | null>;
+  personal_data_erased_at: NullableTimestamp;
+}
+export interface RegistrationsTable {
+  erased_at: NullableTimestamp;
+}
+export interface DelegationsTable {
+  erased_at: NullableTimestamp;
+}
+export interface DelegationMembersTable {
+  erased_at: NullableTimestamp;
+}
+export interface EntriesTable {
+  erased_at: NullableTimestamp;
+}

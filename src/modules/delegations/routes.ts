@@ -15,13 +15,14 @@ import {
 } from './queries.ts';
 import {
   checkIn, confirmDelegation, editState, type OrganiserResult, type Outcome, recordConsent, registerDelegation,
-  updateDelegation,
+  updateDelegation, withdrawByLeader, withdrawByOrganiser,
 } from './service.ts';
 
 const DONE_MESSAGES = {
   confirmed: 'The delegation is confirmed.',
   'checked-in': 'Checked in.',
   consent: 'The guardian\'s consent is recorded.',
+  withdrawn: 'The delegation is withdrawn and its places are free again.',
 } as const;
 
 const idParams = z.object({
@@ -149,7 +150,7 @@ export async function delegationRoutes(app: FastifyInstance) {
     },
   });
 
-  app.get<{ Params: { token: string }; Querystring: { registered?: string; saved?: string } }>(
+  app.get<{ Params: { token: string }; Querystring: { registered?: string; saved?: string; withdrawn?: string } }>(
     '/delegations/:token', access('public'), async (request, reply) => {
       const { token } = request.params;
       const d = await delegationOf(token);
@@ -158,7 +159,7 @@ export async function delegationRoutes(app: FastifyInstance) {
       return reply.view('delegations/manage', {
         ...editPage(d, token), delegation: d, members, visits, state, organisations,
         values: storedValues(d, members, visits), errors: {},
-        notice: request.query.registered ? 'registered' : request.query.saved ? 'saved' : null,
+        notice: request.query.registered ? 'registered' : request.query.saved ? 'saved' : request.query.withdrawn ? 'withdrawn' : null,
       });
     },
   );
@@ -172,6 +173,14 @@ export async function delegationRoutes(app: FastifyInstance) {
       const saved = await updateDelegation(app.db, hashToken(token), input);
       return saved.ok ? { ok: true, redirect: `/delegations/${token}?saved=1` } : saved;
     });
+  });
+
+  app.post<{ Params: { token: string } }>('/delegations/:token/withdraw', access('public'), async (request, reply) => {
+    const { token } = request.params;
+    await delegationOf(token);
+    const done = await withdrawByLeader(app.db, hashToken(token), mailing.mailDomain);
+    if (!done.ok) return reply.code(409).view('errors/error', { title: 'The delegation cannot be withdrawn', status: 409, message: done.errors._form ?? '' });
+    return reply.redirect(`/delegations/${token}?withdrawn=1`, 303);
   });
 
   // Organisers: the delegation through their scope, and what they do with it.
@@ -210,6 +219,7 @@ export async function delegationRoutes(app: FastifyInstance) {
   };
 
   organiserAction('/manage/delegations/:id/confirm', 'confirmed', (user, id) => confirmDelegation(app.db, user, id));
+  organiserAction('/manage/delegations/:id/withdraw', 'withdrawn', (user, id) => withdrawByOrganiser(app.db, user, id, mailing.mailDomain));
   organiserAction('/manage/delegations/:id/check-in', 'checked-in', (user, id) => checkIn(app.db, user, id, null));
   organiserAction('/manage/delegations/:id/members/:memberId/check-in', 'checked-in', (user, id, memberId) =>
     checkIn(app.db, user, id, memberId));

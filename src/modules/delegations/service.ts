@@ -290,6 +290,63 @@ export async function checkIn(db: Database, user: CurrentUser, id: number, membe
 }
 
 /**
+ * Withdraws a delegation: its places go back to the programme, it leaves every count and the
+ * leader is told by email. The caller has locked the row and checked who may do this.
+ */
+async function withdraw(
+  trx: Executor, d: { id: number; name: string; contact_name: string; contact_email: string; programme_id: number; status: DelegationStatus },
+  programme: { item_id: number; title: string }, actorId: number | null, mailDomain: string,
+) {
+  const members = await trx.selectFrom('delegation_members').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('delegation_id', '=', d.id).executeTakeFirstOrThrow();
+  await takeSeats(trx, d.programme_id, -Number(members.n));
+  await trx.updateTable('delegations').set({ status: 'withdrawn', updated_at: new Date() }).where('id', '=', d.id).execute();
+  await recordAudit(trx, actorId, 'withdraw', 'delegation', d.id, { status: { from: d.status, to: 'withdrawn' }, members: Number(members.n) }, programme.item_id);
+  await queueMail(trx, {
+    to: d.contact_email,
+    subject: `Delegation withdrawn: ${d.name}`,
+    itemId: programme.item_id,
+    text: [
+      `Dear ${d.contact_name},`,
+      '',
+      `Your delegation "${d.name}" has been withdrawn from ${programme.title}${actorId === null ? ', as you asked' : ' by the organisers'}. `
+        + `Its ${format.count(Number(members.n), 'place has', 'places have')} been given back to the programme.`,
+      '',
+      'If this is a mistake, please contact the organisers.',
+    ].join('\n'),
+  }, mailDomain);
+}
+
+const withdrawable = (status: DelegationStatus) => status === 'proposed' || status === 'confirmed';
+
+/** The leader withdraws through the manage link, while changes are still open. */
+export async function withdrawByLeader(db: Database, tokenHash: string, mailDomain: string, now = new Date()): Promise<Outcome> {
+  return refusedAsErrors(() => db.transaction().execute(async (trx) => {
+    const d = await trx.selectFrom('delegations').selectAll().where('token_hash', '=', tokenHash).forUpdate().executeTakeFirst();
+    if (!d) throw new Refused({ _form: 'This delegation no longer exists.' });
+    const programme = await trx.selectFrom('programmes').select(['item_id', 'title', 'status', 'edit_deadline'])
+      .where('id', '=', d.programme_id).executeTakeFirstOrThrow();
+    const state = editState({ status: d.status, edit_deadline: programme.edit_deadline, programme_status: programme.status }, now);
+    if (!state.open) throw new Refused({ _form: state.reason });
+    await withdraw(trx, d, programme, null, mailDomain);
+    return { ok: true as const };
+  }));
+}
+
+/** An organiser withdraws a proposed or confirmed delegation of their programme. */
+export async function withdrawByOrganiser(db: Database, user: CurrentUser, id: number, mailDomain: string): Promise<OrganiserResult> {
+  return db.transaction().execute(async (trx) => {
+    const scoped = await scopedDelegation(trx, user, id);
+    if (!scoped) return null;
+    const d = await trx.selectFrom('delegations').selectAll().where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+    if (!withdrawable(d.status)) return { ok: false, message: `The delegation is ${d.status}; it cannot be withdrawn.` };
+    const programme = await trx.selectFrom('programmes').select(['item_id', 'title']).where('id', '=', d.programme_id).executeTakeFirstOrThrow();
+    await withdraw(trx, d, programme, user.id, mailDomain);
+    return { ok: true, message: 'The delegation is withdrawn and its places are free again.' };
+  });
+}
+
+/**
  * Creates a single-use invitation link for a programme in the organiser's scope and emails it.
  * Returns the link, which is shown once and stored only as a hash.
  */

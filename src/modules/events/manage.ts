@@ -1,6 +1,7 @@
 import type { Database, Executor } from '../../db/index.ts';
 import type { EventStatus } from '../../db/types.ts';
 import type { FormErrors } from '../../lib/forms.ts';
+import { slugFor } from '../../lib/slug.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { queueMail } from '../mail/outbox.ts';
@@ -14,17 +15,12 @@ import type { EventInput, QuestionInput } from './schemas.ts';
 
 export type SaveOutcome = { ok: true; slug: string } | { ok: false; errors: FormErrors };
 
-function slugFor(title: string, startsAt: Date) {
-  const base = title.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
-  return `${base || 'event'}-${startsAt.getUTCFullYear()}`;
-}
-
 /** Creates (existing = null) or updates an event and its questions in one transaction. */
 export async function saveEvent(db: Database, user: CurrentUser, site: Site, existing: ScopedEvent | null, input: EventInput): Promise<SaveOutcome> {
   return db.transaction().execute(async (trx): Promise<SaveOutcome> => {
     const item = await trx.selectFrom('items as i').where('i.id', '=', input.item_id).where(itemInScope(user, 'i.id')).select('i.id').executeTakeFirst();
     if (!item) return { ok: false, errors: { item_id: 'Choose one of your items.' } };
-    const slug = input.slug || existing?.slug || slugFor(input.title, input.starts_at);
+    const slug = input.slug || existing?.slug || slugFor(input.title, input.starts_at.getUTCFullYear(), 'event');
     const clash = await trx.selectFrom('events').select('id').where('slug', '=', slug).$if(existing !== null, (q) => q.where('id', '<>', existing?.id ?? 0)).executeTakeFirst();
     if (clash) return { ok: false, errors: { slug: 'Another event has this address; choose another.' } };
     const { questions, ...fields } = input;

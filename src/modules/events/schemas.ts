@@ -13,25 +13,31 @@ export const QUESTION_KINDS = ['text', 'choice', 'checkbox'] as const;
 export const BLANK_QUESTIONS = 3;
 const MAX_QUESTIONS = 20;
 
-const localDateTime = (label: string) =>
+/** The last part of a public address (/events/…, /programmes/…); empty means "make one from the title". */
+export const slugField = () => z.string().max(80, 'The address must be at most 80 characters.')
+  .regex(/^([a-z0-9][a-z0-9-]*)?$/, 'Use lower-case letters, digits and hyphens, starting with a letter or digit.')
+  .optional().default('');
+
+/** A number of places, or empty for no limit. */
+export const placesField = () => z.union([z.literal(''), z.coerce.number().int('Enter a whole number of places.').min(1, 'Enter at least 1 place, or leave it empty for no limit.').max(100_000, 'Enter at most 100 000 places.')])
+  .optional().default('');
+
+export const localDateTime = (label: string) =>
   z.string({ error: `Enter ${label}.` }).regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, `Enter ${label} as a date and time.`);
-const optionalLocalDateTime = (label: string) => z.union([z.literal(''), localDateTime(label)]).optional().default('');
+export const optionalLocalDateTime = (label: string) => z.union([z.literal(''), localDateTime(label)]).optional().default('');
 
 const eventFields = z.object({
   item_id: z.coerce.number({ error: 'Choose the item.' }).int().positive('Choose the item.'),
   kind: field.choice(EVENT_KINDS, 'Choose what kind of event it is.'),
   title: field.text('a title', 300),
-  slug: z.string().max(80, 'The address must be at most 80 characters.')
-    .regex(/^([a-z0-9][a-z0-9-]*)?$/, 'Use lower-case letters, digits and hyphens, starting with a letter or digit.')
-    .optional().default(''),
+  slug: slugField(),
   description: field.optionalText('the description', 5000),
   timezone: field.choice(TIME_ZONES, 'Choose a time zone.'),
   starts_at: localDateTime('when it starts'),
   ends_at: localDateTime('when it ends'),
   city: field.optionalText('the city', 200),
   venue: field.optionalText('the venue', 300),
-  capacity: z.union([z.literal(''), z.coerce.number().int('Enter a whole number of places.').min(1, 'Enter at least 1 place, or leave it empty for no limit.').max(100_000, 'Enter at most 100 000 places.')])
-    .optional().default(''),
+  capacity: placesField(),
   registration_opens_at: optionalLocalDateTime('when registration opens'),
   registration_closes_at: optionalLocalDateTime('when registration closes'),
   waitlist_enabled: z.literal('on').optional().transform((v) => v === 'on'),

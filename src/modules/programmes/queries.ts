@@ -162,3 +162,14 @@ export async function invitationsOf(db: Executor, programmeId: number) {
     .orderBy('di.id', 'desc')
     .execute();
 }
+
+/** The organisations hosting a programme, by name. */
+export async function programmeHosts(db: Executor, programmeId: number) {
+  return db
+    .selectFrom('programme_hosts as h')
+    .innerJoin('organisations as o', 'o.id', 'h.organisation_id')
+    .where('h.programme_id', '=', programmeId)
+    .select(['o.id', 'o.code', 'o.name'])
+    .orderBy('o.name')
+    .execute();
+}

@@ -3,18 +3,25 @@ import { z } from 'zod';
 import { access } from '../../lib/access.ts';
 import { csvStream } from '../../lib/csv.ts';
 import { notFound } from '../../lib/errors.ts';
-import { field, parseForm } from '../../lib/forms.ts';
+import { field, type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
 import { xlsxStream } from '../../lib/xlsx.ts';
 import type { CurrentUser } from '../auth/service.ts';
+import { organisationChoices } from '../delegations/queries.ts';
 import { createInvitation } from '../delegations/service.ts';
+import { itemsInScope } from '../manage/queries.ts';
 import { DELEGATION_LIST_COLUMNS, delegationListRows } from './export.ts';
+import { allowedMoves, type ProgrammeStatus, saveProgramme, setProgrammeStatus } from './manage.ts';
 import {
   delegationOverview, delegationsOfProgramme, invitationsOf, programmeItinerary, programmeMembers, programmesInScope,
-  publicProgrammeBySlug, scopedProgramme, visitsOfDelegations,
+  programmeHosts, publicProgrammeBySlug, scopedProgramme, visitsOfDelegations,
 } from './queries.ts';
+import { parseProgrammeForm, programmeValues } from './schemas.ts';
 
 const idParam = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 const invitationForm = z.object({ email: field.email() });
+const statusForm = z.object({ status: z.enum(['draft', 'open', 'closed', 'completed']) });
+
+const STATUS_PROBLEM = 'That change of status is not possible from here. A programme goes back to draft only while no delegation has registered.';
 
 /** Visits grouped by day, in order: the itinerary as a timeline. */
 function byDay<T extends { visit_on: string }>(visits: readonly T[]): { day: string; visits: T[] }[] {
@@ -31,11 +38,11 @@ export async function programmeRoutes(app: FastifyInstance) {
   app.get<{ Params: { slug: string } }>('/programmes/:slug', access('public'), async (request, reply) => {
     const programme = await publicProgrammeBySlug(app.db, request.params.slug);
     if (!programme) throw notFound('exchange programme');
-    const delegations = await delegationsOfProgramme(app.db, programme.id);
+    const [delegations, hosts] = await Promise.all([delegationsOfProgramme(app.db, programme.id), programmeHosts(app.db, programme.id)]);
     const visits = await visitsOfDelegations(app.db, delegations.map((d) => d.id));
     const placesLeft = programme.capacity === null ? null : Math.max(0, programme.capacity - programme.member_count);
     const registering = programme.status === 'open' && programme.public_registration && placesLeft !== 0;
-    return reply.view('programmes/show', { title: programme.title, programme, delegations, visits, placesLeft, registering });
+    return reply.view('programmes/show', { title: programme.title, programme, hosts, delegations, visits, placesLeft, registering });
   });
 
   // Organisers.
@@ -52,15 +59,63 @@ export async function programmeRoutes(app: FastifyInstance) {
   });
 
   const showProgramme = async (
-    request: FastifyRequest, reply: FastifyReply, extra: { status?: number; values?: object; errors?: object; invitationLink?: string } = {},
+    request: FastifyRequest, reply: FastifyReply,
+    extra: { status?: number; values?: object; errors?: object; invitationLink?: string; problem?: string } = {},
   ) => {
     const programme = await programmeInScope(request);
-    const [delegations, invitations] = await Promise.all([delegationOverview(app.db, programme.id), invitationsOf(app.db, programme.id)]);
+    const [delegations, invitations, hosts] = await Promise.all([
+      delegationOverview(app.db, programme.id), invitationsOf(app.db, programme.id), programmeHosts(app.db, programme.id),
+    ]);
     return reply.code(extra.status ?? 200).view('manage/programmes/show', {
-      title: programme.title, programme, delegations, invitations,
+      title: programme.title, programme, delegations, invitations, hosts, moves: allowedMoves(programme.status),
+      saved: (request.query as { saved?: string }).saved !== undefined, problem: extra.problem ?? null,
       values: extra.values ?? {}, errors: extra.errors ?? {}, invitationLink: extra.invitationLink ?? null,
     });
   };
+
+  const renderForm = async (
+    reply: FastifyReply, request: FastifyRequest, programme: { id: number; slug: string; title: string } | null,
+    values: FormValues, errors: FormErrors, status = 200,
+  ) => {
+    const [items, organisations] = await Promise.all([itemsInScope(app.db, request.user as CurrentUser), organisationChoices(app.db)]);
+    return reply.code(status).view('manage/programmes/form', {
+      title: programme ? `Edit ${programme.title}` : 'New exchange programme', programme, values, errors, items, organisations,
+    });
+  };
+
+  app.get<{ Querystring: { item?: string } }>('/manage/programmes/new', access('organiser'), async (request, reply) =>
+    renderForm(reply, request, null, { item_id: request.query.item ?? '' }, {}));
+
+  app.post('/manage/programmes/new', access('organiser'), async (request, reply) => {
+    const form = parseProgrammeForm(request.body);
+    if (!form.ok) return renderForm(reply, request, null, form.values, form.errors, 400);
+    const saved = await saveProgramme(app.db, request.user as CurrentUser, null, form.data);
+    if (!saved.ok) return renderForm(reply, request, null, request.body as FormValues, saved.errors, 400);
+    return reply.redirect(`/manage/programmes/${saved.id}?saved`, 303);
+  });
+
+  app.get('/manage/programmes/:id/edit', access('organiser'), async (request, reply) => {
+    const programme = await programmeInScope(request);
+    const hosts = await programmeHosts(app.db, programme.id);
+    return renderForm(reply, request, programme, programmeValues(programme, hosts.map((h) => h.id)), {});
+  });
+
+  app.post('/manage/programmes/:id/edit', access('organiser'), async (request, reply) => {
+    const programme = await programmeInScope(request);
+    const form = parseProgrammeForm(request.body);
+    if (!form.ok) return renderForm(reply, request, programme, form.values, form.errors, 400);
+    const saved = await saveProgramme(app.db, request.user as CurrentUser, programme.id, form.data);
+    if (!saved.ok) return renderForm(reply, request, programme, request.body as FormValues, saved.errors, 400);
+    return reply.redirect(`/manage/programmes/${programme.id}?saved`, 303);
+  });
+
+  app.post('/manage/programmes/:id/status', access('organiser'), async (request, reply) => {
+    const programme = await programmeInScope(request);
+    const form = statusForm.safeParse(request.body);
+    const moved = form.success && await setProgrammeStatus(app.db, request.user as CurrentUser, programme, form.data.status as ProgrammeStatus);
+    if (!moved) return showProgramme(request, reply, { status: 400, problem: STATUS_PROBLEM });
+    return reply.redirect(`/manage/programmes/${programme.id}`, 303);
+  });
 
   app.get('/manage/programmes/:id', access('organiser'), async (request, reply) => showProgramme(request, reply));
 
