@@ -61,3 +61,31 @@ export const field = {
 function capital(s: string) {
   return s.replace(/^(a |an |the |your )/, '').replace(/^./, (c) => c.toUpperCase());
 }
+
+/** A posted field as trimmed text; anything but a string (a repeated key, a missing one) reads as ''. */
+export function textOf(body: Record<string, unknown>, key: string): string {
+  const value = body[key];
+  return typeof value === 'string' ? cleanText(value) : '';
+}
+
+/** Row numbers present in the body for a prefix (`member_3_name` → 3), in order, at most `max` of them. */
+export function rowNumbers(body: Record<string, unknown>, prefix: string, max: number): number[] {
+  const pattern = new RegExp(`^${prefix}_(\\d{1,4})_`);
+  const numbers = new Set<number>();
+  for (const key of Object.keys(body)) {
+    const match = pattern.exec(key);
+    if (match) numbers.add(Number(match[1]));
+  }
+  return [...numbers].sort((a, b) => a - b).slice(0, max);
+}
+
+/**
+ * Numbered rows of a form (`tier_0_name`, `tier_0_quota`, `tier_1_name` …) as records of text, in
+ * row order. Rows are numbered rather than repeated so that an unticked checkbox cannot shift the
+ * rows after it.
+ */
+export function readRows<K extends string>(raw: unknown, prefix: string, fields: readonly K[], max: number): Record<K, string>[] {
+  const body = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+  return rowNumbers(body, prefix, max).map((n) =>
+    Object.fromEntries(fields.map((f) => [f, textOf(body, `${prefix}_${n}_${f}`)])) as Record<K, string>);
+}

@@ -172,6 +172,18 @@ export async function contestTiers(db: Executor, contestId: number) {
     .execute();
 }
 
+/** Every criterion of every round of a contest, in order. */
+export async function contestCriteria(db: Executor, contestId: number) {
+  return db
+    .selectFrom('criteria as c')
+    .innerJoin('contest_rounds as r', 'r.id', 'c.round_id')
+    .where('r.contest_id', '=', contestId)
+    .select(['c.id', 'c.round_id', 'c.position', 'c.name', 'c.guidance', 'c.weight', 'c.max_score', 'c.step'])
+    .orderBy('r.position')
+    .orderBy('c.position')
+    .execute();
+}
+
 export async function roundOf(db: Executor, contestId: number, position: number) {
   return db.selectFrom('contest_rounds').selectAll().where('contest_id', '=', contestId).where('position', '=', position).executeTakeFirst();
 }

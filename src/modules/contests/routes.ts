@@ -4,10 +4,12 @@ import { notFound } from '../../lib/errors.ts';
 import { contestCategories } from '../entries/queries.ts';
 import { entryWindowOpen } from '../entries/service.ts';
 import { manageContestRoutes } from './manage-routes.ts';
+import { contestSetupRoutes } from './setup-routes.ts';
 import { contestOverview, publicContestBySlug, publishedResults } from './queries.ts';
 
 export async function contestRoutes(app: FastifyInstance) {
   await app.register(manageContestRoutes);
+  await app.register(contestSetupRoutes);
 
   app.get<{ Params: { slug: string } }>('/contests/:slug', access('public'), async (request, reply) => {
     const contest = await publicContestBySlug(app.db, request.params.slug);

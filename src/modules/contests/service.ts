@@ -64,6 +64,8 @@ export async function openRound(db: Database, user: CurrentUser, contest: Scoped
   await db.transaction().execute(async (trx) => {
     const round = await lockedRound(trx, contest, roundId);
     if (round.status !== 'pending') throw refuse('Only a round that has not started can be opened.');
+    const criterion = await trx.selectFrom('criteria').select('id').where('round_id', '=', round.id).executeTakeFirst();
+    if (!criterion) throw refuse('Give the round its criteria (under Set up) before opening it.');
     if (round.position === 1) {
       await trx.insertInto('round_entries')
         .columns(['round_id', 'entry_id'])

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SIDES, type MemberRole, type Side } from '../../db/types.ts';
-import { cleanText, field, type FormErrors, parseForm } from '../../lib/forms.ts';
+import { field, type FormErrors, parseForm, rowNumbers, textOf } from '../../lib/forms.ts';
 
 /*
  * The one-step delegation form: the delegation, its members and its itinerary in one POST.
@@ -63,21 +63,7 @@ export function emptyDelegationValues(): DelegationValues {
   };
 }
 
-const text = (body: Record<string, unknown>, key: string) => {
-  const value = body[key];
-  return typeof value === 'string' ? cleanText(value) : '';
-};
-
-/** Row numbers present in the body for a prefix, in order, at most `max` of them. */
-function rowNumbers(body: Record<string, unknown>, prefix: string, max: number): number[] {
-  const pattern = new RegExp(`^${prefix}_(\\d{1,4})_`);
-  const numbers = new Set<number>();
-  for (const key of Object.keys(body)) {
-    const match = pattern.exec(key);
-    if (match) numbers.add(Number(match[1]));
-  }
-  return [...numbers].sort((a, b) => a - b).slice(0, max);
-}
+const text = textOf;
 
 /** The posted form as it should be shown again, rows renumbered from 0, and the button pressed. */
 export function readDelegationForm(raw: unknown): { values: DelegationValues; action: FormAction } {
