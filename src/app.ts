@@ -14,6 +14,8 @@ import { format } from './lib/format.ts';
 import { installSecurity } from './modules/auth/plugin.ts';
 import { createMailTransport, type MailTransport } from './modules/mail/transport.ts';
 import { startMailWorker } from './modules/mail/worker.ts';
+import { privacyRoutes } from './modules/privacy/routes.ts';
+import { startErasureWorker } from './modules/privacy/worker.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { judgingRoutes } from './modules/judging/routes.ts';
 import { manageRoutes } from './modules/manage/routes.ts';
@@ -74,6 +76,9 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   if (runMailWorker) {
     const worker = startMailWorker(db, transport, app.log);
     app.addHook('onClose', () => worker.stop());
+    // Personal data past its period's retention is erased by the same instances that send mail.
+    const eraser = startErasureWorker(db, app.log);
+    app.addHook('onClose', () => eraser.stop());
   }
 
   await app.register(fastifyHelmet, {
@@ -139,6 +144,7 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   await app.register(reportRoutes);
   await app.register(userRoutes);
   await app.register(judgingRoutes);
+  await app.register(privacyRoutes);
 
   return app;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { access } from '../../lib/access.ts';
 import { notFound } from '../../lib/errors.ts';
 import { field, parseForm } from '../../lib/forms.ts';
+import { allPeriods } from '../summary/queries.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { requeue } from '../mail/outbox.ts';
 import { auditInScope, figuresWithHistory, itemsInScope, placeholderChoices, outboxInScope, scopedItem, scopedOutboxMessage } from './queries.ts';
@@ -53,8 +54,9 @@ export async function manageRoutes(app: FastifyInstance) {
   };
 
   app.get('/manage', access('organiser'), async (request, reply) => {
-    const items = await itemsInScope(app.db, request.user as CurrentUser);
-    return reply.view('manage/index', { title: 'Manage', items });
+    const user = request.user as CurrentUser;
+    const [items, periods] = await Promise.all([itemsInScope(app.db, user), user.role === 'admin' ? allPeriods(app.db) : []]);
+    return reply.view('manage/index', { title: 'Manage', items, periods });
   });
 
   app.get('/manage/items/:id', access('organiser'), async (request, reply) => {

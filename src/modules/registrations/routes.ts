@@ -4,6 +4,7 @@ import { HttpError, notFound } from '../../lib/errors.ts';
 import { parseForm } from '../../lib/forms.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
 import { eventForRegistration, eventPage } from '../events/service.ts';
+import { deleteOwnRegistration, registrationData } from '../privacy/service.ts';
 import { icsFile } from './ics.ts';
 import { calendarEvent } from './messages.ts';
 import { eventDetails, eventQuestions, registrationByTokenHash } from './queries.ts';
@@ -77,6 +78,29 @@ export async function registrationRoutes(app: FastifyInstance) {
     const outcome = await cancelRegistration(app.db, site, request.params.token);
     if (outcome === 'not_found') throw linkGone();
     if (outcome === 'checked_in') throw new HttpError(409, 'You have already been checked in at this event, so the registration can no longer be cancelled.');
+    return reply.redirect(`/registrations/${request.params.token}`, 303);
+  });
+
+  // The person's own data: a copy to keep, and deletion (which cancels a live registration first).
+  app.get<TokenParams>('/registrations/:token/my-data.json', access('public'), async (request, reply) => {
+    const registration = await byToken(request.params.token, reply);
+    const data = await registrationData(app.db, registration);
+    return reply
+      .type('application/json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="my-registration-${data.event.slug}.json"`)
+      .send(JSON.stringify(data, null, 2));
+  });
+
+  app.get<TokenParams>('/registrations/:token/delete', access('public'), async (request, reply) => {
+    const registration = await byToken(request.params.token, reply);
+    const event = await eventDetails(app.db, registration.event_id);
+    return reply.view('registrations/delete', { title: 'Delete your data', registration, event, token: request.params.token });
+  });
+
+  app.post<TokenParams>('/registrations/:token/delete', access('public'), async (request, reply) => {
+    await byToken(request.params.token, reply);
+    const outcome = await deleteOwnRegistration(app.db, site, request.params.token);
+    if (outcome === 'not_found') throw linkGone();
     return reply.redirect(`/registrations/${request.params.token}`, 303);
   });
 

@@ -151,15 +151,25 @@ export async function cancelRegistration(db: Database, site: Site, token: string
     if (!registration) return 'not_found';
     if (registration.status === 'cancelled') return 'already_cancelled';
     if (registration.checked_in_at) return 'checked_in';
-    await trx.updateTable('registrations').set({ status: 'cancelled', cancelled_at: now }).where('id', '=', registration.id).execute();
-    if (registration.status === 'confirmed') {
-      await releaseSeat(trx, registration.event_id);
-      await promoteFromWaitlist(trx, site, registration.event_id);
-    }
+    await cancelLocked(trx, site, registration, now);
     const event = await eventDetails(trx, registration.event_id);
     await queueMail(trx, await participantMail('cancelled', event, registration, null, site), site.domain);
     return 'cancelled';
   });
+}
+
+/**
+ * Cancels a live registration the caller has locked, in the caller's transaction: a confirmed
+ * place is given back and goes to the first on the waiting list. Sends nothing itself.
+ */
+export async function cancelLocked(
+  trx: Executor, site: Site, registration: { id: number; event_id: number; status: string }, now: Date,
+): Promise<void> {
+  await trx.updateTable('registrations').set({ status: 'cancelled', cancelled_at: now }).where('id', '=', registration.id).execute();
+  if (registration.status === 'confirmed') {
+    await releaseSeat(trx, registration.event_id);
+    await promoteFromWaitlist(trx, site, registration.event_id);
+  }
 }
 
 /** Where a waitlisted registration stands: 1 for the next to be promoted. */

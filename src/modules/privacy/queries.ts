@@ -1,0 +1,175 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../db/index.ts';
+
+/*
+ * Erasing personal data in place. Every statement replaces the fields that name or reach a
+ * person and leaves the rest — status, side, role, check-in times, links between rows — so
+ * that every count the summary and the reports make comes out the same afterwards.
+ */
+
+/** What an erased name reads as, everywhere. */
+export const ERASED = '[erased]';
+/** Erased addresses stay unique (a live registration's email is unique per event) and unroutable. */
+export const ERASED_DOMAIN = 'erased.invalid';
+const erasedEmail = (prefix: string) => sql<string>`${`erased-${prefix}`} || id::text || ${`@${ERASED_DOMAIN}`}`;
+
+/** Detail keys of an entry that name a person; students keep their age and grade. */
+const PERSONAL_DETAILS = ['contact_person', 'teacher', 'nominated_by'] as const;
+/** An entrant's name is personal unless it names an organisation. */
+const PERSONAL_APPLICANT_TYPES = ['individual', 'school'] as const;
+
+/** Audit fields that may hold personal data, by entity; their values are replaced, the keys kept. */
+const PERSONAL_AUDIT_FIELDS: Record<string, readonly string[]> = {
+  registration: ['name', 'email', 'organisation', 'answers'],
+  delegation: ['contact_name', 'contact_email'],
+  delegation_member: ['name', 'title', 'organisation'],
+  delegation_invitation: ['email'],
+  entry: ['applicant_name', 'contact_email', 'details'],
+};
+
+export type PeriodScope = { periodId: number };
+
+const periodItems = (db: Executor, periodId: number) =>
+  db.selectFrom('items').where('period_id', '=', periodId).select('id');
+
+const periodEvents = (db: Executor, periodId: number) =>
+  db.selectFrom('events as e').innerJoin('items as i', 'i.id', 'e.item_id').where('i.period_id', '=', periodId).select('e.id');
+
+const periodProgrammes = (db: Executor, periodId: number) =>
+  db.selectFrom('programmes as p').innerJoin('items as i', 'i.id', 'p.item_id').where('i.period_id', '=', periodId).select('p.id');
+
+const periodContests = (db: Executor, periodId: number) =>
+  db.selectFrom('contests as c').innerJoin('items as i', 'i.id', 'c.item_id').where('i.period_id', '=', periodId).select('c.id');
+
+/** Registrations: name, email, organisation and answers (which may hold a phone number). */
+export async function eraseRegistrations(db: Executor, now: Date, where: { periodId: number } | { registrationId: number }) {
+  let q = db.updateTable('registrations').set({
+    name: ERASED, email: erasedEmail('registration-'), organisation: '', answers: '{}', erased_at: now,
+  }).where('erased_at', 'is', null);
+  q = 'periodId' in where
+    ? q.where('event_id', 'in', periodEvents(db, where.periodId))
+    : q.where('id', '=', where.registrationId);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function eraseDelegations(db: Executor, now: Date, periodId: number) {
+  const delegations = await db.updateTable('delegations').set({
+    contact_name: ERASED, contact_email: erasedEmail('delegation-'), erased_at: now,
+  }).where('erased_at', 'is', null).where('programme_id', 'in', periodProgrammes(db, periodId)).executeTakeFirst();
+  const members = await db.updateTable('delegation_members').set({
+    name: ERASED, title: '', organisation: '', erased_at: now,
+  }).where('erased_at', 'is', null)
+    .where('delegation_id', 'in', db.selectFrom('delegations').where('programme_id', 'in', periodProgrammes(db, periodId)).select('id'))
+    .executeTakeFirst();
+  await db.updateTable('delegation_invitations').set({ email: erasedEmail('invitation-') })
+    .where('programme_id', 'in', periodProgrammes(db, periodId))
+    .where('email', 'not like', `%@${ERASED_DOMAIN}`)
+    .execute();
+  return { delegations: Number(delegations.numUpdatedRows), members: Number(members.numUpdatedRows) };
+}
+
+/** An entry's details with the people in them erased. */
+export function erasedDetails(details: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...details };
+  for (const key of PERSONAL_DETAILS) if (key in out) out[key] = ERASED;
+  if (Array.isArray(out.students)) {
+    out.students = out.students.map((s) => {
+      if (typeof s !== 'object' || s === null) return { name: ERASED, age: null, grade: '' };
+      return { ...(s as Record<string, unknown>), name: ERASED };
+    });
+  }
+  return out;
+}
+
+export async function eraseEntries(db: Executor, now: Date, periodId: number) {
+  const rows = await db.selectFrom('entries').where('erased_at', 'is', null).where('contest_id', 'in', periodContests(db, periodId))
+    .select(['id', 'applicant_type', 'details']).forUpdate().execute();
+  for (const row of rows) {
+    await db.updateTable('entries').set({
+      contact_email: `erased-entry-${row.id}@${ERASED_DOMAIN}`,
+      details: JSON.stringify(erasedDetails(row.details ?? {})),
+      erased_at: now,
+      ...((PERSONAL_APPLICANT_TYPES as readonly string[]).includes(row.applicant_type) ? { applicant_name: ERASED } : {}),
+    }).where('id', '=', row.id).execute();
+  }
+  return rows.length;
+}
+
+/**
+ * Copies of messages to participants about the period's items: the address and text go, the
+ * subject (the event's or contest's title) stays. A message still waiting is not sent.
+ */
+export async function eraseOutbox(db: Executor, where: { periodId: number } | { itemId: number; toAddress: string }) {
+  let q = db.updateTable('mail_outbox').set({
+    to_address: `erased@${ERASED_DOMAIN}`,
+    text_body: ERASED,
+    html_body: null,
+    attachments: '[]',
+    status: sql`case when status = 'pending' then 'failed' else status end`,
+    last_error: sql`case when status = 'pending' then 'not sent: personal data erased' else last_error end`,
+  }).where('to_address', 'not like', `%@${ERASED_DOMAIN}`);
+  q = 'periodId' in where
+    ? q.where('item_id', 'in', periodItems(db, where.periodId))
+    : q.where('item_id', '=', where.itemId).where('to_address', '=', where.toAddress);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+function scrubChange(value: unknown): unknown {
+  if (value && typeof value === 'object' && !Array.isArray(value) && ('from' in value || 'to' in value)) {
+    const v = value as { from?: unknown; to?: unknown };
+    return { from: v.from === null || v.from === undefined ? v.from : ERASED, to: v.to === null || v.to === undefined ? v.to : ERASED };
+  }
+  return value === null ? null : ERASED;
+}
+
+/** The audit log keeps who did what and when; the personal values recorded in it are replaced. */
+export async function eraseAudit(db: Executor, where: { periodId: number } | { entity: string; entityId: number }) {
+  let q = db.selectFrom('audit_log').where('entity', 'in', Object.keys(PERSONAL_AUDIT_FIELDS)).select(['id', 'entity', 'changes']);
+  q = 'periodId' in where
+    ? q.where('item_id', 'in', periodItems(db, where.periodId))
+    : q.where('entity', '=', where.entity).where('entity_id', '=', String(where.entityId));
+  let scrubbed = 0;
+  for (const row of await q.execute()) {
+    const fields = PERSONAL_AUDIT_FIELDS[row.entity] ?? [];
+    const changes = { ...(row.changes ?? {}) };
+    let changed = false;
+    for (const key of fields) {
+      if (!(key in changes)) continue;
+      const next = scrubChange(changes[key]);
+      if (JSON.stringify(next) !== JSON.stringify(changes[key])) {
+        changes[key] = next;
+        changed = true;
+      }
+    }
+    if (!changed) continue;
+    await db.updateTable('audit_log').set({ changes: JSON.stringify(changes) }).where('id', '=', row.id).execute();
+    scrubbed++;
+  }
+  return scrubbed;
+}
+
+/** Periods with a retention rule, and whether anything of theirs is still unerased. */
+export async function periodsWithRetention(db: Executor) {
+  return db.selectFrom('periods')
+    .where((eb) => eb.or([eb('retention_months', 'is not', null), eb('erase_personal_data_on', 'is not', null)]))
+    .select(['id', 'slug', 'label', 'ends_on', 'retention_months', 'erase_personal_data_on', 'personal_data_erased_at'])
+    .orderBy('starts_on')
+    .execute();
+}
+
+export async function periodRetention(db: Executor, slug: string) {
+  return db.selectFrom('periods').where('slug', '=', slug)
+    .select(['id', 'slug', 'label', 'starts_on', 'ends_on', 'retention_months', 'erase_personal_data_on', 'personal_data_erased_at'])
+    .executeTakeFirst();
+}
+
+/** A registration by the hash of its private token, locked, for its own person's requests. */
+export async function registrationForUpdate(db: Executor, tokenHash: string) {
+  return db.selectFrom('registrations as r').innerJoin('events as e', 'e.id', 'r.event_id')
+    .where('r.token_hash', '=', tokenHash)
+    .select(['r.id', 'r.event_id', 'r.email', 'r.status', 'r.checked_in_at', 'r.erased_at', 'e.item_id'])
+    .forUpdate('r')
+    .executeTakeFirst();
+}

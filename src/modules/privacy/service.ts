@@ -1,0 +1,154 @@
+import type { Database, Executor } from '../../db/index.ts';
+import { hashToken } from '../../lib/tokens.ts';
+import { recordAudit } from '../audit/service.ts';
+import type { CurrentUser } from '../auth/service.ts';
+import { delegationByToken, membersOf, visitsOf } from '../delegations/queries.ts';
+import { eventDetails, eventQuestions } from '../registrations/queries.ts';
+import { cancelLocked, type Site } from '../registrations/service.ts';
+import {
+  eraseAudit, eraseDelegations, eraseEntries, eraseOutbox, eraseRegistrations, periodRetention, periodsWithRetention,
+  registrationForUpdate,
+} from './queries.ts';
+import { erasureDate, erasureDue } from './retention.ts';
+
+export type PeriodErasure = {
+  period: string;
+  registrations: number;
+  delegations: number;
+  members: number;
+  entries: number;
+  messages: number;
+  auditEntries: number;
+};
+
+/**
+ * Erases participants' personal data in every period whose retention has run out by `now`:
+ * registrations, delegations and their members, contest entries, the copies of messages sent
+ * to them and the personal values in the audit log. Counts, statuses, sides, roles and
+ * check-in times stay, so the summary and the reports read the same. Safe to run again: rows
+ * already erased are left alone. Each period is erased in its own transaction and audited.
+ */
+export async function erasePersonalData(db: Database, now: Date, actorUserId: number | null = null): Promise<PeriodErasure[]> {
+  const done: PeriodErasure[] = [];
+  for (const period of await periodsWithRetention(db)) {
+    if (!erasureDue(period, now)) continue;
+    const result = await db.transaction().execute(async (trx) => {
+      const registrations = await eraseRegistrations(trx, now, { periodId: period.id });
+      const { delegations, members } = await eraseDelegations(trx, now, period.id);
+      const entries = await eraseEntries(trx, now, period.id);
+      const firstTime = period.personal_data_erased_at === null;
+      if (!firstTime && registrations + delegations + members + entries === 0) return null;
+      const messages = await eraseOutbox(trx, { periodId: period.id });
+      const auditEntries = await eraseAudit(trx, { periodId: period.id });
+      if (firstTime) {
+        await trx.updateTable('periods').set({ personal_data_erased_at: now }).where('id', '=', period.id).execute();
+      }
+      const erasure = { period: period.slug, registrations, delegations, members, entries, messages, auditEntries };
+      const { period: _slug, ...counts } = erasure;
+      await recordAudit(trx, actorUserId, 'erase_personal_data', 'period', period.id, { ...counts, due: erasureDate(period) });
+      return erasure;
+    });
+    if (result) done.push(result);
+  }
+  return done;
+}
+
+/** A participant's own registration, as a file they can keep: what we hold about them, nothing else. */
+export async function registrationData(db: Executor, registration: {
+  id: number; event_id: number; name: string; email: string; organisation: string; side: string; status: string;
+  answers: Record<string, string | boolean>; language: string; created_at: Date; checked_in_at: Date | null;
+  cancelled_at: Date | null; erased_at: Date | null;
+}) {
+  const [event, questions] = await Promise.all([eventDetails(db, registration.event_id), eventQuestions(db, registration.event_id)]);
+  return {
+    kind: 'ipcoop registration',
+    exported_at: new Date().toISOString(),
+    event: {
+      title: event.title, slug: event.slug, starts_at: event.starts_at.toISOString(), ends_at: event.ends_at.toISOString(),
+      venue: event.venue, city: event.city,
+    },
+    registration: {
+      name: registration.name,
+      email: registration.email,
+      organisation: registration.organisation,
+      side: registration.side,
+      status: registration.status,
+      language: registration.language,
+      answers: questions
+        .filter((q) => registration.answers[String(q.id)] !== undefined)
+        .map((q) => ({ question: q.label, answer: registration.answers[String(q.id)] })),
+      registered_at: registration.created_at.toISOString(),
+      checked_in_at: registration.checked_in_at?.toISOString() ?? null,
+      cancelled_at: registration.cancelled_at?.toISOString() ?? null,
+      erased_at: registration.erased_at?.toISOString() ?? null,
+    },
+  };
+}
+
+const isoOrNull = (d: Date | null) => d?.toISOString() ?? null;
+
+/**
+ * What a delegation leader's link holds: the delegation, its members and its itinerary, as a
+ * file to keep. Undefined when the link names no delegation.
+ */
+export async function delegationData(db: Executor, tokenHash: string) {
+  const d = await delegationByToken(db, tokenHash);
+  if (!d) return undefined;
+  const [members, visits] = await Promise.all([membersOf(db, d.id), visitsOf(db, d.id)]);
+  return {
+    kind: 'ipcoop delegation',
+    exported_at: new Date().toISOString(),
+    programme: { title: d.programme_title, slug: d.programme_slug, starts_on: d.starts_on, ends_on: d.ends_on },
+    delegation: {
+      name: d.name, status: d.status, from_side: d.from_side, to_side: d.to_side, leading_organisation: d.leading_organisation,
+      contact_name: d.contact_name, contact_email: d.contact_email, language: d.language,
+      registered_at: d.created_at.toISOString(), updated_at: d.updated_at.toISOString(), erased_at: isoOrNull(d.erased_at),
+    },
+    members: members.map((m) => ({
+      position: m.position, name: m.name, title: m.title, organisation: m.organisation, role: m.role, under_18: m.is_minor,
+      guardian_consent_at: isoOrNull(m.guardian_consent_at), checked_in_at: isoOrNull(m.checked_in_at),
+    })),
+    itinerary: visits.map((v) => ({ on: v.visit_on, at: v.starts_at, host: v.host, place: v.place, purpose: v.purpose })),
+  };
+}
+
+export type DeleteOutcome = 'deleted' | 'already_deleted' | 'not_found';
+
+/**
+ * A participant deletes their own data: a live registration is cancelled through the usual
+ * path (the place goes back and the waiting list moves up), then the personal fields are
+ * erased. Someone already checked in stays counted as attending, without a name. Nothing is
+ * emailed: there is no longer an address to write to.
+ */
+export async function deleteOwnRegistration(db: Database, site: Site, token: string, now = new Date()): Promise<DeleteOutcome> {
+  return db.transaction().execute(async (trx): Promise<DeleteOutcome> => {
+    const registration = await registrationForUpdate(trx, hashToken(token));
+    if (!registration) return 'not_found';
+    if (registration.erased_at) return 'already_deleted';
+    const statusBefore = registration.status;
+    if (registration.status !== 'cancelled' && !registration.checked_in_at) await cancelLocked(trx, site, registration, now);
+    await eraseRegistrations(trx, now, { registrationId: registration.id });
+    await eraseOutbox(trx, { itemId: registration.item_id, toAddress: registration.email });
+    await eraseAudit(trx, { entity: 'registration', entityId: registration.id });
+    await recordAudit(trx, null, 'erase_own_data', 'registration', registration.id, {
+      status: { from: statusBefore, to: statusBefore === 'cancelled' || registration.checked_in_at ? statusBefore : 'cancelled' },
+    }, registration.item_id);
+    return 'deleted';
+  });
+}
+
+export type RetentionInput = { retention_months: number | null; erase_personal_data_on: string | null };
+
+/** Sets a period's retention rule; returns null when there is no such period. */
+export async function setRetention(db: Database, user: CurrentUser, slug: string, input: RetentionInput) {
+  return db.transaction().execute(async (trx) => {
+    const before = await periodRetention(trx, slug);
+    if (!before) return null;
+    await trx.updateTable('periods').set(input).where('id', '=', before.id).execute();
+    await recordAudit(trx, user.id, 'set_retention', 'period', before.id, {
+      retention_months: { from: before.retention_months, to: input.retention_months },
+      erase_personal_data_on: { from: before.erase_personal_data_on, to: input.erase_personal_data_on },
+    });
+    return { ...before, ...input };
+  });
+}
