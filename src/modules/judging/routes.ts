@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
-import { notFound } from '../../lib/errors.ts';
+import { HttpError, notFound } from '../../lib/errors.ts';
 import { cleanText, field, type FormErrors, parseForm } from '../../lib/forms.ts';
 import type { CurrentUser } from '../auth/service.ts';
-import { sendAttachment } from '../entries/attachments.ts';
+import { sendAnonymisedAttachment, sendAttachment } from '../entries/attachments.ts';
 import { entryFacts, identitiesOf, withholdIdentities } from '../entries/details.ts';
 import { scoreProblem } from '../scoring/engine.ts';
 import {
@@ -141,6 +141,10 @@ export async function judgingRoutes(app: FastifyInstance) {
     const index = files.findIndex((f) => f.id === attachmentId);
     const file = files[index];
     if (!file) throw notFound('attachment');
-    return sendAttachment(reply, app.config.dataDir, file, a.blind ? `${a.reference}-${index + 1}.pdf` : file.filename);
+    if (!a.blind) return sendAttachment(reply, app.config.dataDir, file, file.filename);
+    // Blind: neither the name nor the metadata inside the file may identify the entrant.
+    const sent = await sendAnonymisedAttachment(reply, app.config.dataDir, file, `${a.reference}-${index + 1}.pdf`);
+    if (!sent) throw new HttpError(409, 'This file cannot be shown without revealing who sent it. Ask the organisers for a copy without names.');
+    return sent;
   });
 }

@@ -1,4 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PDFDocument, PDFName, PDFString } from 'pdf-lib';
 import t from 'tap';
+import { saveAttachmentFile } from '../../../src/modules/entries/attachments.ts';
 import type { Database } from '../../../src/db/index.ts';
 import { signedIn } from '../../helpers/agent.ts';
 import { build } from '../../helpers/app.ts';
@@ -169,4 +174,63 @@ t.test('conflicts: declared with a reason, and automatic when the judge works fo
   t.equal((await db.selectFrom('assignments').select('status').where('id', '=', automatic.id).executeTakeFirstOrThrow()).status, 'assigned');
   t.equal((await judge.post(`/judging/assignments/${automatic.id}`, { action: 'draft', ...scores })).statusCode, 409);
   t.equal(await scoreCount(db, automatic.id), 0);
+});
+
+t.test('blind judges get attachments without the metadata that names the entrant', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ipcoop-blind-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const { app, db } = await build(t, { env: { DATA_DIR: dataDir } });
+  const { assignments } = await judgingContext(db, 'judge1@ipcoop.test');
+  const opened = assignments.find((a) => a.status === 'draft' || a.status === 'submitted');
+  if (!opened) throw new Error('judge1 has an opened assignment in the demo');
+  const name = 'Wong Tai Sin Inventors Ltd';
+
+  // A PDF whose information dictionary, XMP packet and annotation all carry the entrant's name.
+  const pdf = await PDFDocument.create();
+  pdf.setAuthor(name);
+  pdf.setTitle(`Portfolio of ${name}`);
+  pdf.setCreator(name);
+  pdf.setSubject(name);
+  pdf.setKeywords([name]);
+  const page = pdf.addPage([300, 300]);
+  page.drawText('The invention, described without names.', { x: 20, y: 150, size: 10 });
+  const xmp = pdf.context.stream(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>${name}</dc:creator></x:xmpmeta>`, { Type: 'Metadata', Subtype: 'XML' });
+  pdf.catalog.set(PDFName.of('Metadata'), pdf.context.register(xmp));
+  const note = pdf.context.obj({ Type: 'Annot', Subtype: 'Text', Rect: [10, 10, 30, 30], T: PDFString.of(name), Contents: PDFString.of('See page 2') });
+  page.node.set(PDFName.of('Annots'), pdf.context.obj([pdf.context.register(note)]));
+  const original = Buffer.from(await pdf.save({ useObjectStreams: false }));
+  t.ok(original.includes(name), 'the original names the entrant in plain bytes');
+
+  const attach = async (bytes: Buffer, filename: string) => {
+    const key = await saveAttachmentFile(dataDir, bytes);
+    return (await db.insertInto('entry_attachments').values({
+      entry_id: opened.entry_id, filename, content_type: 'application/pdf', size_bytes: bytes.length, storage_key: key,
+    }).returning('id').executeTakeFirstOrThrow()).id;
+  };
+  const clean = await attach(original, `${name}.pdf`);
+  const broken = await attach(Buffer.from('%PDF-1.7\nnot really a pdf'), 'broken.pdf');
+
+  const judge = await signedIn(app, 'judge1@ipcoop.test');
+  const res = await judge.get(`/judging/assignments/${opened.id}/attachments/${clean}`);
+  t.equal(res.statusCode, 200);
+  t.equal(res.headers['content-type'], 'application/pdf');
+  t.notMatch(res.headers['content-disposition'], 'Wong', 'the file name is the reference');
+  t.notOk(res.rawPayload.includes(name), 'no byte of the served file names the entrant');
+  t.notOk(res.rawPayload.includes('Wong'));
+  const served = await PDFDocument.load(res.rawPayload, { updateMetadata: false });
+  t.equal(served.getPageCount(), 1, 'the content is intact');
+  t.equal(served.getAuthor(), undefined);
+  t.equal(served.getTitle(), undefined);
+
+  const refused = await judge.get(`/judging/assignments/${opened.id}/attachments/${broken}`);
+  t.equal(refused.statusCode, 409, 'a file that cannot be cleaned is withheld');
+  t.match(refused.body, 'cannot be shown without revealing who sent it');
+
+  // Organisers get the file as it was sent, and the stored copy is untouched.
+  const contest = await db.selectFrom('contests as c').innerJoin('entries as e', 'e.contest_id', 'c.id')
+    .where('e.id', '=', opened.entry_id).select('c.slug').executeTakeFirstOrThrow();
+  const organiser = await signedIn(app, 'organiser@hkipd.test');
+  const asSent = await organiser.get(`/manage/contests/${contest.slug}/entries/${opened.entry_id}/attachments/${clean}`);
+  t.equal(asSent.statusCode, 200);
+  t.ok(asSent.rawPayload.equals(original));
 });
