@@ -74,7 +74,8 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   const transport = mailTransport ?? createMailTransport({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom });
   app.decorate('mail', { transport, domain: new URL(config.baseUrl).hostname });
   if (runMailWorker) {
-    const worker = startMailWorker(db, transport, app.log);
+    const worker = startMailWorker(db, transport, app.log, 1000,
+      { leaseSeconds: config.mailLeaseSeconds, retrySeconds: config.mailRetrySeconds });
     app.addHook('onClose', () => worker.stop());
     // Personal data past its period's retention is erased by the same instances that send mail.
     const eraser = startErasureWorker(db, app.log);
@@ -114,7 +115,9 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
     const status = error instanceof HttpError
       ? error.statusCode
       : isDatabaseUnavailable(error) ? 503 : (error.statusCode ?? 500);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    // An outage answers every request 503: one line each, not a stack trace each.
+    if (status === 503) request.log.warn({ reason: error.message }, 'database unavailable');
+    else if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, message: error.message }, 'request refused');
     if (status === 503) reply.header('retry-after', '5');
     const message = status === 503

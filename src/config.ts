@@ -17,6 +17,10 @@ const schema = z.object({
   SESSION_SECRET: z.string().min(32).optional(),
   DEMO_PASSWORD: z.string().min(8).default('demo-password-2019'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long an instance keeps an outbox message it is sending before another may retry it. */
+  MAIL_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(120),
+  /** The first retry after a failed delivery; each further one waits four times longer. */
+  MAIL_RETRY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
   /** Whether `npm start` loads demo data into an empty database. */
   SEED_DEMO: z.enum(['auto', 'yes', 'no']).default('auto'),
 });
@@ -29,6 +33,8 @@ export type Config = {
   baseUrl: string;
   smtpUrl: string | undefined;
   mailFrom: string;
+  mailLeaseSeconds: number;
+  mailRetrySeconds: number;
   sessionSecret: string | undefined;
   demoPassword: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -52,6 +58,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     baseUrl: (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     smtpUrl: e.SMTP_URL || undefined,
     mailFrom: e.MAIL_FROM,
+    mailLeaseSeconds: e.MAIL_LEASE_SECONDS,
+    mailRetrySeconds: e.MAIL_RETRY_SECONDS,
     sessionSecret: e.SESSION_SECRET,
     demoPassword: e.DEMO_PASSWORD,
     logLevel: e.LOG_LEVEL,

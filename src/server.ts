@@ -19,9 +19,12 @@ await runMain(async () => {
   const config = loadConfig();
   const handle = await openConfiguredDatabase(config);
   const seeded = await seedIfFresh(handle, config.seedDemo, config.demoPassword);
+  // This process delivers mail from the outbox and erases personal data past its retention.
   const app = await buildApp({ config, db: handle.db, runMailWorker: true });
   if (seeded) app.log.info('loaded the 2018-19 programme and demo data');
 
+  // Requests already accepted are answered (new ones get 503); closing the app then stops the
+  // workers (the message in hand is sent and recorded), then the database connections close.
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');

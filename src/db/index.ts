@@ -50,8 +50,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       // Waiting this long for a free connection rides out a rush; longer, the caller gets a 503.
       connectionTimeoutMillis: 10_000,
     });
-    // An idle client losing its server must not crash the process; the pool replaces it.
+    // A client losing its server (a restart ends every connection) must not crash the process.
+    // The pool drops an idle one itself; a checked-out one has no listener of its own, so its
+    // 'error' event would be thrown: the query in hand fails instead, and the pool drops it on release.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     try {
       const client = await pool.connect();
       client.release();
@@ -84,5 +87,5 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/.test(error.message);
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|encountered a connection error and is not queryable/.test(error.message);
 }

@@ -37,15 +37,22 @@ export async function queueMail(db: Executor, mail: OutgoingMail, domain: string
   return messageId;
 }
 
-/** How long a claimed message is left alone before another worker may retry it. */
-const LEASE_SECONDS = 120;
+/**
+ * How long a claimed message is left alone before another worker may retry it: longer than
+ * one delivery can take (the SMTP timeouts in transport.ts), so that a live worker is never
+ * overtaken, and short enough that a message held by a worker that died is retried soon.
+ */
+export const DEFAULT_LEASE_SECONDS = 120;
+/** The first retry after a failed delivery; each further one waits four times longer. */
+export const DEFAULT_RETRY_SECONDS = 30;
 
 /**
  * Claims due messages for one delivery attempt. The claim is a short transaction of its own
  * (FOR UPDATE SKIP LOCKED, so several instances never claim the same row); sending happens
  * outside it, and a worker that dies mid-send leaves the row to be retried when its lease ends.
+ * The lease runs from the claim, so a worker claims only what it sends straight away.
  */
-export async function claimDueMail(db: Executor, limit: number) {
+export async function claimDueMail(db: Executor, limit: number, leaseSeconds = DEFAULT_LEASE_SECONDS) {
   return db.transaction().execute(async (trx) => {
     const due = await trx
       .selectFrom('mail_outbox')
@@ -62,7 +69,7 @@ export async function claimDueMail(db: Executor, limit: number) {
       .updateTable('mail_outbox')
       .set({
         attempts: sql`attempts + 1`,
-        next_attempt_at: sql`now() + make_interval(secs => ${LEASE_SECONDS})`,
+        next_attempt_at: sql`now() + make_interval(secs => ${leaseSeconds})`,
       })
       .where('id', 'in', due.map((r) => r.id))
       .returningAll()
@@ -75,9 +82,9 @@ export async function markSent(db: Executor, id: number) {
 }
 
 /** Back-off: 30 s, 2 min, 8 min, 32 min ... then a final failed state after MAX_ATTEMPTS. */
-export async function markFailedAttempt(db: Executor, id: number, attempts: number, error: string) {
+export async function markFailedAttempt(db: Executor, id: number, attempts: number, error: string, retrySeconds = DEFAULT_RETRY_SECONDS) {
   const final = attempts >= MAX_ATTEMPTS;
-  const delay = 30 * 4 ** Math.max(0, attempts - 1);
+  const delay = retrySeconds * 4 ** Math.max(0, attempts - 1);
   await db
     .updateTable('mail_outbox')
     .set({

@@ -36,7 +36,13 @@ function toNodemailer(message: OutboxMessage, from: string) {
  */
 export function createMailTransport(options: { smtpUrl?: string | undefined; dataDir: string; from: string }): MailTransport {
   if (options.smtpUrl) {
-    const smtp = createTransport(options.smtpUrl);
+    // One connection kept open and reused (a new one per message costs the server's greeting
+    // each time); bounded waits (nodemailer's own allow minutes), so that one delivery always
+    // ends well within the outbox lease. The URL's query string may still set any of these.
+    const smtp = createTransport({
+      url: options.smtpUrl, pool: true, maxConnections: 1,
+      connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000,
+    });
     return {
       describe: 'smtp',
       async send(message) {
