@@ -8,6 +8,7 @@
 
   var kinds = { add_member: 'member', add_visit: 'visit', remove_member: 'member', remove_visit: 'visit' };
   var labels = { member: 'Member', visit: 'Visit' };
+  var FOCUSABLE = 'input:not([type=hidden]), select, textarea, button';
 
   function rowsOf(kind) {
     return Array.prototype.slice.call(form.querySelectorAll('fieldset.row[id^="' + kind + '-"]'));
@@ -48,7 +49,7 @@
     if (remove) remove.value = String(next);
     button.parentNode.insertBefore(copy, button);
     renumberLegends(kind);
-    var first = copy.querySelector('input:not([type=hidden])');
+    var first = copy.querySelector(FOCUSABLE);
     if (first) first.focus();
     return true;
   }
@@ -64,9 +65,14 @@
     var row = button.closest('fieldset.row');
     if (!row) return;
     event.preventDefault();
+    // Focus moves to the next row's first field (or the "Add" button after the last row), never to
+    // the row's hidden id field, which cannot take focus and would drop it to the top of the page.
     var sibling = row.nextElementSibling || row.previousElementSibling;
     row.remove();
     renumberLegends(kind);
-    if (sibling && sibling.focus) (sibling.querySelector('input, button') || sibling).focus();
+    if (sibling) {
+      var target = sibling.matches(FOCUSABLE) ? sibling : sibling.querySelector(FOCUSABLE);
+      if (target) target.focus();
+    }
   });
 })();
