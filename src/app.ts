@@ -157,6 +157,7 @@ const TITLES: Record<number, string> = {
   403: 'Not allowed',
   404: 'Page not found',
   413: 'Too much data',
+  415: 'That form could not be read',
   429: 'Too many requests',
   500: 'Something went wrong',
   503: 'Temporarily unavailable',

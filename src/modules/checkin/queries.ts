@@ -15,7 +15,7 @@ export async function searchDesk(db: Executor, eventId: number, query: string, l
     .orderBy('id')
     .limit(limit);
   if (query) {
-    const pattern = `%${escapeLike(query)}%`;
+    const pattern = `%${escapeLike(query.replace(/\u0000/g, ''))}%`;
     q = q.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('email', 'ilike', pattern), eb('organisation', 'ilike', pattern)]));
   }
   return q.execute();

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
 import { notFound } from '../../lib/errors.ts';
-import { field, type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
+import { cleanText, field, type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
 import { csvStream, type Cell } from '../../lib/csv.ts';
 import { format } from '../../lib/format.ts';
 import { xlsxStream } from '../../lib/xlsx.ts';
@@ -53,7 +53,7 @@ export async function checkinRoutes(app: FastifyInstance) {
 
   app.get<SlugParams & { Querystring: { q?: string } }>('/manage/events/:slug/checkin', access('organiser'), async (request, reply) => {
     const event = await loadEvent(request);
-    const q = typeof request.query.q === 'string' ? request.query.q.trim().slice(0, 200) : '';
+    const q = typeof request.query.q === 'string' ? cleanText(request.query.q).slice(0, 200) : '';
     return reply.view('manage/events/checkin', await deskPage(event, q));
   });
 
@@ -65,7 +65,7 @@ export async function checkinRoutes(app: FastifyInstance) {
     const form = presenceForm.safeParse(request.body);
     if (!id.success || !form.success) throw notFound('registration');
     const outcome = await setCheckedIn(app.db, request.user as CurrentUser, event, id.data, form.data.present === 'yes');
-    return reply.code(outcome.ok ? 200 : 404).view('manage/events/checkin', await deskPage(event, form.data.q, { outcome }));
+    return reply.code(outcome.ok ? 200 : 404).view('manage/events/checkin', await deskPage(event, cleanText(form.data.q), { outcome }));
   });
 
   app.post<SlugParams>('/manage/events/:slug/checkin', access('organiser'), async (request, reply) => {

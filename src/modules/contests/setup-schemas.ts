@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ContestKind } from '../../db/types.ts';
-import { field, type FormErrors, type FormValues, parseForm, readRows } from '../../lib/forms.ts';
+import { field, type FormErrors, type FormValues, parseForm, readRows, textOf } from '../../lib/forms.ts';
 import { slugField } from '../events/schemas.ts';
 
 /*
@@ -110,8 +110,7 @@ export type CriterionRow = { id: number | null; name: string; guidance: string; 
 export function parseCriteria(body: unknown): Rows<CriterionRow> & { roundName?: string } {
   const raw = readRows(body, 'criterion', ['id', 'name', 'guidance', 'weight', 'max', 'step'] as const, MAX_CRITERIA + BLANK_ROWS)
     .filter((r) => filled(r));
-  const roundName = typeof (body as Record<string, unknown>)?.round_name === 'string'
-    ? ((body as Record<string, string>).round_name ?? '').trim() : '';
+  const roundName = textOf((body && typeof body === 'object' ? body : {}) as Record<string, unknown>, 'round_name');
   const errors: FormErrors = {};
   if (!roundName) errors.round_name = 'Enter the name of the round.';
   else if (roundName.length > 120) errors.round_name = 'The name must be at most 120 characters.';

@@ -2,7 +2,7 @@ import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
-import { notFound } from '../../lib/errors.ts';
+import { HttpError, notFound } from '../../lib/errors.ts';
 import type { FormErrors, FormValues } from '../../lib/forms.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
 import { sendCertificate } from '../contests/certificates.ts';
@@ -18,6 +18,8 @@ declare module 'fastify' {
     uploads?: Upload[];
   }
 }
+
+const MALFORMED_MULTIPART = /^(Multipart: |Unexpected end of (multipart data|form)|Malformed (part header|content type)|Part terminated early)/;
 
 type Contest = NonNullable<Awaited<ReturnType<typeof publicContestBySlug>>>;
 
@@ -38,6 +40,16 @@ export async function entryRoutes(app: FastifyInstance) {
         fieldname: part.fieldname, filename: part.filename, buffer: Buffer.concat(chunks), truncated: part.file.truncated,
       }];
     },
+  });
+
+  // A multipart body that cannot be read (no boundary, cut short, not multipart at all) is the
+  // sender's fault: the parser throws plain errors for it, answered here as a 400; the app's own
+  // handler, which this one passes every error on to, words the page.
+  app.setErrorHandler(async (error: Error & { statusCode?: number }) => {
+    if (error.statusCode === undefined && MALFORMED_MULTIPART.test(error.message)) {
+      throw new HttpError(400, 'The form could not be read. Reload the page and try again.');
+    }
+    throw error;
   });
 
   const loadOpenContest = async (request: FastifyRequest) => {

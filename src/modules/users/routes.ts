@@ -47,10 +47,12 @@ export async function userRoutes(app: FastifyInstance) {
     let organisationId: number | null = null;
     if (form.ok) {
       if (!invitableRoles(user).includes(form.data.role)) errors.role = 'You can invite judges only.';
+      const org = (await organisations()).find((o) => String(o.id) === form.data.organisation_id);
       if (form.data.role === 'organiser') {
-        const org = (await organisations()).find((o) => String(o.id) === form.data.organisation_id);
         if (!org) errors.organisation_id = 'Choose the organisation the organiser belongs to.';
         else organisationId = org.id;
+      } else if (form.data.organisation_id && !org) {
+        errors.organisation_id = 'Choose an organisation from the list.';
       }
     }
     if (!form.ok || Object.keys(errors).length) {
@@ -69,9 +71,10 @@ export async function userRoutes(app: FastifyInstance) {
       return reply.code(400).view('manage/users', { ...(await listView(user)), values: {}, errors: form.errors, invited: null });
     }
     const org = (await organisations()).find((o) => String(o.id) === form.data.organisation_id) ?? null;
-    if (form.data.role === 'organiser' && !org) {
+    if ((form.data.role === 'organiser' || form.data.organisation_id) && !org) {
       return reply.code(400).view('manage/users', {
-        ...(await listView(user)), values: {}, errors: { organisation_id: 'An organiser must belong to an organisation.' }, invited: null,
+        ...(await listView(user)), values: {}, invited: null,
+        errors: { organisation_id: form.data.role === 'organiser' ? 'An organiser must belong to an organisation.' : 'Choose an organisation from the list.' },
       });
     }
     if (parsed.data.id === user.id && (form.data.disabled || form.data.role !== 'admin')) {
