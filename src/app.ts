@@ -13,6 +13,8 @@ import { HttpError } from './lib/errors.ts';
 import { format } from './lib/format.ts';
 import { installSecurity } from './modules/auth/plugin.ts';
 import { createMailTransport, type MailTransport } from './modules/mail/transport.ts';
+import { type MessageKey, translator } from './lib/i18n.ts';
+import { installLanguage } from './lib/language.ts';
 import { startMailWorker } from './modules/mail/worker.ts';
 import { privacyRoutes } from './modules/privacy/routes.ts';
 import { startErasureWorker } from './modules/privacy/worker.ts';
@@ -110,6 +112,7 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   app.addHook('onRequest', async (request, reply) => {
     reply.locals = { ...reply.locals, path: request.url.split('?')[0] };
   });
+  await installLanguage(app);
 
   app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error instanceof HttpError
@@ -120,17 +123,18 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
     else if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, message: error.message }, 'request refused');
     if (status === 503) reply.header('retry-after', '5');
+    const t = translator(request.locale);
     const message = status === 503
-      ? 'The service is busy or briefly unavailable. Please try again in a few seconds.'
+      ? t('error.busy')
       : status >= 500
-      ? 'Something went wrong on our side. Please try again in a moment.'
+      ? t('error.server')
       : error.code?.startsWith('FST_CSRF')
-        ? 'This form has expired or did not come from this site. Go back, reload the page and try again.'
+        ? t('error.csrf')
         : error.message;
     return sendError(reply, request, status, message);
   });
 
-  app.setNotFoundHandler(async (request, reply) => sendError(reply, request, 404, 'We could not find that page.'));
+  app.setNotFoundHandler(async (request, reply) => sendError(reply, request, 404, translator(request.locale)('error.notFound')));
 
   await app.register(healthRoutes);
   await app.register(homeRoutes);
@@ -152,19 +156,12 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   return app;
 }
 
-const TITLES: Record<number, string> = {
-  400: 'That request could not be understood',
-  403: 'Not allowed',
-  404: 'Page not found',
-  413: 'Too much data',
-  415: 'That form could not be read',
-  429: 'Too many requests',
-  500: 'Something went wrong',
-  503: 'Temporarily unavailable',
-};
+const ERROR_TITLES = new Set([400, 401, 403, 404, 405, 409, 413, 415, 429, 500, 503]);
 
 function sendError(reply: FastifyReply, request: FastifyRequest, status: number, message: string) {
   reply.code(status);
-  if (!wantsHtml(request)) return reply.send({ statusCode: status, error: TITLES[status] ?? 'Error', message });
-  return reply.view('errors/error', { title: TITLES[status] ?? 'Something went wrong', status, message });
+  const t = translator(request.locale);
+  const title = t(ERROR_TITLES.has(status) ? (`error.${status}` as MessageKey) : status >= 500 ? 'error.500' : 'error.400');
+  if (!wantsHtml(request)) return reply.send({ statusCode: status, error: title, message });
+  return reply.view('errors/error', { title, status, message });
 }

@@ -1,0 +1,36 @@
+import type { Catalogue } from '../lib/i18n.ts';
+
+/* 介面的繁體中文（香港）版本。鍵與 en.ts 一一對應。 */
+export const messages: Catalogue = {
+  'layout.skip': '跳至主要內容',
+  'layout.group': '粵港保護知識產權合作專責小組',
+  'layout.nav.main': '主選單',
+  'layout.nav.periods': '年度計劃',
+  'layout.nav.events': '活動',
+  'layout.nav.judging': '評審',
+  'layout.nav.manage': '管理',
+  'layout.nav.account': '帳戶',
+  'layout.nav.signIn': '登入',
+  'layout.nav.signOut': '登出',
+  'layout.language': '語言',
+  'layout.footer.programme': '粵港保護知識產權合作專責小組的合作計劃。',
+  'layout.footer.times': '所有時間均為香港時間（UTC+8）。',
+
+  'error.label': '錯誤 {status}',
+  'error.home': '返回主頁',
+  'error.400': '無法理解該請求',
+  'error.401': '請先登入',
+  'error.405': '此處不能進行該操作',
+  'error.409': '目前無法進行該操作',
+  'error.403': '不獲准許',
+  'error.404': '找不到頁面',
+  'error.413': '資料過多',
+  'error.415': '無法讀取該表格',
+  'error.429': '請求過於頻繁',
+  'error.500': '出現問題',
+  'error.503': '暫時無法使用',
+  'error.notFound': '找不到該頁面。',
+  'error.server': '系統出現問題，請稍後再試。',
+  'error.busy': '系統繁忙或暫時無法使用，請數秒後再試。',
+  'error.csrf': '此表格已過期或並非來自本網站。請返回上一頁，重新載入後再試。',
+};

@@ -1,0 +1,93 @@
+import * as OpenCC from 'opencc-js';
+import { messages as en } from '../i18n/en.ts';
+import { overrides as zhHansOverrides } from '../i18n/zh-Hans.ts';
+import { messages as zhHant } from '../i18n/zh-Hant.ts';
+
+/*
+ * Three languages: English, Traditional Chinese (Hong Kong) and Simplified Chinese (Guangdong).
+ * The interface is written in English and Traditional Chinese; Simplified Chinese is derived
+ * from the Traditional by OpenCC (Hong Kong → Mainland), with a short list of words the two
+ * places say differently written out by hand.
+ */
+
+export const LOCALES = ['en', 'zh-Hant', 'zh-Hans'] as const;
+export type Locale = (typeof LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = 'en';
+
+/** Each language named in itself, for the switcher. */
+export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', 'zh-Hant': '繁體中文', 'zh-Hans': '简体中文' };
+
+export type MessageKey = keyof typeof en;
+export type Catalogue = Record<MessageKey, string>;
+
+export const isLocale = (value: unknown): value is Locale => typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
+
+let hkToCn: ((s: string) => string) | undefined;
+let cnToHk: ((s: string) => string) | undefined;
+
+/** Traditional (Hong Kong) → Simplified (Mainland). */
+export function toSimplified(text: string): string {
+  const convert = (hkToCn ??= OpenCC.Converter({ from: 'hk', to: 'cn' }));
+  return convert(text);
+}
+
+/** Simplified (Mainland) → Traditional (Hong Kong). */
+export function toTraditional(text: string): string {
+  const convert = (cnToHk ??= OpenCC.Converter({ from: 'cn', to: 'hk' }));
+  return convert(text);
+}
+
+function simplifiedCatalogue(): Catalogue {
+  const derived = Object.fromEntries(Object.entries(zhHant).map(([k, v]) => [k, toSimplified(v)])) as Catalogue;
+  return { ...derived, ...zhHansOverrides };
+}
+
+let catalogues: Record<Locale, Catalogue> | undefined;
+
+export function catalogue(locale: Locale): Catalogue {
+  catalogues ??= { en, 'zh-Hant': zhHant, 'zh-Hans': simplifiedCatalogue() };
+  return catalogues[locale];
+}
+
+export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+
+/** `t('key', { name })`: the message in the locale with `{name}` filled in. */
+export function translator(locale: Locale): Translate {
+  const messages = catalogue(locale);
+  return (key, params) => {
+    const message = messages[key] ?? en[key] ?? key;
+    if (!params) return message;
+    return message.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  };
+}
+
+/**
+ * The visitor's language: an explicit choice if there is one, else the best match in
+ * Accept-Language (zh-HK, zh-TW, zh-MO → Traditional; zh-CN, zh-SG, plain zh → Simplified).
+ */
+export function negotiate(choice: string | undefined, acceptLanguage: string | undefined): Locale {
+  if (isLocale(choice)) return choice;
+  const ranked = (acceptLanguage ?? '')
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return { tag: tag.trim().toLowerCase(), q: q ? Number(q.slice(2)) : 1, index };
+    })
+    .filter((l) => l.tag && Number.isFinite(l.q) && l.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const { tag } of ranked) {
+    const match = localeOfTag(tag);
+    if (match) return match;
+  }
+  return DEFAULT_LOCALE;
+}
+
+function localeOfTag(tag: string): Locale | null {
+  if (tag === 'en' || tag.startsWith('en-')) return 'en';
+  if (tag === 'zh' || tag.startsWith('zh-')) {
+    if (/^zh-(hant|hk|tw|mo)\b/.test(tag)) return 'zh-Hant';
+    return 'zh-Hans';
+  }
+  return null;
+}

@@ -1,0 +1,58 @@
+import t from 'tap';
+import { messages as en } from '../../src/i18n/en.ts';
+import { overrides } from '../../src/i18n/zh-Hans.ts';
+import { messages as zhHant } from '../../src/i18n/zh-Hant.ts';
+import { catalogue, LOCALES, negotiate, toSimplified, toTraditional, translator } from '../../src/lib/i18n.ts';
+
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+t.test('every message key is in all three catalogues, with the same placeholders', async (t) => {
+  const keys = Object.keys(en).sort();
+  for (const locale of LOCALES) {
+    const messages = catalogue(locale);
+    t.same(Object.keys(messages).sort(), keys, `${locale} has exactly the English keys`);
+    for (const key of keys) {
+      const text = messages[key as keyof typeof en];
+      t.ok(text && text.trim(), `${locale} ${key} is written`);
+      t.same(placeholders(text), placeholders(en[key as keyof typeof en]), `${locale} ${key} fills the same values`);
+    }
+  }
+  t.same(Object.keys(overrides).filter((k) => !(k in en)), [], 'Simplified overrides name real keys');
+  t.same(Object.keys(zhHant).filter((k) => !(k in en)), [], 'no stray Traditional keys');
+});
+
+t.test('Simplified Chinese is derived from Traditional, with local words by hand', async (t) => {
+  t.equal(catalogue('zh-Hans')['layout.group'], '粤港保护知识产权合作专责小组');
+  t.equal(catalogue('zh-Hans')['layout.nav.signIn'], '登录', 'Guangdong says 登录 where Hong Kong says 登入');
+  t.equal(toSimplified('知識產權'), '知识产权');
+  t.equal(toTraditional('知识产权'), '知識產權');
+});
+
+t.test('translate fills in values and falls back to the key only for an unknown one', async (t) => {
+  t.equal(translator('en')('error.label', { status: 404 }), 'Error 404');
+  t.equal(translator('zh-Hant')('error.label', { status: 404 }), '錯誤 404');
+  t.equal(translator('zh-Hans')('error.label', { status: 404 }), '错误 404');
+  t.equal(translator('en')('error.label'), 'Error {status}', 'a missing value is left visible');
+});
+
+t.test('the language is the visitor\'s choice, else the best match in Accept-Language', async (t) => {
+  const cases: [string | undefined, string | undefined, string][] = [
+    ['zh-Hans', 'en', 'zh-Hans'],
+    ['klingon', 'zh-HK', 'zh-Hant'],
+    [undefined, undefined, 'en'],
+    [undefined, '', 'en'],
+    [undefined, 'zh-HK,zh;q=0.9,en;q=0.8', 'zh-Hant'],
+    [undefined, 'zh-TW', 'zh-Hant'],
+    [undefined, 'zh-MO', 'zh-Hant'],
+    [undefined, 'zh-Hant-HK', 'zh-Hant'],
+    [undefined, 'zh-CN,zh;q=0.9', 'zh-Hans'],
+    [undefined, 'zh', 'zh-Hans'],
+    [undefined, 'zh-Hans-CN', 'zh-Hans'],
+    [undefined, 'fr-FR,en;q=0.5,zh-HK;q=0.4', 'en'],
+    [undefined, 'fr-FR,en;q=0.3,zh-HK;q=0.4', 'zh-Hant'],
+    [undefined, 'de, fr', 'en'],
+    [undefined, 'zh-HK;q=0, en', 'en'],
+    [undefined, ';;,q=,zh-CN;q=abc', 'en'],
+  ];
+  for (const [choice, header, expected] of cases) t.equal(negotiate(choice, header), expected, `${choice ?? '-'} / ${header ?? '-'}`);
+});
