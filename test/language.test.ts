@@ -50,3 +50,13 @@ t.test('error pages speak the visitor\'s language', async (t) => {
   const json = await app.inject({ method: 'GET', url: '/no/such/page', headers: { 'accept-language': 'zh-CN', accept: 'application/json' } });
   t.same(JSON.parse(json.body), { statusCode: 404, error: '找不到页面', message: '找不到该页面。' });
 });
+
+t.test('dates and sides read in the visitor\'s language', async (t) => {
+  const zh = await app.inject({ method: 'GET', url: '/programmes/copyright-students-exchange-2019', headers: { 'accept-language': 'zh-HK' } });
+  t.equal(zh.statusCode, 200);
+  t.match(zh.body, '2019年4月12日');
+  t.match(zh.body, '香港 → 廣東');
+  const en = await app.inject({ method: 'GET', url: '/programmes/copyright-students-exchange-2019' });
+  t.match(en.body, '12 April 2019');
+  t.match(en.body, 'Hong Kong → Guangdong');
+});

@@ -1,13 +1,13 @@
 import * as OpenCC from 'opencc-js';
-import { messages as en } from '../i18n/en.ts';
-import { overrides as zhHansOverrides } from '../i18n/zh-Hans.ts';
-import { messages as zhHant } from '../i18n/zh-Hant.ts';
+import { messages as en } from '../i18n/en/index.ts';
+import { messages as zhHansOverrides } from '../i18n/zh-Hans/index.ts';
+import { messages as zhHant } from '../i18n/zh-Hant/index.ts';
 
 /*
  * Three languages: English, Traditional Chinese (Hong Kong) and Simplified Chinese (Guangdong).
- * The interface is written in English and Traditional Chinese; Simplified Chinese is derived
- * from the Traditional by OpenCC (Hong Kong → Mainland), with a short list of words the two
- * places say differently written out by hand.
+ * The interface is written in English and Traditional Chinese (src/i18n/<language>/<area>.ts);
+ * Simplified Chinese is derived from the Traditional by OpenCC (Hong Kong → Mainland), with the
+ * words the two places say differently written out by hand in src/i18n/zh-Hans.
  */
 
 export const LOCALES = ['en', 'zh-Hant', 'zh-Hans'] as const;
@@ -39,7 +39,7 @@ export function toTraditional(text: string): string {
 
 function simplifiedCatalogue(): Catalogue {
   const derived = Object.fromEntries(Object.entries(zhHant).map(([k, v]) => [k, toSimplified(v)])) as Catalogue;
-  return { ...derived, ...zhHansOverrides };
+  return { ...derived, ...(zhHansOverrides as Partial<Catalogue>) };
 }
 
 let catalogues: Record<Locale, Catalogue> | undefined;

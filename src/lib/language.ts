@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { formatFor } from './format.ts';
 import { isLocale, type Locale, LOCALE_NAMES, LOCALES, negotiate, translator } from './i18n.ts';
 
 declare module 'fastify' {
@@ -36,6 +37,7 @@ export async function installLanguage(app: FastifyInstance) {
       ...reply.locals,
       locale,
       t: translator(locale),
+      f: formatFor(locale),
       languages: LOCALES.map((l) => ({ locale: l, name: LOCALE_NAMES[l], href: inLanguage(request.url, l), current: l === locale })),
     };
   });

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { messages as en } from '../../src/i18n/en.ts';
-import { overrides } from '../../src/i18n/zh-Hans.ts';
-import { messages as zhHant } from '../../src/i18n/zh-Hant.ts';
+import { messages as en } from '../../src/i18n/en/index.ts';
+import { messages as overrides } from '../../src/i18n/zh-Hans/index.ts';
+import { messages as zhHant } from '../../src/i18n/zh-Hant/index.ts';
 import { catalogue, LOCALES, negotiate, toSimplified, toTraditional, translator } from '../../src/lib/i18n.ts';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
@@ -19,6 +19,14 @@ t.test('every message key is in all three catalogues, with the same placeholders
   }
   t.same(Object.keys(overrides).filter((k) => !(k in en)), [], 'Simplified overrides name real keys');
   t.same(Object.keys(zhHant).filter((k) => !(k in en)), [], 'no stray Traditional keys');
+});
+
+t.test('no key is written in two areas', async (t) => {
+  const areas = await Promise.all(['common', 'pages', 'participant', 'account', 'manage', 'contests']
+    .map(async (area) => Object.keys((await import(`../../src/i18n/en/${area}.ts`))[area] as object)));
+  const all = areas.flat();
+  t.same(all.filter((k, i) => all.indexOf(k) !== i), [], 'each key belongs to one area');
+  t.equal(all.length, Object.keys(en).length);
 });
 
 t.test('Simplified Chinese is derived from Traditional, with local words by hand', async (t) => {

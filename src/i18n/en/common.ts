@@ -1,9 +1,5 @@
-/*
- * The interface in English: the reference catalogue. Every key here must exist in zh-Hant.ts
- * (the type-check and test/lib/i18n.test.ts both fail otherwise). `{name}` marks a value filled
- * in at run time.
- */
-export const messages = {
+/* The site's frame, error pages and what every page shares: the reference for the other languages. */
+export const common = {
   'layout.skip': 'Skip to main content',
   'layout.group': 'Guangdong/Hong Kong Expert Group on the Protection of IPRs',
   'layout.nav.main': 'Main',
@@ -35,4 +31,10 @@ export const messages = {
   'error.server': 'Something went wrong on our side. Please try again in a moment.',
   'error.busy': 'The service is busy or briefly unavailable. Please try again in a few seconds.',
   'error.csrf': 'This form has expired or did not come from this site. Go back, reload the page and try again.',
-};
+
+  'side.GD': 'Guangdong',
+  'side.HK': 'Hong Kong',
+  'side.MO': 'Macao',
+  'side.CN': 'Mainland (other)',
+  'side.OTHER': 'Overseas / other',
+} as const satisfies Record<string, string>;

@@ -1,7 +1,7 @@
-import type { Catalogue } from '../lib/i18n.ts';
+import type { common as en } from '../en/common.ts';
 
-/* 介面的繁體中文（香港）版本。鍵與 en.ts 一一對應。 */
-export const messages: Catalogue = {
+/* 網站框架、錯誤頁及各頁共用的文字。 */
+export const common: Record<keyof typeof en, string> = {
   'layout.skip': '跳至主要內容',
   'layout.group': '粵港保護知識產權合作專責小組',
   'layout.nav.main': '主選單',
@@ -33,4 +33,10 @@ export const messages: Catalogue = {
   'error.server': '系統出現問題，請稍後再試。',
   'error.busy': '系統繁忙或暫時無法使用，請數秒後再試。',
   'error.csrf': '此表格已過期或並非來自本網站。請返回上一頁，重新載入後再試。',
+
+  'side.GD': '廣東',
+  'side.HK': '香港',
+  'side.MO': '澳門',
+  'side.CN': '內地（其他）',
+  'side.OTHER': '海外／其他',
 };
