@@ -49,16 +49,28 @@ export function catalogue(locale: Locale): Catalogue {
   return catalogues[locale];
 }
 
-export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+export type Translate = ((key: MessageKey, params?: Record<string, string | number>) => string) & {
+  /** A sentence written in English elsewhere (a validation message, a refusal), in this language if the catalogue has it. */
+  text: (english: string) => string;
+};
+
+let englishIndex: Map<string, MessageKey> | undefined;
 
 /** `t('key', { name })`: the message in the locale with `{name}` filled in. */
 export function translator(locale: Locale): Translate {
   const messages = catalogue(locale);
-  return (key, params) => {
+  const t = ((key, params) => {
     const message = messages[key] ?? en[key] ?? key;
     if (!params) return message;
     return message.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  }) as Translate;
+  t.text = (english) => {
+    if (locale === 'en' || !english) return english;
+    englishIndex ??= new Map(Object.entries(en).map(([k, v]) => [v as string, k as MessageKey]));
+    const key = englishIndex.get(english);
+    return key ? messages[key] : english;
   };
+  return t;
 }
 
 /**

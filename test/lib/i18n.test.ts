@@ -64,3 +64,10 @@ t.test('the language is the visitor\'s choice, else the best match in Accept-Lan
   ];
   for (const [choice, header, expected] of cases) t.equal(negotiate(choice, header), expected, `${choice ?? '-'} / ${header ?? '-'}`);
 });
+
+t.test('sentences written in English elsewhere are found by their text', async (t) => {
+  t.equal(translator('zh-Hant').text('We could not find that page.'), '找不到該頁面。');
+  t.equal(translator('zh-Hans').text('We could not find that page.'), '找不到该页面。');
+  t.equal(translator('zh-Hant').text('A sentence nobody translated.'), 'A sentence nobody translated.', 'left as it is');
+  t.equal(translator('en').text('We could not find that page.'), 'We could not find that page.');
+});

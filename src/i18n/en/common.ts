@@ -14,6 +14,9 @@ export const common = {
   'layout.footer.programme': 'The co-operation programme of the Guangdong/Hong Kong Expert Group on the Protection of Intellectual Property Rights.',
   'layout.footer.times': 'Times are Hong Kong time (UTC+8).',
 
+  'common.optional': 'optional',
+  'common.problem': 'There is a problem',
+
   'error.label': 'Error {status}',
   'error.home': 'Go to the home page',
   'error.400': 'That request could not be understood',

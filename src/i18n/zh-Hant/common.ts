@@ -16,6 +16,9 @@ export const common: Record<keyof typeof en, string> = {
   'layout.footer.programme': '粵港保護知識產權合作專責小組的合作計劃。',
   'layout.footer.times': '所有時間均為香港時間（UTC+8）。',
 
+  'common.optional': '選填',
+  'common.problem': '出現問題',
+
   'error.label': '錯誤 {status}',
   'error.home': '返回主頁',
   'error.400': '無法理解該請求',
