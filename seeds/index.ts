@@ -7,6 +7,7 @@ import {
   insertProgrammes,
 } from './load.ts';
 import { EVENTS, FIGURES, FIGURES_RECORDED_AT, ITEMS, ORGANISATIONS, PERIOD, PROGRAMMES } from './record-2018-19.ts';
+import { insertTranslations } from './translations-2018-19.ts';
 
 /*
  * Loads the 2018-19 record and, unless told not to, the demo data. Each part is keyed by
@@ -44,6 +45,7 @@ async function seedRecord(tx: Tx, now: Date): Promise<boolean> {
   await insertEvents(tx, items, EVENTS, now);
   await insertProgrammes(tx, items, organisations, PROGRAMMES);
   await insertContests(tx, items, organisations, CONTESTS_2018_19);
+  await insertTranslations(tx, periodId);
   return true;
 }
 

@@ -5,6 +5,9 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
  * 'YYYY-MM-DD' strings and numeric/int8 as numbers (see src/db/index.ts).
  */
 
+/** Content in the other languages, by language and field; English is in the row's own columns. */
+export type Translations = Partial<Record<'zh-Hant' | 'zh-Hans', Record<string, string>>>;
+
 export type Side = 'GD' | 'HK' | 'MO' | 'CN' | 'OTHER';
 export const SIDES: readonly Side[] = ['GD', 'HK', 'MO', 'CN', 'OTHER'];
 
@@ -54,6 +57,7 @@ export interface UserTokensTable {
 }
 
 export interface PeriodsTable {
+  translations: Json<Translations>;
   id: Generated<number>;
   slug: string;
   label: string;
@@ -66,6 +70,7 @@ export interface PeriodsTable {
 
 export type ItemStatus = 'planned' | 'in_progress' | 'completed';
 export interface ItemsTable {
+  translations: Json<Translations>;
   id: Generated<number>;
   period_id: number;
   number: number;
@@ -100,6 +105,7 @@ export const EVENT_KINDS = ['symposium', 'forum', 'seminar', 'conference', 'expo
 export type EventKind = (typeof EVENT_KINDS)[number];
 export type EventStatus = 'draft' | 'published' | 'closed' | 'cancelled';
 export interface EventsTable {
+  translations: Json<Translations>;
   id: Generated<number>;
   item_id: number;
   slug: string;
@@ -150,6 +156,7 @@ export interface RegistrationsTable {
 }
 
 export interface ProgrammesTable {
+  translations: Json<Translations>;
   id: Generated<number>;
   item_id: number;
   slug: string;
@@ -226,6 +233,7 @@ export interface DelegationInvitationsTable {
 
 export type ContestKind = 'patent_portfolio' | 'youth_invention' | 'speech';
 export interface ContestsTable {
+  translations: Json<Translations>;
   id: Generated<number>;
   item_id: number;
   slug: string;
@@ -262,6 +270,7 @@ export interface ContestRoundsTable {
 export type TieBreak = 'criteria' | 'consensus' | 'earliest';
 
 export interface CriteriaTable {
+  translations: Json<Translations>;
   id: Generated<number>;
   round_id: number;
   position: number;
@@ -333,6 +342,7 @@ export interface ScoresTable {
 }
 
 export interface AwardTiersTable {
+  translations: Json<Translations>;
   id: Generated<number>;
   contest_id: number;
   code: string;

@@ -24,7 +24,16 @@ const englishLabel = (s: string) => s.replace(/_/g, ' ').replace(/^./, (c) => c.
  * The display helpers in a language: dates through Intl in Hong Kong time, sides and stored
  * values (statuses, kinds, roles) through the catalogue's `side.*` and `label.*` messages.
  */
-export function formatFor(locale: Locale) {
+export function formatFor(locale: Locale): Format {
+  let cached = formats.get(locale);
+  if (!cached) {
+    cached = buildFormat(locale);
+    formats.set(locale, cached);
+  }
+  return cached;
+}
+
+function buildFormat(locale: Locale) {
   const intl = INTL_LOCALE[locale];
   const dateFormat = new Intl.DateTimeFormat(intl, { timeZone: TIME_ZONE, day: 'numeric', month: 'long', year: 'numeric' });
   const dateTimeFormat = new Intl.DateTimeFormat(intl, {
@@ -54,7 +63,10 @@ export function formatFor(locale: Locale) {
   };
 }
 
+/** Intl formatters are costly to build: one set per language, built on first use. */
+const formats = new Map<Locale, Format>();
+
 /** English, for what is not yet written in the reader's language (exports, logs, English mail). */
 export const format = formatFor('en');
 
-export type Format = ReturnType<typeof formatFor>;
+export type Format = ReturnType<typeof buildFormat>;

@@ -104,7 +104,16 @@ export function parseNarrative(text: string): NarrativePart[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Number formatting, in the house style of the published summaries.
+// Number formatting, in the house style of the published summaries: in English "about 200",
+// "five", "HK$8.3 million"; in Chinese 約200, 5, 港幣830萬元 (a narrative writes 約200人).
+
+/** The summary's languages; Chinese figures read the same in both scripts but for a few characters. */
+export type SummaryLocale = 'en' | 'zh-Hant' | 'zh-Hans';
+
+const ZH_WORDS = {
+  'zh-Hant': { about: '約', over: '超過', hkd: '港幣', tenThousand: '萬', hundredMillion: '億', yuan: '元', and: '及' },
+  'zh-Hans': { about: '约', over: '超过', hkd: '港币', tenThousand: '万', hundredMillion: '亿', yuan: '元', and: '及' },
+} as const;
 
 const WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven',
   'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty'];
@@ -123,7 +132,13 @@ function roundingStep(n: number): number {
   return 10 ** Math.max(0, digits - 2);
 }
 
-export function formatHkd(n: number): string {
+export function formatHkd(n: number, locale: SummaryLocale = 'en'): string {
+  if (locale !== 'en') {
+    const w = ZH_WORDS[locale];
+    if (n >= 100_000_000) return `${w.hkd}${trimDecimal(n / 100_000_000)}${w.hundredMillion}${w.yuan}`;
+    if (n >= 10_000) return `${w.hkd}${trimDecimal(n / 10_000)}${w.tenThousand}${w.yuan}`;
+    return `${w.hkd}${Math.round(n * 100) / 100}${w.yuan}`;
+  }
   if (n >= 1_000_000_000) return `HK$${trimDecimal(n / 1_000_000_000)} billion`;
   if (n >= 1_000_000) return `HK$${trimDecimal(n / 1_000_000)} million`;
   return `HK$${formatNumber(n)}`;
@@ -133,36 +148,47 @@ function trimDecimal(n: number): string {
   return (Math.round(n * 10) / 10).toString();
 }
 
-export function formatValue(value: number, formats: readonly FormatName[]): string {
-  if (formats.includes('hkd')) return formatHkd(value);
+export function formatValue(value: number, formats: readonly FormatName[], locale: SummaryLocale = 'en'): string {
+  if (formats.includes('hkd')) return formatHkd(value, locale);
+  const zh = locale === 'en' ? null : ZH_WORDS[locale];
+  const plain = (n: number) => (zh ? String(Math.round(n * 100) / 100) : formatNumber(n));
   if (formats.includes('about')) {
     const step = roundingStep(value);
-    return `about ${formatNumber(Math.round(value / step) * step)}`;
+    const rounded = Math.round(value / step) * step;
+    return zh ? `${zh.about}${plain(rounded)}` : `about ${formatNumber(rounded)}`;
   }
   if (formats.includes('over')) {
     const step = roundingStep(value);
-    const below = Math.ceil(value / step) * step - step;
-    return `over ${formatNumber(Math.max(0, below))}`;
+    const below = Math.max(0, Math.ceil(value / step) * step - step);
+    return zh ? `${zh.over}${plain(below)}` : `over ${formatNumber(below)}`;
   }
-  if (formats.includes('words') && Number.isInteger(value) && value >= 0 && value < WORDS.length) {
+  if (!zh && formats.includes('words') && Number.isInteger(value) && value >= 0 && value < WORDS.length) {
     return WORDS[value] ?? formatNumber(value);
   }
-  return formatNumber(value);
+  return plain(value);
 }
 
 /** "(1), (2) and (3)" as the summaries write lists of item numbers: with a serial comma. */
-export function formatItemList(numbers: readonly number[]): string {
+export function formatItemList(numbers: readonly number[], locale: SummaryLocale = 'en'): string {
   const labels = numbers.map((n) => `(${n})`);
+  if (locale !== 'en') return joinChinese(labels, locale);
   if (labels.length <= 1) return labels.join('');
   if (labels.length === 2) return `${labels[0]} and ${labels[1]}`;
   return `${labels.slice(0, -1).join(', ')}, and ${labels.at(-1)}`;
 }
 
 /** Names as prose: "A", "A and B", "A, B and C"; `the` puts the article before each name. */
-export function formatNameList(names: readonly string[], formats: readonly FormatName[] = []): string {
+export function formatNameList(names: readonly string[], formats: readonly FormatName[] = [], locale: SummaryLocale = 'en'): string {
+  if (locale !== 'en') return joinChinese(names, locale);
   const labels = formats.includes('the') ? names.map((n) => `the ${n}`) : [...names];
   if (labels.length <= 1) return labels.join('');
   return `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}`;
+}
+
+/** 甲、乙及丙 */
+function joinChinese(labels: readonly string[], locale: 'zh-Hant' | 'zh-Hans'): string {
+  if (labels.length <= 1) return labels.join('');
+  return `${labels.slice(0, -1).join('、')}${ZH_WORDS[locale].and}${labels.at(-1)}`;
 }
 
 /** A figure that opens a sentence is capitalised ("About 100 participants ..."). */

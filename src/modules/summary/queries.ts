@@ -126,7 +126,7 @@ export async function periodBySlug(db: Executor, slug: string) {
 export async function periodItems(db: Executor, periodId: number) {
   return db
     .selectFrom('items')
-    .select(['id', 'number', 'title', 'is_new', 'status', 'narrative', 'updated_at'])
+    .select(['id', 'number', 'title', 'is_new', 'status', 'narrative', 'updated_at', 'translations'])
     .where('period_id', '=', periodId)
     .orderBy('number')
     .execute();

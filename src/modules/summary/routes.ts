@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { access } from '../../lib/access.ts';
+import { localize, localText } from '../../lib/content.ts';
 import { z } from 'zod';
 import { notFound } from '../../lib/errors.ts';
 import { contestsOfItem } from '../contests/queries.ts';
@@ -9,7 +10,7 @@ import { latestEdition } from '../reports/queries.ts';
 import { changedSincePublication, compareWithPrevious, type EditionContent, itemCharts, periodCharts } from '../reports/service.ts';
 import { parseNarrative } from './placeholders.ts';
 import { allPeriods, itemByNumber, itemFigures, itemParties, periodBySlug, periodItems } from './queries.ts';
-import { buildSummary, loadFigureData, renderNarrative, summaryAsText } from './service.ts';
+import { buildSummary, loadFigureData, renderNarrative, SUMMARY_HEADINGS, summaryAsText } from './service.ts';
 
 const itemParams = z.object({ slug: z.string(), number: z.coerce.number().int().positive().max(10_000) });
 
@@ -20,16 +21,18 @@ export async function summaryRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { slug: string }; Querystring: { published?: string } }>('/periods/:slug', access('public'), async (request, reply) => {
-    const summary = await buildSummary(app.db, request.params.slug);
+    const summary = await buildSummary(app.db, request.params.slug, request.locale);
     if (!summary) throw notFound('programme year');
+    // Published editions and last year's figures are kept in English: compare against the English text.
+    const english = request.locale === 'en' ? summary : await buildSummary(app.db, request.params.slug);
     const [charts, edition, comparison] = await Promise.all([
       periodCharts(app.db, summary.period.id),
       latestEdition(app.db, summary.period.id),
-      compareWithPrevious(app.db, summary),
+      compareWithPrevious(app.db, english ?? summary),
     ]);
-    const changed = edition ? changedSincePublication(summary, edition.content as EditionContent) : new Set<number>();
+    const changed = edition ? changedSincePublication(english ?? summary, edition.content as EditionContent) : new Set<number>();
     return reply.view('summary/period', {
-      title: `Summary of Co-operation Items (${summary.period.label})`,
+      title: `${SUMMARY_HEADINGS[request.locale].title} (${summary.period.label})`,
       summary, charts, edition, changed, comparison,
       justPublished: request.query.published === '1',
       drill: request.user !== null && request.user.role !== 'judge',
@@ -37,7 +40,7 @@ export async function summaryRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Params: { slug: string } }>('/periods/:slug/summary.txt', access('public'), async (request, reply) => {
-    const summary = await buildSummary(app.db, request.params.slug);
+    const summary = await buildSummary(app.db, request.params.slug, request.locale);
     if (!summary) throw notFound('programme year');
     return reply
       .type('text/plain; charset=utf-8')
@@ -50,11 +53,13 @@ export async function summaryRoutes(app: FastifyInstance) {
     if (!params.success) throw notFound('item');
     const period = await periodBySlug(app.db, params.data.slug);
     if (!period) throw notFound('programme year');
-    const item = await itemByNumber(app.db, period.id, params.data.number);
-    if (!item) throw notFound('item');
-    const parts = parseNarrative(item.narrative);
+    const stored = await itemByNumber(app.db, period.id, params.data.number);
+    if (!stored) throw notFound('item');
+    const item = localize(stored, request.locale, ['title']);
+    const narrativeText = localText(stored.narrative, stored.translations, 'narrative', request.locale);
+    const parts = parseNarrative(narrativeText.text);
     const [items, parties, events, programmes, contests, figures] = await Promise.all([
-      periodItems(app.db, period.id),
+      periodItems(app.db, period.id).then((rows) => rows.map((r) => localize(r, request.locale, ['title']))),
       itemParties(app.db, item.id),
       eventsOfItem(app.db, item.id),
       programmesOfItem(app.db, item.id),
@@ -62,7 +67,7 @@ export async function summaryRoutes(app: FastifyInstance) {
       itemFigures(app.db, item.id),
     ]);
     const data = await loadFigureData(app.db, period.id, items, [parts]);
-    const narrative = renderNarrative(parts, data, item.number);
+    const narrative = renderNarrative(parts, data, item.number, narrativeText.source === 'english' ? 'en' : request.locale);
     const charts = await itemCharts(app.db, period.id, item.id);
     const index = items.findIndex((i) => i.id === item.id);
     return reply.view('summary/item', {

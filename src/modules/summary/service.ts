@@ -1,8 +1,9 @@
 import type { Executor } from '../../db/index.ts';
 import type { Period } from '../../db/types.ts';
+import { localize, localText } from '../../lib/content.ts';
 import {
   capitalise, formatHkd, formatItemList, formatNameList, formatValue, type NarrativePart, parseNarrative, type Placeholder,
-  startsSentence,
+  type SummaryLocale, startsSentence,
 } from './placeholders.ts';
 import * as q from './queries.ts';
 
@@ -100,7 +101,7 @@ type Resolved = { value: number; text?: string } | { error: string };
 
 const sum = <T>(rows: readonly T[], pick: (row: T) => number) => rows.reduce((n, row) => n + pick(row), 0);
 
-function resolve(p: Placeholder, data: FigureData, itemNumber: number | null): Resolved {
+function resolve(p: Placeholder, data: FigureData, itemNumber: number | null, locale: SummaryLocale): Resolved {
   const f = p.filters;
   const ref = p.ref ?? '';
   switch (p.metric) {
@@ -131,7 +132,7 @@ function resolve(p: Placeholder, data: FigureData, itemNumber: number | null): R
       if (p.metric === 'visits') return { value: matching.length };
       const hosts = [...new Set(matching.map((r) => r.host ?? ''))];
       if (hosts.length === 0) return { error: `no visits of "${ref}" match` };
-      return { value: hosts.length, text: formatNameList(hosts, p.formats) };
+      return { value: hosts.length, text: formatNameList(hosts, p.formats, locale) };
     }
     case 'entries': {
       const rows = data.entries.get(ref);
@@ -149,19 +150,21 @@ function resolve(p: Placeholder, data: FigureData, itemNumber: number | null): R
       if (number === null || !Number.isInteger(number)) return { error: 'figure outside an item needs item=N' };
       const row = data.figures.find((r) => r.item_number === number && r.key === ref);
       if (!row) return { error: `no recorded figure "${ref}" on item ${number}` };
-      return row.unit === 'hkd' && p.formats.length === 0 ? { value: row.value, text: formatHkd(row.value) } : { value: row.value };
+      return row.unit === 'hkd' && p.formats.length === 0 ? { value: row.value, text: formatHkd(row.value, locale) } : { value: row.value };
     }
     case 'items':
     case 'item-list': {
       const chosen = data.items.filter((i) => (!f.status || i.status === f.status) && (!f.new || i.is_new === (f.new === 'yes')));
       if (p.metric === 'items') return { value: chosen.length };
-      return { value: chosen.length, text: formatItemList(chosen.map((i) => i.number)) };
+      return { value: chosen.length, text: formatItemList(chosen.map((i) => i.number), locale) };
     }
   }
 }
 
 /** Resolves a parsed narrative into paragraphs of text and figures. */
-export function renderNarrative(parts: readonly NarrativePart[], data: FigureData, itemNumber: number | null): RenderedNarrative {
+export function renderNarrative(
+  parts: readonly NarrativePart[], data: FigureData, itemNumber: number | null, locale: SummaryLocale = 'en',
+): RenderedNarrative {
   const paragraphs: RenderedParagraph[] = [[]];
   const errors: RenderedNarrative['errors'] = [];
   let paragraphText = '';
@@ -193,15 +196,15 @@ export function renderNarrative(parts: readonly NarrativePart[], data: FigureDat
       continue;
     }
     const p = part.placeholder;
-    const resolved = resolve(p, data, itemNumber);
+    const resolved = resolve(p, data, itemNumber, locale);
     if ('error' in resolved) {
       errors.push({ raw: p.raw, error: resolved.error });
       current().push({ kind: 'figure', text: UNAVAILABLE, value: null, metric: p.metric, ref: p.ref, filters: p.filters, error: resolved.error });
       paragraphText += UNAVAILABLE;
       continue;
     }
-    let text = resolved.text ?? formatValue(resolved.value, p.formats);
-    if (startsSentence(paragraphText)) text = capitalise(text);
+    let text = resolved.text ?? formatValue(resolved.value, p.formats, locale);
+    if (locale === 'en' && startsSentence(paragraphText)) text = capitalise(text);
     current().push({ kind: 'figure', text, value: resolved.value, metric: p.metric, ref: p.ref, filters: p.filters, error: null });
     paragraphText += text;
   }
@@ -234,33 +237,54 @@ export type SummaryItem = {
   narrative: RenderedNarrative;
 };
 
-export type Summary = { period: Period; intro: RenderedNarrative; items: SummaryItem[] };
+export type Summary = { period: Period; intro: RenderedNarrative; items: SummaryItem[]; locale: SummaryLocale };
 
-/** The period's summary, every figure resolved from the rows as they are now. */
-export async function buildSummary(db: Executor, periodSlug: string): Promise<Summary | null> {
-  const period = await q.periodBySlug(db, periodSlug);
-  if (!period) return null;
-  const items = await q.periodItems(db, period.id);
-  const introParts = parseNarrative(period.intro);
-  const itemParts = items.map((i) => parseNarrative(i.narrative));
+/** The titles of the published summary, in each language. */
+export const SUMMARY_HEADINGS: Record<SummaryLocale, { group: string; title: string }> = {
+  en: { group: GROUP_TITLE, title: SUMMARY_TITLE },
+  'zh-Hant': { group: '粵港保護知識產權合作專責小組', title: '合作項目摘要' },
+  'zh-Hans': { group: '粤港保护知识产权合作专责小组', title: '合作项目摘要' },
+};
+
+/**
+ * The period's summary, every figure resolved from the rows as they are now, in a language:
+ * titles and narratives as written (or derived) in it, English where none is.
+ */
+export async function buildSummary(db: Executor, periodSlug: string, locale: SummaryLocale = 'en'): Promise<Summary | null> {
+  const stored = await q.periodBySlug(db, periodSlug);
+  if (!stored) return null;
+  // A narrative not written in the language is shown in English, with its figures in English too.
+  const narrativeIn = (english: string, translations: Parameters<typeof localText>[1], field: string) => {
+    const local = localText(english, translations, field, locale);
+    return { text: local.text, locale: local.source === 'english' ? 'en' as const : locale };
+  };
+  const period = stored;
+  const intro = narrativeIn(period.intro, period.translations, 'intro');
+  const items = (await q.periodItems(db, period.id)).map((i) => ({
+    ...localize(i, locale, ['title']), narrative: narrativeIn(i.narrative, i.translations, 'narrative'),
+  }));
+  const introParts = parseNarrative(intro.text);
+  const itemParts = items.map((i) => parseNarrative(i.narrative.text));
   const data = await loadFigureData(db, period.id, items, [introParts, ...itemParts]);
   return {
     period,
-    intro: renderNarrative(introParts, data, null),
+    locale,
+    intro: renderNarrative(introParts, data, null, intro.locale),
     items: items.map((item, i) => ({
       id: item.id,
       number: item.number,
       title: item.title,
       is_new: item.is_new,
       status: item.status,
-      narrative: renderNarrative(itemParts[i] ?? [], data, item.number),
+      narrative: renderNarrative(itemParts[i] ?? [], data, item.number, item.narrative.locale),
     })),
   };
 }
 
 /** The summary laid out as the published plain-text edition. */
 export function summaryAsText(summary: Summary): string {
-  const blocks = [GROUP_TITLE, SUMMARY_TITLE, `(${summary.period.label})`, ...summary.intro.paragraphs.map(paragraphText)];
+  const headings = SUMMARY_HEADINGS[summary.locale];
+  const blocks = [headings.group, headings.title, `(${summary.period.label})`, ...summary.intro.paragraphs.map(paragraphText)];
   for (const item of summary.items) {
     blocks.push(`${item.number}. ${item.title}`, ...item.narrative.paragraphs.map(paragraphText));
   }
