@@ -4,8 +4,8 @@ export async function signedInCookie(url: string, email: string, password = proc
   const keep = (res: Response) => {
     for (const c of res.headers.getSetCookie()) {
       const [pair = ''] = c.split(';');
-      const [name = '', value = ''] = pair.split('=');
-      cookies.set(name, value);
+      const at = pair.indexOf('=');
+      if (at > 0) cookies.set(pair.slice(0, at), pair.slice(at + 1));
     }
   };
   const header = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -18,7 +18,7 @@ export async function signedInCookie(url: string, email: string, password = proc
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: header() },
     body: new URLSearchParams({ _csrf: csrf, email, password }).toString(),
   });
-  if (res.status !== 303) throw new Error(`sign-in as ${email} answered ${res.status}`);
+  if (res.status !== 303) throw new Error(`sign-in as ${email} answered ${res.status}${csrf ? '' : ' (no CSRF token on the sign-in page)'}`);
   keep(res);
   return header();
 }

@@ -1,62 +1,214 @@
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import pg from 'pg';
-import { seed } from '../seeds/index.ts';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { type DatabaseHandle, openDatabase } from '../src/db/index.ts';
-import { migrateToLatest } from '../src/db/migrate.ts';
 import { createMailTransport } from '../src/modules/mail/transport.ts';
 
 /*
  * What the benchmarks share: a fresh, migrated and seeded database (PostgreSQL named by
- * BENCH_DATABASE_URL, which is dropped and recreated, or a handle the caller passes), and the
- * real app listening on the loopback address only.
+ * BENCH_DATABASE_URL, which is dropped and recreated, or the embedded PGlite in a temporary
+ * directory), the real app listening on the loopback address only, the load generator
+ * (autocannon in a child process, so that it does not share the server's event loop) and the
+ * server's resident memory, sampled all along.
  */
 
 export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ipcoop_bench';
+export const DEMO_PASSWORD = 'demo-password-2019';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export async function freshPostgres(url = BENCH_DATABASE_URL): Promise<DatabaseHandle> {
+async function maintenance<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
   const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
-  const maintenance = new URL(url);
-  maintenance.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: maintenance.toString() });
+  target.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: target.toString() });
   await client.connect();
   try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.query(`CREATE DATABASE "${name}"`);
+    return await run(client);
   } finally {
     await client.end();
   }
-  const handle = await openDatabase({ databaseUrl: url, poolSize: 20 });
-  await migrateToLatest(handle.db);
-  await seed(handle.db, { demoPassword: 'demo-password-2019' });
-  return handle;
+}
+
+/** A URL for a second, driver-level connection to the PostgreSQL database behind `handle`. */
+export async function connectionUrl(handle: DatabaseHandle): Promise<string> {
+  const { rows } = await sql<{ db: string }>`select current_database() as db`.execute(handle.db);
+  const url = new URL(process.env.TEST_DATABASE_URL || BENCH_DATABASE_URL);
+  url.pathname = `/${encodeURIComponent(rows[0]!.db)}`;
+  return url.toString();
+}
+
+const databaseName = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
+
+export async function freshPostgres(url = BENCH_DATABASE_URL, poolSize = 20): Promise<DatabaseHandle> {
+  const name = databaseName(url);
+  if (!name.startsWith('ipcoop_bench')) throw new Error(`BENCH_DATABASE_URL must name a database ipcoop_bench…, not ${name}`);
+  await maintenance(url, async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await client.query(`CREATE DATABASE "${name}"`);
+  });
+  await seedInChild({ DATABASE_URL: url });
+  const handle = await openDatabase({ databaseUrl: url, poolSize });
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close();
+      await maintenance(url, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
+  };
+}
+
+/**
+ * Migrates and seeds in a process of its own (`npm run seed`), so that the memory the seeding
+ * takes is not counted as the server's.
+ */
+async function seedInChild(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/seed.ts')], {
+    cwd: ROOT, env: { ...process.env, ...env, DEMO_PASSWORD, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (code !== 0) throw new Error(`seeding the benchmark database failed (${code})`);
+}
+
+/** The embedded database in a temporary directory, migrated and seeded (or copied from `template`). */
+export async function freshPglite(template?: string): Promise<DatabaseHandle> {
+  const dir = await mkdtemp(join(tmpdir(), 'ipcoop-bench-'));
+  if (template) await cp(template, join(dir, 'pglite'), { recursive: true });
+  else await seedInChild({ DATA_DIR: dir, DATABASE_URL: '' });
+  const handle = await openDatabase({ pgliteDir: join(dir, 'pglite') });
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The app on 127.0.0.1, its mail kept in the outbox (no worker), logging off. */
 export async function listen(handle: DatabaseHandle): Promise<{ app: FastifyInstance; url: string }> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', BASE_URL: 'http://127.0.0.1', DATA_DIR: '/tmp/ipcoop-bench' });
-  const transport = createMailTransport({ dataDir: '/tmp/ipcoop-bench', from: config.mailFrom });
+  const config = loadConfig({ LOG_LEVEL: 'silent', BASE_URL: 'http://127.0.0.1', DATA_DIR: join(tmpdir(), 'ipcoop-bench'), DEMO_PASSWORD });
+  const transport = createMailTransport({ dataDir: config.dataDir, from: config.mailFrom });
   const app = await buildApp({ config, db: handle.db, logger: false, mailTransport: transport });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}` };
 }
 
-/** Samples the resident set size while `run` goes on; returns the peak in MiB. */
-export async function peakMemory<T>(run: () => Promise<T>): Promise<{ result: T; peakRssMiB: number; baseRssMiB: number }> {
-  globalThis.gc?.();
-  const base = process.memoryUsage().rss;
-  let peak = base;
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
-  try {
-    const result = await run();
-    return { result, peakRssMiB: peak / 2 ** 20, baseRssMiB: base / 2 ** 20 };
-  } finally {
-    clearInterval(timer);
+const MiB = 2 ** 20;
+
+/**
+ * The resident set of this process (the server), sampled every 20 ms from the moment the module
+ * loads: `peak` over the whole run and `window` around one piece of work.
+ */
+class RssSampler {
+  peakBytes = process.memoryUsage().rss;
+  private windows = new Set<{ peak: number }>();
+  constructor() {
+    setInterval(() => this.sample(), 20).unref();
+  }
+  sample() {
+    const rss = process.memoryUsage().rss;
+    if (rss > this.peakBytes) this.peakBytes = rss;
+    for (const w of this.windows) if (rss > w.peak) w.peak = rss;
+  }
+  get peakMiB() {
+    return this.peakBytes / MiB;
+  }
+  resetPeak() {
+    globalThis.gc?.();
+    this.peakBytes = process.memoryUsage().rss;
+  }
+  async window<T>(run: () => Promise<T>): Promise<{ result: T; baseRssMiB: number; peakRssMiB: number }> {
+    globalThis.gc?.();
+    const base = process.memoryUsage().rss;
+    const w = { peak: base };
+    this.windows.add(w);
+    try {
+      const result = await run();
+      this.sample();
+      return { result, baseRssMiB: base / MiB, peakRssMiB: w.peak / MiB };
+    } finally {
+      this.windows.delete(w);
+    }
   }
 }
 
+export const rss = new RssSampler();
+
+/** Samples the resident set size while `run` goes on. */
+export const peakMemory = <T>(run: () => Promise<T>) => rss.window(run);
+
+export type LoadOptions = {
+  url: string;
+  connections: number;
+  /** Seconds; `amount` (a number of requests) wins when both are given. */
+  seconds?: number;
+  amount?: number;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** Run autocannon in this process (smoke runs: quicker to start, measures less faithfully). */
+  inProcess?: boolean;
+  /** For POSTs: form fields; every `{n}` in a value becomes the request's own number. */
+  form?: Record<string, string>;
+};
+
+export type LoadResult = {
+  requests: number; seconds: number; perSecond: number; p50Ms: number; p99Ms: number;
+  errors: number; timeouts: number; statuses: Record<string, number>;
+};
+
+/** Runs autocannon in a child process (bench/load.ts) and returns what it measured. */
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  if (options.inProcess) return (await import('./load.ts')).runLoad(options);
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/load.ts'), JSON.stringify(options)], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (code !== 0) throw new Error(`the load generator exited with ${code}`);
+  return JSON.parse(out) as LoadResult;
+}
+
+/** Runs `task` `total` times, at most `concurrency` at once; latencies in ms, in completion order. */
+export async function pooled(total: number, concurrency: number, task: (n: number) => Promise<void>) {
+  let next = 0;
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, async () => {
+    while (next < total) {
+      const n = ++next;
+      const t0 = performance.now();
+      await task(n);
+      latencies.push(performance.now() - t0);
+    }
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, perSecond: total / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! * 10) / 10;
+}
+
+export const round = (value: number, digits = 0) => Math.round(value * 10 ** digits) / 10 ** digits;
+
 export const isMain = (meta: ImportMeta) => process.argv[1] !== undefined && meta.url === new URL(`file://${process.argv[1]}`).href;
+
+/** The database a benchmark script run on its own uses: `--pglite`, else PostgreSQL. */
+export const standaloneDatabase = () => (process.argv.includes('--pglite') ? freshPglite() : freshPostgres());
