@@ -66,9 +66,13 @@ export function translator(locale: Locale): Translate {
   }) as Translate;
   t.text = (english) => {
     if (locale === 'en' || !english) return english;
-    englishIndex ??= new Map(Object.entries(en).map(([k, v]) => [v as string, k as MessageKey]));
+    if (!englishIndex) {
+      // The first area to write a sentence translates it everywhere (common, pages, participant … in that order).
+      englishIndex = new Map();
+      for (const [k, v] of Object.entries(en)) if (!englishIndex.has(v)) englishIndex.set(v, k as MessageKey);
+    }
     const key = englishIndex.get(english);
-    return key ? messages[key] : english;
+    return (key && messages[key]) || english;
   };
   return t;
 }
