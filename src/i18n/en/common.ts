@@ -97,4 +97,17 @@ export const common = {
   'label.meeting': 'Meeting',
   'label.ceremony': 'Ceremony',
   'label.training': 'Training',
+
+  'chart.attendance': 'Attendance per event (people checked in)',
+  'chart.sides': 'Participants by side (confirmed registrations)',
+  'chart.entries': 'Entries per contest',
+  'chart.awards': 'Awards per contest',
+  'chart.directions': 'Delegations by direction',
+  'chart.registrations': 'Registrations over time (per month)',
+  'chart.noData': 'No data yet.',
+  'chart.unit.people': '{label}: {n} people',
+  'chart.unit.entries': '{label}: {n} entries',
+  'chart.unit.awards': '{label}: {n} awards',
+  'chart.unit.delegations': '{label}: {n} delegations',
+  'chart.unit.registrations': '{label}: {n} registrations',
 } as const satisfies Record<string, string>;

@@ -99,4 +99,17 @@ export const common: Record<keyof typeof en, string> = {
   'label.meeting': '工作會議',
   'label.ceremony': '典禮',
   'label.training': '培訓',
+
+  'chart.attendance': '各活動出席人數（已簽到）',
+  'chart.sides': '按地區劃分的參加者（已確認登記）',
+  'chart.entries': '各比賽參賽項目數目',
+  'chart.awards': '各比賽獎項數目',
+  'chart.directions': '按往來方向劃分的代表團',
+  'chart.registrations': '每月登記人數',
+  'chart.noData': '暫無數據。',
+  'chart.unit.people': '{label}：{n}人',
+  'chart.unit.entries': '{label}：{n}個參賽項目',
+  'chart.unit.awards': '{label}：{n}個獎項',
+  'chart.unit.delegations': '{label}：{n}個代表團',
+  'chart.unit.registrations': '{label}：{n}人登記',
 };

@@ -13,7 +13,10 @@ const truncate = (s: string, max: number) => (s.length > max ? `${s.slice(0, max
 let chartCount = 0;
 
 /** A horizontal bar chart; one bar per row, the value printed at the end of each bar. */
-export function barChart(title: string, rows: readonly ChartRow[], options: { unit?: string } = {}): string {
+export function barChart(
+  title: string, rows: readonly ChartRow[],
+  options: { unit?: string; describe?: (row: ChartRow) => string; noData?: string } = {},
+): string {
   const id = `chart-${++chartCount}`;
   const labelWidth = 300;
   const barArea = 360;
@@ -23,9 +26,10 @@ export function barChart(title: string, rows: readonly ChartRow[], options: { un
   const width = labelWidth + barArea + 70;
   const max = Math.max(1, ...rows.map((r) => r.value));
   const unit = options.unit ? ` ${options.unit}` : '';
+  const noData = options.noData ?? 'No data yet.';
   const description = rows.length
-    ? rows.map((r) => `${r.label}: ${r.value}${unit}`).join('; ')
-    : 'No data yet.';
+    ? rows.map((r) => (options.describe ? options.describe(r) : `${r.label}: ${r.value}${unit}`)).join('; ')
+    : noData;
   const bars = rows.map((r, i) => {
     const y = top + i * rowHeight;
     const w = Math.round((r.value / max) * barArea);
@@ -35,7 +39,7 @@ export function barChart(title: string, rows: readonly ChartRow[], options: { un
       `<text x="${labelWidth + w + 6}" y="${y + 17}" class="chart__value">${r.value}</text>`,
     ].join('');
   }).join('');
-  const empty = rows.length === 0 ? `<text x="${labelWidth}" y="${top + 17}" class="chart__label">No data yet.</text>` : '';
+  const empty = rows.length === 0 ? `<text x="${labelWidth}" y="${top + 17}" class="chart__label">${escapeXml(noData)}</text>` : '';
   return `<figure class="chart"><figcaption>${escapeXml(title)}</figcaption>`
     + `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id}-t ${id}-d">`
     + `<title id="${id}-t">${escapeXml(title)}</title><desc id="${id}-d">${escapeXml(description)}</desc>`

@@ -1,11 +1,12 @@
 import type { Database, Executor } from '../../db/index.ts';
-import { format } from '../../lib/format.ts';
+import { format, formatFor } from '../../lib/format.ts';
+import { type Locale, type MessageKey, translator } from '../../lib/i18n.ts';
 import { recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { formatNumber } from '../summary/placeholders.ts';
 import { periodBySlug } from '../summary/queries.ts';
 import { buildSummary, paragraphText, type RenderedNarrative, type Summary, summaryAsText } from '../summary/service.ts';
-import { barChart } from './charts.ts';
+import { barChart, type ChartRow } from './charts.ts';
 import * as q from './queries.ts';
 
 /** What a published edition keeps: the text as it read, paragraph by paragraph. */
@@ -71,8 +72,19 @@ export function changedSincePublication(summary: Summary, edition: EditionConten
   return changed;
 }
 
+type ChartUnit = 'people' | 'entries' | 'awards' | 'delegations' | 'registrations';
+
+/** A bar chart with its title and every bar's description in the reader's language. */
+function chart(locale: Locale, titleKey: MessageKey, rows: readonly ChartRow[], unit: ChartUnit) {
+  const t = translator(locale);
+  return barChart(t(titleKey), rows, {
+    describe: (r) => t(`chart.unit.${unit}` as MessageKey, { label: r.label, n: r.value }),
+    noData: t('chart.noData'),
+  });
+}
+
 /** The period's charts, each an accessible SVG figure. */
-export async function periodCharts(db: Executor, periodId: number): Promise<string[]> {
+export async function periodCharts(db: Executor, periodId: number, locale: Locale = 'en'): Promise<string[]> {
   const [attendance, months, sides, contests, directions] = await Promise.all([
     q.attendancePerEvent(db, periodId),
     q.registrationsPerMonth(db, periodId),
@@ -80,34 +92,34 @@ export async function periodCharts(db: Executor, periodId: number): Promise<stri
     q.contestTotals(db, periodId),
     q.delegationsByDirection(db, periodId),
   ]);
+  const f = formatFor(locale);
   const charts: string[] = [];
-  if (attendance.length) charts.push(barChart('Attendance per event (people checked in)', attendance, { unit: 'people' }));
-  if (months.length) charts.push(registrationsChart(months));
-  if (sides.length) charts.push(barChart('Participants by side (confirmed registrations)', sides.map((s) => ({ label: format.side(s.side), value: s.value })), { unit: 'people' }));
+  if (attendance.length) charts.push(chart(locale, 'chart.attendance', attendance, 'people'));
+  if (months.length) charts.push(registrationsChart(months, locale));
+  if (sides.length) charts.push(chart(locale, 'chart.sides', sides.map((s) => ({ label: f.side(s.side), value: s.value })), 'people'));
   if (contests.length) {
-    charts.push(barChart('Entries per contest', contests.map((c) => ({ label: c.title, value: c.entries })), { unit: 'entries' }));
-    charts.push(barChart('Awards per contest', contests.map((c) => ({ label: c.title, value: c.awards })), { unit: 'awards' }));
+    charts.push(chart(locale, 'chart.entries', contests.map((c) => ({ label: c.title, value: c.entries })), 'entries'));
+    charts.push(chart(locale, 'chart.awards', contests.map((c) => ({ label: c.title, value: c.awards })), 'awards'));
   }
   if (directions.length) {
-    charts.push(barChart('Delegations by direction', directions.map((d) => ({ label: `${format.side(d.from_side)} → ${format.side(d.to_side)}`, value: d.value })), { unit: 'delegations' }));
+    charts.push(chart(locale, 'chart.directions', directions.map((d) => ({ label: `${f.side(d.from_side)} → ${f.side(d.to_side)}`, value: d.value })), 'delegations'));
   }
   return charts;
 }
 
-const monthLabel = (month: string) => format.month(`${month}-15`);
-
-function registrationsChart(months: { month: string; value: number }[]) {
-  return barChart('Registrations over time (per month)', months.map((m) => ({ label: monthLabel(m.month), value: m.value })), { unit: 'registrations' });
+function registrationsChart(months: { month: string; value: number }[], locale: Locale) {
+  const f = formatFor(locale);
+  return chart(locale, 'chart.registrations', months.map((m) => ({ label: f.month(`${m.month}-15`), value: m.value })), 'registrations');
 }
 
-export async function itemCharts(db: Executor, periodId: number, itemId: number): Promise<string[]> {
+export async function itemCharts(db: Executor, periodId: number, itemId: number, locale: Locale = 'en'): Promise<string[]> {
   const [attendance, months] = await Promise.all([
     q.attendancePerEvent(db, periodId, itemId),
     q.registrationsPerMonth(db, periodId, itemId),
   ]);
   const charts: string[] = [];
-  if (attendance.length) charts.push(barChart('Attendance per event (people checked in)', attendance, { unit: 'people' }));
-  if (months.length) charts.push(registrationsChart(months));
+  if (attendance.length) charts.push(chart(locale, 'chart.attendance', attendance, 'people'));
+  if (months.length) charts.push(registrationsChart(months, locale));
   return charts;
 }
 

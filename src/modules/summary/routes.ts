@@ -26,7 +26,7 @@ export async function summaryRoutes(app: FastifyInstance) {
     // Published editions and last year's figures are kept in English: compare against the English text.
     const english = request.locale === 'en' ? summary : await buildSummary(app.db, request.params.slug);
     const [charts, edition, comparison] = await Promise.all([
-      periodCharts(app.db, summary.period.id),
+      periodCharts(app.db, summary.period.id, request.locale),
       latestEdition(app.db, summary.period.id),
       compareWithPrevious(app.db, english ?? summary),
     ]);
@@ -68,7 +68,7 @@ export async function summaryRoutes(app: FastifyInstance) {
     ]);
     const data = await loadFigureData(app.db, period.id, items, [parts]);
     const narrative = renderNarrative(parts, data, item.number, narrativeText.source === 'english' ? 'en' : request.locale);
-    const charts = await itemCharts(app.db, period.id, item.id);
+    const charts = await itemCharts(app.db, period.id, item.id, request.locale);
     const index = items.findIndex((i) => i.id === item.id);
     return reply.view('summary/item', {
       title: `${item.number}. ${item.title}`,
