@@ -7,19 +7,31 @@
   if (!form) return;
 
   var kinds = { add_member: 'member', add_visit: 'visit', remove_member: 'member', remove_visit: 'visit' };
-  var labels = { member: 'Member', visit: 'Visit' };
+  // The words come from the page, in its language: the list's data-legend ("Member {n}") and
+  // data-remove ("Remove member {n}"); English only if a page does not carry them.
+  var fallback = { member: ['Member {n}', 'Remove member {n}'], visit: ['Visit {n}', 'Remove visit {n}'] };
   var FOCUSABLE = 'input:not([type=hidden]), select, textarea, button';
 
   function rowsOf(kind) {
     return Array.prototype.slice.call(form.querySelectorAll('fieldset.row[id^="' + kind + '-"]'));
   }
 
+  function words(kind) {
+    var list = form.querySelector('#f-' + kind + 's');
+    return [
+      (list && list.getAttribute('data-legend')) || fallback[kind][0],
+      (list && list.getAttribute('data-remove')) || fallback[kind][1],
+    ];
+  }
+
   function renumberLegends(kind) {
+    var text = words(kind);
     rowsOf(kind).forEach(function (row, i) {
+      var n = String(i + 1);
       var legend = row.querySelector('legend');
-      if (legend) legend.textContent = labels[kind] + ' ' + (i + 1);
+      if (legend) legend.textContent = text[0].split('{n}').join(n);
       var remove = row.querySelector('button[name^="remove_"]');
-      if (remove) remove.textContent = 'Remove ' + labels[kind].toLowerCase() + ' ' + (i + 1);
+      if (remove) remove.textContent = text[1].split('{n}').join(n);
     });
   }
 

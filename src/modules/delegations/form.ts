@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SIDES, type MemberRole, type Side } from '../../db/types.ts';
 import { field, type FormErrors, parseForm, rowNumbers, textOf } from '../../lib/forms.ts';
+import { type Translate, translator } from '../../lib/i18n.ts';
 
 /*
  * The one-step delegation form: the delegation, its members and its itinerary in one POST.
@@ -156,10 +157,12 @@ export type ProgrammeDates = { starts_on: string; ends_on: string };
 
 /**
  * Checks the whole form against the programme. Blank rows are left out; the errors name the
- * field they belong to (`member_2_name`) or the list (`members`, `visits`).
+ * field they belong to (`member_2_name`) or the list (`members`, `visits`). Messages that name a
+ * row or a member are put together in the reader's language (`t`); the rest are translated where
+ * they are shown, by their English text.
  */
 export function validateDelegation(
-  values: DelegationValues, programme: ProgrammeDates,
+  values: DelegationValues, programme: ProgrammeDates, t: Translate = translator('en'),
 ): { ok: true; data: DelegationInput } | { ok: false; errors: FormErrors } {
   const errors: FormErrors = {};
   const top = parseForm(delegationSchema, values);
@@ -171,7 +174,9 @@ export function validateDelegation(
     if (isBlankMember(row)) return;
     const parsed = parseForm(memberSchema, row);
     if (!parsed.ok) {
-      for (const [f, message] of Object.entries(parsed.errors)) errors[`member_${i}_${f}`] ??= `Member ${i + 1}: ${message}`;
+      for (const [f, message] of Object.entries(parsed.errors)) {
+        errors[`member_${i}_${f}`] ??= t('participant.delegation.errors.memberRow', { n: i + 1, message: t.text(message) });
+      }
       return;
     }
     members.push(parsed.data);
@@ -184,7 +189,7 @@ export function validateDelegation(
   for (const m of members) {
     const key = personKey(m);
     if (seen.has(key)) {
-      errors.members ??= `${m.name}${m.organisation ? ` (${m.organisation})` : ''} is listed twice: list each member once.`;
+      errors.members ??= t('participant.delegation.errors.listedTwice', { who: `${m.name}${m.organisation ? ` (${m.organisation})` : ''}` });
     }
     seen.add(key);
   }
@@ -194,12 +199,13 @@ export function validateDelegation(
     if (isBlankVisit(row)) return;
     const parsed = parseForm(visitSchema, row);
     if (!parsed.ok) {
-      for (const [f, message] of Object.entries(parsed.errors)) errors[`visit_${i}_${f}`] ??= `Visit ${i + 1}: ${message}`;
+      for (const [f, message] of Object.entries(parsed.errors)) {
+        errors[`visit_${i}_${f}`] ??= t('participant.delegation.errors.visitRow', { n: i + 1, message: t.text(message) });
+      }
       return;
     }
     if (parsed.data.on < programme.starts_on || parsed.data.on > programme.ends_on) {
-      errors[`visit_${i}_on`] = `Visit ${i + 1}: the programme runs from ${programme.starts_on} to ${programme.ends_on}; `
-        + 'choose a date within it.';
+      errors[`visit_${i}_on`] = t('participant.delegation.errors.visitOutside', { n: i + 1, start: programme.starts_on, end: programme.ends_on });
       return;
     }
     visits.push(parsed.data);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { access } from '../../lib/access.ts';
 import { notFound } from '../../lib/errors.ts';
 import type { FormErrors } from '../../lib/forms.ts';
+import { type Translate, translator } from '../../lib/i18n.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import {
@@ -75,7 +76,7 @@ export async function delegationRoutes(app: FastifyInstance) {
   ) => {
     const { values, action } = readDelegationForm(request.body);
     if (action.kind !== 'save') return renderForm(reply, 200, page, applyRowAction(values, action), {});
-    const result = validateDelegation(values, page.programme);
+    const result = validateDelegation(values, page.programme, translator(request.locale));
     if (!result.ok) return renderForm(reply, 400, page, values, result.errors);
     const lead = result.data.leadingOrganisationId;
     if (lead !== null && !(await organisationExists(app.db, lead))) {
@@ -86,8 +87,9 @@ export async function delegationRoutes(app: FastifyInstance) {
     return reply.redirect(saved.redirect, 303);
   };
 
-  const registrationPage = (programme: FormPage['programme'], action: string): FormPage => ({
-    title: `Register a delegation · ${programme.title}`, heading: 'Register a delegation', programme, action,
+  // The heading and button are English here and translated by their text in the view.
+  const registrationPage = (programme: FormPage['programme'], action: string, t: Translate): FormPage => ({
+    title: t('participant.delegation.titleRegister', { programme: programme.title }), heading: 'Register a delegation', programme, action,
     submitLabel: 'Register the delegation',
   });
 
@@ -100,15 +102,15 @@ export async function delegationRoutes(app: FastifyInstance) {
 
   app.get<{ Params: { slug: string } }>('/programmes/:slug/register', access('public'), async (request, reply) => {
     const programme = await publicProgramme(request.params.slug);
-    const page = registrationPage(programme, `/programmes/${programme.slug}/register`);
+    const page = registrationPage(programme, `/programmes/${programme.slug}/register`, translator(request.locale));
     return renderForm(reply, 200, page, emptyDelegationValues(), {});
   });
 
   app.post<{ Params: { slug: string } }>('/programmes/:slug/register', access('public'), async (request, reply) => {
     const programme = await publicProgramme(request.params.slug);
-    const page = registrationPage(programme, `/programmes/${programme.slug}/register`);
+    const page = registrationPage(programme, `/programmes/${programme.slug}/register`, translator(request.locale));
     return handlePost(request, reply, page, async (input) => {
-      const saved = await registerDelegation(app.db, { programme }, input, mailing);
+      const saved = await registerDelegation(app.db, { programme }, input, mailing, request.locale);
       return saved.ok ? { ok: true, redirect: `/delegations/${saved.token}?registered=1` } : saved;
     });
   });
@@ -123,14 +125,15 @@ export async function delegationRoutes(app: FastifyInstance) {
   app.get<{ Params: { token: string } }>('/delegation-invitations/:token', access('public'), async (request, reply) => {
     const found = await invitation(request.params.token);
     const values = { ...emptyDelegationValues(), contact_email: found.invitation_email };
-    return renderForm(reply, 200, registrationPage(found, `/delegation-invitations/${request.params.token}`), values, {});
+    const page = registrationPage(found, `/delegation-invitations/${request.params.token}`, translator(request.locale));
+    return renderForm(reply, 200, page, values, {});
   });
 
   app.post<{ Params: { token: string } }>('/delegation-invitations/:token', access('public'), async (request, reply) => {
     const found = await invitation(request.params.token);
-    const page = registrationPage(found, `/delegation-invitations/${request.params.token}`);
+    const page = registrationPage(found, `/delegation-invitations/${request.params.token}`, translator(request.locale));
     return handlePost(request, reply, page, async (input) => {
-      const saved = await registerDelegation(app.db, { programme: found, invitationId: found.invitation_id }, input, mailing);
+      const saved = await registerDelegation(app.db, { programme: found, invitationId: found.invitation_id }, input, mailing, request.locale);
       return saved.ok ? { ok: true, redirect: `/delegations/${saved.token}?registered=1` } : saved;
     });
   });
@@ -155,7 +158,7 @@ export async function delegationRoutes(app: FastifyInstance) {
       const { token } = request.params;
       const d = await delegationOf(token);
       const [members, visits, organisations] = await Promise.all([membersOf(app.db, d.id), visitsOf(app.db, d.id), organisationChoices(app.db)]);
-      const state = editState(d);
+      const state = editState(d, new Date(), request.locale);
       return reply.view('delegations/manage', {
         ...editPage(d, token), delegation: d, members, visits, state, organisations,
         values: storedValues(d, members, visits), errors: {},
@@ -167,10 +170,10 @@ export async function delegationRoutes(app: FastifyInstance) {
   app.post<{ Params: { token: string } }>('/delegations/:token', access('public'), async (request, reply) => {
     const { token } = request.params;
     const d = await delegationOf(token);
-    const state = editState(d);
+    const state = editState(d, new Date(), request.locale);
     if (!state.open) return reply.code(403).view('errors/error', { title: 'Changes are closed', status: 403, message: state.reason });
     return handlePost(request, reply, editPage(d, token), async (input) => {
-      const saved = await updateDelegation(app.db, hashToken(token), input);
+      const saved = await updateDelegation(app.db, hashToken(token), input, new Date(), request.locale);
       return saved.ok ? { ok: true, redirect: `/delegations/${token}?saved=1` } : saved;
     });
   });
@@ -178,7 +181,7 @@ export async function delegationRoutes(app: FastifyInstance) {
   app.post<{ Params: { token: string } }>('/delegations/:token/withdraw', access('public'), async (request, reply) => {
     const { token } = request.params;
     await delegationOf(token);
-    const done = await withdrawByLeader(app.db, hashToken(token), mailing.mailDomain);
+    const done = await withdrawByLeader(app.db, hashToken(token), mailing.mailDomain, new Date(), request.locale);
     if (!done.ok) return reply.code(409).view('errors/error', { title: 'The delegation cannot be withdrawn', status: 409, message: done.errors._form ?? '' });
     return reply.redirect(`/delegations/${token}?withdrawn=1`, 303);
   });

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
 import type { DelegationStatus } from '../../db/types.ts';
-import { format } from '../../lib/format.ts';
+import { format, formatFor } from '../../lib/format.ts';
 import type { FormErrors } from '../../lib/forms.ts';
+import { isLocale, type Locale, type Translate, translator } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
@@ -33,12 +34,17 @@ async function refusedAsErrors<T>(run: () => Promise<T>): Promise<T | { ok: fals
 
 type EditWindow = { edit_deadline: Date | null; programme_status: string; status: DelegationStatus };
 
-/** Whether the leader may still change the delegation, and if not, why. */
-export function editState(d: EditWindow, now = new Date()): { open: true } | { open: false; reason: string } {
-  if (d.status === 'withdrawn' || d.status === 'completed') return { open: false, reason: `This delegation is ${d.status}.` };
-  if (d.programme_status !== 'open') return { open: false, reason: 'The programme no longer takes changes.' };
+/** A stored language column as a locale; anything unknown reads as English. */
+const localeOf = (language: string | null | undefined): Locale => (isLocale(language) ? language : 'en');
+
+/** Whether the leader may still change the delegation, and if not, why (in the reader's language). */
+export function editState(d: EditWindow, now = new Date(), locale: Locale = 'en'): { open: true } | { open: false; reason: string } {
+  const t = translator(locale);
+  if (d.status === 'withdrawn') return { open: false, reason: t('participant.delegation.closed.withdrawn') };
+  if (d.status === 'completed') return { open: false, reason: t('participant.delegation.closed.completed') };
+  if (d.programme_status !== 'open') return { open: false, reason: t('participant.delegation.closed.programme') };
   if (d.edit_deadline && now >= d.edit_deadline) {
-    return { open: false, reason: `Changes could be made until ${format.dateTime(d.edit_deadline)}; that deadline has passed.` };
+    return { open: false, reason: t('participant.delegation.closed.deadline', { date: formatFor(locale).dateTime(d.edit_deadline) }) };
   }
   return { open: true };
 }
@@ -48,7 +54,7 @@ export function editState(d: EditWindow, now = new Date()): { open: true } | { o
  * The row lock it takes makes concurrent delegations queue here, each seeing the count the
  * previous one left; the CHECK on the table is the last line of defence.
  */
-async function takeSeats(trx: Executor, programmeId: number, seats: number) {
+async function takeSeats(trx: Executor, programmeId: number, seats: number, t: Translate = translator('en')) {
   if (seats === 0) return;
   const taken = await trx
     .updateTable('programmes')
@@ -63,9 +69,8 @@ async function takeSeats(trx: Executor, programmeId: number, seats: number) {
   const left = Math.max(0, (p.capacity ?? 0) - p.member_count);
   throw new Refused({
     members: left === 0
-      ? 'The programme is full: no places are left for this delegation.'
-      : `The programme has ${format.count(left, 'place', 'places')} left, not enough for ${seats} more members. `
-        + 'Shorten the member list or contact the organisers.',
+      ? t('participant.delegation.errors.full')
+      : t(left === 1 ? 'participant.delegation.errors.notEnoughOne' : 'participant.delegation.errors.notEnoughMany', { n: left, seats }),
   });
 }
 
@@ -96,11 +101,13 @@ export type RegistrationTarget = {
 /**
  * Registers a delegation with its members and itinerary in one transaction: the invitation is
  * used up, the places taken, the rows written and the confirmation queued — or none of it.
+ * The delegation keeps the language it was registered in; every email about it is written in that.
  */
 export async function registerDelegation(
-  db: Database, target: RegistrationTarget, input: DelegationInput, mailing: Mailing,
+  db: Database, target: RegistrationTarget, input: DelegationInput, mailing: Mailing, locale: Locale = 'en',
 ): Promise<Outcome<{ token: string; delegationId: number }>> {
   const { programme } = target;
+  const t = translator(locale);
   const token = newToken();
   const now = new Date();
   return refusedAsErrors(() => db.transaction().execute(async (trx) => {
@@ -110,11 +117,11 @@ export async function registerDelegation(
         .returning('id').executeTakeFirst();
       if (!used) throw new Refused({ _form: 'This invitation has already been used or has expired.' });
     }
-    await takeSeats(trx, programme.id, input.members.length);
+    await takeSeats(trx, programme.id, input.members.length, t);
     const delegation = await trx.insertInto('delegations').values({
       programme_id: programme.id, name: input.name, leading_organisation_id: input.leadingOrganisationId,
       from_side: input.fromSide, to_side: input.toSide, contact_name: input.contactName, contact_email: input.contactEmail,
-      status: 'proposed', token_hash: hashToken(token),
+      status: 'proposed', token_hash: hashToken(token), language: locale,
     }).returning('id').executeTakeFirstOrThrow();
     await trx.insertInto('delegation_members')
       .values(input.members.map((m, i) => memberRow(delegation.id, m, i + 1, now))).execute();
@@ -127,34 +134,43 @@ export async function registerDelegation(
       name: input.name, members: input.members.length, visits: input.visits.length,
       via: target.invitationId === undefined ? 'public form' : 'invitation',
     }, programme.item_id);
-    await queueMail(trx, confirmationMail(programme, input, token, mailing), mailing.mailDomain);
+    await queueMail(trx, confirmationMail(programme, input, token, mailing, locale), mailing.mailDomain);
     return { ok: true as const, token, delegationId: delegation.id };
   }));
 }
 
-function confirmationMail(programme: RegistrationTarget['programme'], input: DelegationInput, token: string, mailing: Mailing) {
+function confirmationMail(
+  programme: RegistrationTarget['programme'], input: DelegationInput, token: string, mailing: Mailing, locale: Locale,
+) {
+  const t = translator(locale);
   const waiting = awaitingConsent(input.members);
   const link = `${mailing.baseUrl}/delegations/${token}`;
+  const members = input.members.length;
+  const visits = input.visits.length;
   return {
     to: input.contactEmail,
-    subject: `Delegation registered: ${input.name}`,
+    subject: t('participant.mail.delegation.subjectRegistered', { name: input.name }),
     itemId: programme.item_id,
     text: [
-      `Dear ${input.contactName},`,
+      t('participant.mail.dear', { name: input.contactName }),
       '',
-      `Your delegation "${input.name}" is registered for ${programme.title}: ${format.count(input.members.length, 'member', 'members')}`
-        + ` and ${format.count(input.visits.length, 'visit', 'visits')} on the itinerary. The organisers will confirm it.`,
+      t('participant.mail.delegation.registered', {
+        name: input.name,
+        programme: programme.title,
+        members: t(members === 1 ? 'participant.mail.delegation.membersOne' : 'participant.mail.delegation.membersMany', { n: members }),
+        visits: t(visits === 1 ? 'participant.mail.delegation.visitsOne' : 'participant.mail.delegation.visitsMany', { n: visits }),
+      }),
       ...(waiting > 0
-        ? ['', `${format.count(waiting, 'member is', 'members are')} under 18. A parent's or guardian's consent must be recorded for each of them before the delegation can be confirmed.`]
+        ? ['', t(waiting === 1 ? 'participant.mail.delegation.minorsOne' : 'participant.mail.delegation.minorsMany', { n: waiting })]
         : []),
       '',
-      'See or change your delegation here (keep this link to yourself: anyone who has it can change the delegation):',
+      t('participant.mail.delegation.link'),
       '',
       link,
       '',
       programme.edit_deadline
-        ? `You can change the member list until ${format.dateTime(programme.edit_deadline)}.`
-        : 'You can change the member list while the programme takes registrations.',
+        ? t('participant.mail.delegation.changeUntil', { date: formatFor(locale).dateTime(programme.edit_deadline) })
+        : t('participant.mail.delegation.changeWhileOpen'),
     ].join('\n'),
   };
 }
@@ -164,14 +180,16 @@ function confirmationMail(programme: RegistrationTarget['programme'], input: Del
  * their check-in and consent) when they stay on the list; places are taken or given back for
  * the difference in the same transaction.
  */
-export async function updateDelegation(db: Database, tokenHash: string, input: DelegationInput, now = new Date()): Promise<Outcome> {
+export async function updateDelegation(
+  db: Database, tokenHash: string, input: DelegationInput, now = new Date(), locale: Locale = 'en',
+): Promise<Outcome> {
   return refusedAsErrors(() => db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('delegations').selectAll().where('token_hash', '=', tokenHash).forUpdate()
       .executeTakeFirst();
     if (!before) throw new Refused({ _form: 'This delegation no longer exists.' });
     const programme = await trx.selectFrom('programmes').select(['id', 'item_id', 'status', 'edit_deadline'])
       .where('id', '=', before.programme_id).executeTakeFirstOrThrow();
-    const state = editState({ ...before, edit_deadline: programme.edit_deadline, programme_status: programme.status }, now);
+    const state = editState({ ...before, edit_deadline: programme.edit_deadline, programme_status: programme.status }, now, locale);
     if (!state.open) throw new Refused({ _form: state.reason });
     if (before.status === 'confirmed' && awaitingConsent(input.members) > 0) {
       throw new Refused({
@@ -189,7 +207,7 @@ export async function updateDelegation(db: Database, tokenHash: string, input: D
       return { member: m, position: i + 1, id: keep ? m.id : null };
     });
 
-    await takeSeats(trx, programme.id, input.members.length - existing.length);
+    await takeSeats(trx, programme.id, input.members.length - existing.length, translator(locale));
     const removed = existing.filter((m) => !keptIds.has(m.id)).map((m) => m.id);
     if (removed.length) await trx.deleteFrom('delegation_members').where('id', 'in', removed).execute();
     // Positions and the single head are unique: move the kept rows out of the way, demote the
@@ -294,9 +312,11 @@ export async function checkIn(db: Database, user: CurrentUser, id: number, membe
  * leader is told by email. The caller has locked the row and checked who may do this.
  */
 async function withdraw(
-  trx: Executor, d: { id: number; name: string; contact_name: string; contact_email: string; programme_id: number; status: DelegationStatus },
+  trx: Executor,
+  d: { id: number; name: string; contact_name: string; contact_email: string; programme_id: number; status: DelegationStatus; language: string },
   programme: { item_id: number; title: string }, actorId: number | null, mailDomain: string,
 ) {
+  const t = translator(localeOf(d.language));
   const members = await trx.selectFrom('delegation_members').select((eb) => eb.fn.countAll<number>().as('n'))
     .where('delegation_id', '=', d.id).executeTakeFirstOrThrow();
   await takeSeats(trx, d.programme_id, -Number(members.n));
@@ -304,15 +324,18 @@ async function withdraw(
   await recordAudit(trx, actorId, 'withdraw', 'delegation', d.id, { status: { from: d.status, to: 'withdrawn' }, members: Number(members.n) }, programme.item_id);
   await queueMail(trx, {
     to: d.contact_email,
-    subject: `Delegation withdrawn: ${d.name}`,
+    subject: t('participant.mail.delegation.subjectWithdrawn', { name: d.name }),
     itemId: programme.item_id,
     text: [
-      `Dear ${d.contact_name},`,
+      t('participant.mail.dear', { name: d.contact_name }),
       '',
-      `Your delegation "${d.name}" has been withdrawn from ${programme.title}${actorId === null ? ', as you asked' : ' by the organisers'}. `
-        + `Its ${format.count(Number(members.n), 'place has', 'places have')} been given back to the programme.`,
+      t(actorId === null ? 'participant.mail.delegation.withdrawnAsked' : 'participant.mail.delegation.withdrawnByOrganisers', {
+        name: d.name, programme: programme.title,
+      }) + t(Number(members.n) === 1 ? 'participant.mail.delegation.placesBackOne' : 'participant.mail.delegation.placesBackMany', {
+        n: Number(members.n),
+      }),
       '',
-      'If this is a mistake, please contact the organisers.',
+      t('participant.mail.delegation.mistake'),
     ].join('\n'),
   }, mailDomain);
 }
@@ -320,13 +343,15 @@ async function withdraw(
 const withdrawable = (status: DelegationStatus) => status === 'proposed' || status === 'confirmed';
 
 /** The leader withdraws through the manage link, while changes are still open. */
-export async function withdrawByLeader(db: Database, tokenHash: string, mailDomain: string, now = new Date()): Promise<Outcome> {
+export async function withdrawByLeader(
+  db: Database, tokenHash: string, mailDomain: string, now = new Date(), locale: Locale = 'en',
+): Promise<Outcome> {
   return refusedAsErrors(() => db.transaction().execute(async (trx) => {
     const d = await trx.selectFrom('delegations').selectAll().where('token_hash', '=', tokenHash).forUpdate().executeTakeFirst();
     if (!d) throw new Refused({ _form: 'This delegation no longer exists.' });
     const programme = await trx.selectFrom('programmes').select(['item_id', 'title', 'status', 'edit_deadline'])
       .where('id', '=', d.programme_id).executeTakeFirstOrThrow();
-    const state = editState({ status: d.status, edit_deadline: programme.edit_deadline, programme_status: programme.status }, now);
+    const state = editState({ status: d.status, edit_deadline: programme.edit_deadline, programme_status: programme.status }, now, locale);
     if (!state.open) throw new Refused({ _form: state.reason });
     await withdraw(trx, d, programme, null, mailDomain);
     return { ok: true as const };

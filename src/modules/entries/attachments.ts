@@ -4,6 +4,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FastifyReply } from 'fastify';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef } from 'pdf-lib';
+import { type Translate, translator } from '../../lib/i18n.ts';
 
 /*
  * Entry attachments: PDF only (judged by the bytes, not by the name or the declared type),
@@ -18,13 +19,15 @@ export type Upload = { fieldname: string; filename: string; buffer: Buffer; trun
 
 const PDF_MAGIC = Buffer.from('%PDF-');
 
-/** Why an upload cannot be accepted, or null. */
-export function uploadProblem(upload: Upload): string | null {
+/** Why an upload cannot be accepted, or null; in the reader's language (`t`), English unless told. */
+export function uploadProblem(upload: Upload, t: Translate = translator('en')): string | null {
   if (upload.truncated || upload.buffer.length > MAX_ATTACHMENT_BYTES) {
-    return `${upload.filename} is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB.`;
+    return t('participant.entry.errors.fileTooLarge', { file: upload.filename, mb: MAX_ATTACHMENT_BYTES / 1024 / 1024 });
   }
-  if (upload.buffer.length === 0) return `${upload.filename || 'The file'} is empty.`;
-  if (!upload.buffer.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC)) return `${upload.filename} is not a PDF file.`;
+  if (upload.buffer.length === 0) {
+    return upload.filename ? t('participant.entry.errors.fileEmpty', { file: upload.filename }) : t('participant.entry.errors.emptyFile');
+  }
+  if (!upload.buffer.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC)) return t('participant.entry.errors.notPdf', { file: upload.filename });
   return null;
 }
 

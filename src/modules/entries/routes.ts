@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { access } from '../../lib/access.ts';
 import { HttpError, notFound } from '../../lib/errors.ts';
 import type { FormErrors, FormValues } from '../../lib/forms.ts';
+import { type Translate, translator } from '../../lib/i18n.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
 import { sendCertificate } from '../contests/certificates.ts';
 import { certificateFacts, contestOverview, publicContestBySlug } from '../contests/queries.ts';
@@ -59,9 +60,9 @@ export async function entryRoutes(app: FastifyInstance) {
     return contest;
   };
 
-  const uploadErrors = (uploads: readonly Upload[], existing = 0): FormErrors => {
-    const problems = uploads.map(uploadProblem).filter((p): p is string => p !== null);
-    if (uploads.length + existing > MAX_ATTACHMENTS) problems.push(`Attach at most ${MAX_ATTACHMENTS} files.`);
+  const uploadErrors = (uploads: readonly Upload[], t: Translate, existing = 0): FormErrors => {
+    const problems = uploads.map((u) => uploadProblem(u, t)).filter((p): p is string => p !== null);
+    if (uploads.length + existing > MAX_ATTACHMENTS) problems.push(t.text(`Attach at most ${MAX_ATTACHMENTS} files.`));
     return problems.length ? { attachments: problems.join(' ') } : {};
   };
 
@@ -78,12 +79,12 @@ export async function entryRoutes(app: FastifyInstance) {
     const categories = await contestCategories(app.db, contest.id);
     const form = parseEntryForm(contest.kind, categories, request.body);
     const uploads = request.uploads ?? [];
-    const errors = { ...(form.ok ? {} : form.errors), ...uploadErrors(uploads) };
+    const errors = { ...(form.ok ? {} : form.errors), ...uploadErrors(uploads, translator(request.locale)) };
     if (!form.ok || Object.keys(errors).length) {
       return renderContest(reply.code(400), contest, errors, form.ok ? (request.body as FormValues) : form.values);
     }
     const { token } = await submitEntry(app.db, contest, form.data, uploads, {
-      baseUrl: app.config.baseUrl, domain: app.mail.domain, dataDir: app.config.dataDir,
+      baseUrl: app.config.baseUrl, domain: app.mail.domain, dataDir: app.config.dataDir, locale: request.locale,
     });
     return reply.redirect(`/entries/${token}`, 303);
   });
@@ -95,13 +96,16 @@ export async function entryRoutes(app: FastifyInstance) {
     return { entry, token };
   };
 
-  async function renderEntry(reply: FastifyReply, entry: EntryByToken, token: string, extra: { errors?: FormErrors; values?: FormValues; saved?: boolean } = {}) {
+  async function renderEntry(
+    reply: FastifyReply, entry: EntryByToken, token: string,
+    extra: { errors?: FormErrors; values?: FormValues; saved?: boolean } = {}, t: Translate = translator('en'),
+  ) {
     const [categories, attachments, award] = await Promise.all([
       contestCategories(app.db, entry.contest_id), entryAttachmentsOf(app.db, entry.id), certificateFacts(app.db, { entryId: entry.id, published: true }),
     ]);
     const open = entryWindowOpen({ status: entry.contest_status, entry_opens_at: entry.entry_opens_at, entry_closes_at: entry.entry_closes_at });
     return reply.view('entries/show', {
-      title: `Entry ${entry.reference}`, entry, token, attachments, facts: entryFacts(entry.details, false),
+      title: t('participant.entry.title', { reference: entry.reference }), entry, token, attachments, facts: entryFacts(entry.details, false),
       contest: { slug: entry.contest_slug, title: entry.contest_title, kind: entry.kind, entry_closes_at: entry.entry_closes_at },
       entryForm: { open, categories, errors: extra.errors ?? {}, values: extra.values ?? entryValues(entry, entry.category_code, studentsOf(entry.details)) },
       saved: extra.saved ?? false, award: award ? { tier: award.tier } : null,
@@ -111,13 +115,14 @@ export async function entryRoutes(app: FastifyInstance) {
   app.get('/entries/:token', access('public'), async (request, reply) => {
     const { entry, token } = await loadEntry(request);
     reply.header('cache-control', 'private, no-store').header('referrer-policy', 'no-referrer');
-    return renderEntry(reply, entry, token, { saved: (request.query as Record<string, string | undefined>).saved === '1' });
+    return renderEntry(reply, entry, token, { saved: (request.query as Record<string, string | undefined>).saved === '1' }, translator(request.locale));
   });
 
   app.post('/entries/:token', access('public'), async (request, reply) => {
     const { entry, token } = await loadEntry(request);
+    const t = translator(request.locale);
     if (!entryWindowOpen({ status: entry.contest_status, entry_opens_at: entry.entry_opens_at, entry_closes_at: entry.entry_closes_at })) {
-      return renderEntry(reply.code(409), entry, token, { errors: { _form: 'Entries are closed: this entry can no longer be changed.' } });
+      return renderEntry(reply.code(409), entry, token, { errors: { _form: 'Entries are closed: this entry can no longer be changed.' } }, t);
     }
     const categories = await contestCategories(app.db, entry.contest_id);
     const form = parseEntryForm(entry.kind, categories, request.body);
@@ -125,8 +130,10 @@ export async function entryRoutes(app: FastifyInstance) {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const removeIds = attachments.filter((a) => body[`remove_${a.id}`] === 'on').map((a) => a.id);
     const uploads = request.uploads ?? [];
-    const errors = { ...(form.ok ? {} : form.errors), ...uploadErrors(uploads, attachments.length - removeIds.length) };
-    if (!form.ok || Object.keys(errors).length) return renderEntry(reply.code(400), entry, token, { errors, values: form.ok ? (body as FormValues) : form.values });
+    const errors = { ...(form.ok ? {} : form.errors), ...uploadErrors(uploads, t, attachments.length - removeIds.length) };
+    if (!form.ok || Object.keys(errors).length) {
+      return renderEntry(reply.code(400), entry, token, { errors, values: form.ok ? (body as FormValues) : form.values }, t);
+    }
     await updateEntry(app.db, entry, form.data, uploads, removeIds, app.config.dataDir);
     return reply.redirect(`/entries/${token}?saved=1`, 303);
   });

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
+import { type Locale, translator } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import { queueMail } from '../mail/outbox.ts';
@@ -15,7 +16,8 @@ export function entryWindowOpen(contest: Window, now = new Date()) {
     && (contest.entry_closes_at === null || contest.entry_closes_at > now);
 }
 
-type MailContext = { baseUrl: string; domain: string; dataDir: string };
+/** Where links point and files go; `locale` is the language the entry is made in (English unless told). */
+type MailContext = { baseUrl: string; domain: string; dataDir: string; locale?: Locale };
 
 /** Files are written before the transaction and removed again if it does not commit. */
 async function withStoredFiles<T>(dataDir: string, uploads: readonly Upload[], run: (keys: string[]) => Promise<T>): Promise<T> {
@@ -49,26 +51,31 @@ async function nextReference(trx: Executor, contest: { id: number; slug: string 
   }
 }
 
-/** A new entry with its files, and its confirmation mail carrying the private manage link. */
+/**
+ * A new entry with its files, and its confirmation mail carrying the private manage link. The
+ * entry keeps the language it was made in; the mail is written in it.
+ */
 export async function submitEntry(
   db: Database, contest: { id: number; slug: string; title: string; item_id: number }, data: EntryData, uploads: readonly Upload[], ctx: MailContext,
 ) {
   const token = newToken();
+  const locale = ctx.locale ?? 'en';
+  const t = translator(locale);
   const reference = await withStoredFiles(ctx.dataDir, uploads, (keys) => db.transaction().execute(async (trx) => {
     const ref = await nextReference(trx, contest);
     const entry = await trx.insertInto('entries').values({
       contest_id: contest.id, category_id: data.category_id, reference: ref, title: data.title, applicant_name: data.applicant_name,
       applicant_type: data.applicant_type, side: data.side, summary: data.summary, details: JSON.stringify(data.details),
-      contact_email: data.contact_email, token_hash: hashToken(token), status: 'submitted',
+      contact_email: data.contact_email, token_hash: hashToken(token), status: 'submitted', language: locale,
     }).returning('id').executeTakeFirstOrThrow();
     await insertAttachments(trx, entry.id, uploads, keys);
     const link = `${ctx.baseUrl}/entries/${token}`;
     await queueMail(trx, {
       to: data.contact_email,
-      subject: `Entry ${ref} received: ${contest.title}`,
-      text: `Thank you. Your entry "${data.title}" to the ${contest.title} is received under the reference ${ref}.\n\n`
-        + `You can see it, and change it until entries close, at this private link:\n${link}\n\n`
-        + 'Keep this link to yourself: anyone who has it can change your entry.\n',
+      subject: t('participant.mail.entry.subject', { reference: ref, contest: contest.title }),
+      text: `${t('participant.mail.entry.received', { title: data.title, contest: contest.title, reference: ref })}\n\n`
+        + `${t('participant.mail.entry.link')}\n${link}\n\n`
+        + `${t('participant.mail.entry.keep')}\n`,
       itemId: contest.item_id,
     }, ctx.domain);
     return ref;

@@ -1,4 +1,5 @@
-import { format } from '../../lib/format.ts';
+import { type Format, formatFor } from '../../lib/format.ts';
+import { isLocale, type Locale, type MessageKey, translator } from '../../lib/i18n.ts';
 import type { MailAttachment, OutgoingMail } from '../mail/outbox.ts';
 import { type CalendarEvent, icsFile } from './ics.ts';
 import type { EventDetails } from './queries.ts';
@@ -28,52 +29,66 @@ export function calendarEvent(event: Event, baseUrl: string, domain: string): Ca
   };
 }
 
-export function eventFacts(event: Event): string {
+/** A stored language column as a locale; anything unknown reads as English. */
+export const localeOf = (language: string | null | undefined): Locale => (isLocale(language) ? language : 'en');
+
+const formats = new Map<Locale, Format>();
+const formatIn = (locale: Locale) => {
+  let f = formats.get(locale);
+  if (!f) formats.set(locale, (f = formatFor(locale)));
+  return f;
+};
+
+/** The event's title, time and place, in the reader's language (English unless told). */
+export function eventFacts(event: Event, locale: Locale = 'en'): string {
+  const t = translator(locale);
+  const f = formatIn(locale);
   const where = [event.venue, event.city].filter(Boolean).join(', ');
   return [
     event.title,
-    `When: ${format.dateTime(event.starts_at)} – ${format.time(event.ends_at)} (Hong Kong time)`,
-    ...(where ? [`Where: ${where}`] : []),
+    t('participant.mail.when', { start: f.dateTime(event.starts_at), end: f.time(event.ends_at) }),
+    ...(where ? [t('participant.mail.where', { where })] : []),
   ].join('\n');
 }
 
-const SUBJECTS: Record<MailKind, (title: string) => string> = {
-  confirmed: (t) => `Your place is confirmed: ${t}`,
-  waitlisted: (t) => `You are on the waiting list: ${t}`,
-  promoted: (t) => `A place has come free for you: ${t}`,
-  link: (t) => `Your registration link: ${t}`,
-  cancelled: (t) => `Your registration is cancelled: ${t}`,
+const SUBJECTS: Record<MailKind, MessageKey> = {
+  confirmed: 'participant.mail.subject.confirmed',
+  waitlisted: 'participant.mail.subject.waitlisted',
+  promoted: 'participant.mail.subject.promoted',
+  link: 'participant.mail.subject.link',
+  cancelled: 'participant.mail.subject.cancelled',
 };
 
-const OPENINGS: Record<MailKind, string> = {
-  confirmed: 'Thank you for registering. Your place is confirmed.',
-  waitlisted: 'Thank you for registering. All places are taken, so you are on the waiting list. '
-    + 'Places that come free go to the waiting list in order of registration; we will email you if you get one.',
-  promoted: 'A place has come free and it is yours: your registration is now confirmed.',
-  link: 'Someone (we hope you) asked to register this address again. You are already registered; here is a new '
-    + 'link to your registration. Earlier links no longer work.',
-  cancelled: 'Your registration is cancelled. If this was a mistake, you can register again while registration is open.',
+const OPENINGS: Record<MailKind, MessageKey> = {
+  confirmed: 'participant.mail.opening.confirmed',
+  waitlisted: 'participant.mail.opening.waitlisted',
+  promoted: 'participant.mail.opening.promoted',
+  link: 'participant.mail.opening.link',
+  cancelled: 'participant.mail.opening.cancelled',
 };
 
+/** An email to a participant, written in the language they registered in. */
 export async function participantMail(
   kind: MailKind,
   event: Event,
   person: Person,
   link: { token: string; tokenHash: string; status: string } | null,
   site: { baseUrl: string; domain: string },
+  locale: Locale = 'en',
 ): Promise<OutgoingMail> {
-  const lines = [`Dear ${person.name},`, '', OPENINGS[kind], '', eventFacts(event), ''];
+  const t = translator(locale);
+  const lines = [t('participant.mail.dear', { name: person.name }), '', t(OPENINGS[kind]), '', eventFacts(event, locale), ''];
   const attachments: MailAttachment[] = [];
   if (link) {
-    lines.push('See, print or cancel your registration here (keep this link private):', manageUrl(site.baseUrl, link.token), '');
+    lines.push(t('participant.mail.manageLink'), manageUrl(site.baseUrl, link.token), '');
     if (link.status === 'confirmed') {
-      lines.push('The calendar file and your QR ticket are attached. Show the ticket at the door to be checked in quickly.', '');
+      lines.push(t('participant.mail.attached'), '');
       attachments.push(
         { filename: 'event.ics', contentType: 'text/calendar; charset=utf-8; method=PUBLISH', content: icsFile(calendarEvent(event, site.baseUrl, site.domain)) },
         { filename: 'ticket.png', contentType: 'image/png', content: (await ticketPng(link.tokenHash)).toString('base64'), encoding: 'base64' },
       );
     }
   }
-  lines.push('ipcoop — the co-operation programme of the Guangdong/Hong Kong Expert Group on the Protection of IPRs');
-  return { to: person.email, subject: SUBJECTS[kind](event.title), text: lines.join('\n'), attachments, itemId: event.item_id };
+  lines.push(t('participant.mail.signature'));
+  return { to: person.email, subject: t(SUBJECTS[kind], { title: event.title }), text: lines.join('\n'), attachments, itemId: event.item_id };
 }

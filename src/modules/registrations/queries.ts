@@ -41,7 +41,7 @@ export async function liveRegistrationForEmail(db: Executor, eventId: number, em
     .where('event_id', '=', eventId)
     .where('email', '=', email)
     .where('status', '<>', 'cancelled')
-    .select(['id', 'name', 'status'])
+    .select(['id', 'name', 'status', 'language'])
     .forUpdate()
     .executeTakeFirst();
 }
@@ -74,7 +74,7 @@ export async function firstWaitlisted(db: Executor, eventId: number) {
     .orderBy('created_at')
     .orderBy('id')
     .limit(1)
-    .select(['id', 'name', 'email'])
+    .select(['id', 'name', 'email', 'language'])
     .forUpdate()
     .executeTakeFirst();
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { access } from '../../lib/access.ts';
 import { HttpError, notFound } from '../../lib/errors.ts';
 import { parseForm } from '../../lib/forms.ts';
+import { translator } from '../../lib/i18n.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
 import { eventForRegistration, eventPage } from '../events/service.ts';
 import { deleteOwnRegistration, registrationData } from '../privacy/service.ts';
@@ -37,7 +38,7 @@ export async function registrationRoutes(app: FastifyInstance) {
       const full = await eventPage(app.db, request.params.slug, new Date());
       return reply.code(400).view('events/show', { title: page.event.title, ...full, values: form.values, errors: form.errors });
     }
-    const outcome = await register(app.db, site, page.event, form.data);
+    const outcome = await register(app.db, site, page.event, form.data, new Date(), request.locale);
     switch (outcome.kind) {
       case 'registered':
         return reply.redirect(`/registrations/${outcome.token}`, 303);
@@ -63,7 +64,7 @@ export async function registrationRoutes(app: FastifyInstance) {
     ]);
     const position = registration.status === 'waitlisted' ? await waitlistPosition(app.db, registration) : null;
     return reply.view('registrations/show', {
-      title: `Your registration: ${event.title}`, registration, event, questions, position, token: request.params.token,
+      title: translator(request.locale)('participant.show.title', { title: event.title }), registration, event, questions, position, token: request.params.token,
     });
   });
 

@@ -1,8 +1,9 @@
 import type { Database, Executor } from '../../db/index.ts';
+import type { Locale } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { registrationState } from '../events/service.ts';
 import { type OutgoingMail, queueMail } from '../mail/outbox.ts';
-import { participantMail } from './messages.ts';
+import { localeOf, participantMail } from './messages.ts';
 import {
   type EventDetails, eventDetails, firstWaitlisted, liveRegistrationForEmail, releaseSeat, takeSeat,
 } from './queries.ts';
@@ -52,26 +53,29 @@ function isDuplicateRegistration(error: unknown): boolean {
  * Registers a person: a confirmed place if one is left (taken by the conditional UPDATE, in
  * this transaction), else the waiting list if the event keeps one, else "full". A second
  * registration of the same email creates nothing and sends a fresh manage link instead.
+ * The registration keeps the language it was made in; every email about it is written in that.
  */
-export async function register(db: Database, site: Site, event: EventDetails, input: RegistrationInput, now = new Date()): Promise<RegisterOutcome> {
+export async function register(
+  db: Database, site: Site, event: EventDetails, input: RegistrationInput, now = new Date(), locale: Locale = 'en',
+): Promise<RegisterOutcome> {
   const token = newToken();
   const tokenHash = hashToken(token);
   // Both possible confirmations are prepared before the transaction, so that the lock on the
   // event row is held for as short a time as possible.
   const link = (status: string) => ({ token, tokenHash, status });
   const mails = {
-    confirmed: await participantMail('confirmed', event, input, link('confirmed'), site),
-    waitlisted: await participantMail('waitlisted', event, input, link('waitlisted'), site),
+    confirmed: await participantMail('confirmed', event, input, link('confirmed'), site, locale),
+    waitlisted: await participantMail('waitlisted', event, input, link('waitlisted'), site, locale),
   };
-  return registrationSlot(() => registerNow(db, site, event, input, now, { token, tokenHash, mails }));
+  return registrationSlot(() => registerNow(db, site, event, input, now, { token, tokenHash, mails, locale }));
 }
 
 async function registerNow(
   db: Database, site: Site, event: EventDetails, input: RegistrationInput, now: Date,
-  prepared: { token: string; tokenHash: string; mails: Record<'confirmed' | 'waitlisted', OutgoingMail> },
+  prepared: { token: string; tokenHash: string; mails: Record<'confirmed' | 'waitlisted', OutgoingMail>; locale: Locale },
 ): Promise<RegisterOutcome> {
   const eventId = event.id;
-  const { token, tokenHash, mails } = prepared;
+  const { token, tokenHash, mails, locale } = prepared;
   try {
     return await db.transaction().execute(async (trx): Promise<RegisterOutcome> => {
       // The window and status were read a moment ago; the seat itself is decided below, in the database.
@@ -91,6 +95,7 @@ async function registerNow(
         status,
         answers: JSON.stringify(input.answers),
         token_hash: tokenHash,
+        language: locale,
       }).execute();
       await queueMail(trx, mails[status], site.domain);
       return { kind: 'registered', token, status };
@@ -109,12 +114,12 @@ async function registerNow(
 
 /** A new private link for an existing registration (the old one stops working), by email. */
 async function resendLink(
-  trx: Executor, site: Site, event: EventDetails, registration: { id: number; name: string; status: string }, email: string,
+  trx: Executor, site: Site, event: EventDetails, registration: { id: number; name: string; status: string; language: string }, email: string,
 ): Promise<RegisterOutcome> {
   const token = newToken();
   const tokenHash = hashToken(token);
   await trx.updateTable('registrations').set({ token_hash: tokenHash }).where('id', '=', registration.id).execute();
-  const mail = await participantMail('link', event, { name: registration.name, email }, { token, tokenHash, status: registration.status }, site);
+  const mail = await participantMail('link', event, { name: registration.name, email }, { token, tokenHash, status: registration.status }, site, localeOf(registration.language));
   await queueMail(trx, mail, site.domain);
   return { kind: 'repeat' };
 }
@@ -132,7 +137,7 @@ export async function promoteFromWaitlist(trx: Executor, site: Site, eventId: nu
     const token = newToken();
     const tokenHash = hashToken(token);
     await trx.updateTable('registrations').set({ status: 'confirmed', token_hash: tokenHash }).where('id', '=', next.id).execute();
-    await queueMail(trx, await participantMail('promoted', event, next, { token, tokenHash, status: 'confirmed' }, site), site.domain);
+    await queueMail(trx, await participantMail('promoted', event, next, { token, tokenHash, status: 'confirmed' }, site, localeOf(next.language)), site.domain);
     promoted++;
   }
 }
@@ -145,7 +150,7 @@ export async function cancelRegistration(db: Database, site: Site, token: string
     const registration = await trx
       .selectFrom('registrations')
       .where('token_hash', '=', hashToken(token))
-      .select(['id', 'event_id', 'name', 'email', 'status', 'checked_in_at'])
+      .select(['id', 'event_id', 'name', 'email', 'status', 'checked_in_at', 'language'])
       .forUpdate()
       .executeTakeFirst();
     if (!registration) return 'not_found';
@@ -153,7 +158,7 @@ export async function cancelRegistration(db: Database, site: Site, token: string
     if (registration.checked_in_at) return 'checked_in';
     await cancelLocked(trx, site, registration, now);
     const event = await eventDetails(trx, registration.event_id);
-    await queueMail(trx, await participantMail('cancelled', event, registration, null, site), site.domain);
+    await queueMail(trx, await participantMail('cancelled', event, registration, null, site, localeOf(registration.language)), site.domain);
     return 'cancelled';
   });
 }
