@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { access } from '../../lib/access.ts';
 import { notFound } from '../../lib/errors.ts';
 import { field, parseForm } from '../../lib/forms.ts';
+import { type Translate, translator } from '../../lib/i18n.ts';
 import { isTokenShaped } from '../../lib/tokens.ts';
-import { passwordProblem } from './passwords.ts';
+import { PASSWORD_MAX, PASSWORD_MIN, passwordProblem } from './passwords.ts';
 import { sessionCookieName, sessionCookieOptions } from './plugin.ts';
 import { deleteSession, deleteUserSessions, userSessions } from './queries.ts';
 import {
@@ -21,10 +22,15 @@ const safeNext = (next: string | undefined) => (next && /^\/(?!\/)[^\\]*$/.test(
 
 export const homeFor = (user: Pick<CurrentUser, 'role'>) => (user.role === 'judge' ? '/judging' : '/manage');
 
-function newPasswordErrors(password: string, confirm: string, email: string): Record<string, string> {
+/** The rules on a new password, in the reader's language (the length rules carry a number, so they are written here). */
+function newPasswordErrors(t: Translate, password: string, confirm: string, email: string): Record<string, string> {
   const problem = passwordProblem(password, email);
-  if (problem) return { password: problem };
-  if (password !== confirm) return { confirm: 'The two passwords do not match.' };
+  if (problem) {
+    if (password.length < PASSWORD_MIN) return { password: t('account.password.tooShort', { min: PASSWORD_MIN }) };
+    if (password.length > PASSWORD_MAX) return { password: t('account.password.tooLong', { max: PASSWORD_MAX }) };
+    return { password: t.text(problem) };
+  }
+  if (password !== confirm) return { confirm: t('account.password.mismatch') };
   return {};
 }
 
@@ -51,9 +57,10 @@ export async function authRoutes(app: FastifyInstance) {
     if (!result.ok) {
       const minutes = Math.ceil(result.waitSeconds / 60);
       const throttled = result.waitSeconds > 0;
+      const t = translator(request.locale);
       const message = throttled
-        ? `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
-        : 'The email address or password is not right.';
+        ? t(minutes === 1 ? 'account.login.throttledOne' : 'account.login.throttledMany', { minutes })
+        : t('account.login.wrong');
       return reply.code(throttled ? 429 : 400).view('auth/login', {
         title: 'Sign in', values: { email: form.data.email, next: form.data.next ?? '' }, errors: { password: message },
       });
@@ -97,7 +104,7 @@ export async function authRoutes(app: FastifyInstance) {
       const user = isTokenShaped(token) ? await linkUser(app.db, token, purpose) : undefined;
       if (!user) return reply.code(404).view('auth/link-expired', { title: 'This link no longer works' });
       const form = parseForm(newPasswordForm, request.body);
-      const errors = form.ok ? newPasswordErrors(form.data.password, form.data.confirm, user.email) : form.errors;
+      const errors = form.ok ? newPasswordErrors(translator(request.locale), form.data.password, form.data.confirm, user.email) : form.errors;
       if (!form.ok || Object.keys(errors).length) {
         return reply.code(400).view(view, { title, account: user, token, values: {}, errors });
       }
@@ -117,7 +124,7 @@ export async function authRoutes(app: FastifyInstance) {
   app.post('/account/password', access('signed-in'), async (request, reply) => {
     const user = request.user as CurrentUser;
     const form = parseForm(changePasswordForm, request.body);
-    let errors = form.ok ? newPasswordErrors(form.data.password, form.data.confirm, user.email) : form.errors;
+    let errors = form.ok ? newPasswordErrors(translator(request.locale), form.data.password, form.data.confirm, user.email) : form.errors;
     if (form.ok && Object.keys(errors).length === 0) {
       const changed = await changePassword(app.db, user, form.data.current, form.data.password);
       if (changed) {

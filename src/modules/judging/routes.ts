@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { access } from '../../lib/access.ts';
 import { HttpError, notFound } from '../../lib/errors.ts';
 import { cleanText, field, type FormErrors, parseForm } from '../../lib/forms.ts';
+import { translator } from '../../lib/i18n.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { sendAnonymisedAttachment, sendAttachment } from '../entries/attachments.ts';
 import { entryFacts, identitiesOf, withholdIdentities } from '../entries/details.ts';
@@ -108,6 +109,8 @@ export async function judgingRoutes(app: FastifyInstance) {
     const criteria = await criteriaWithScores(app.db, a.round_id, a.id);
     const body = (request.body ?? {}) as Record<string, unknown>;
     const submit = body.action === 'submit';
+    // Messages naming a criterion are written here in the reader's language; the criterion's name stays as entered.
+    const t = translator(request.locale);
     const errors: FormErrors = {};
     const values: Record<string, string> = {};
     const inputs: ScoreInput[] = criteria.map((c) => {
@@ -117,15 +120,19 @@ export async function judgingRoutes(app: FastifyInstance) {
       values[`comment-${c.id}`] = comment;
       let score: number | null = null;
       if (rawScore === '') {
-        if (submit) errors[`score-${c.id}`] = `Give a score for ${c.name} before submitting.`;
+        if (submit) errors[`score-${c.id}`] = t('account.assignment.scoreMissing', { criterion: c.name });
       } else if (!/^\d+(\.\d+)?$/.test(rawScore)) {
-        errors[`score-${c.id}`] = `Give a score from 0 to ${c.max_score} for ${c.name}.`;
+        errors[`score-${c.id}`] = t('account.assignment.scoreNotNumber', { criterion: c.name, max: c.max_score });
       } else {
         score = Number(rawScore);
         const problem = scoreProblem(score, { max: c.max_score, step: c.step });
-        if (problem) errors[`score-${c.id}`] = `${c.name}: ${problem}`;
+        if (problem) {
+          errors[`score-${c.id}`] = score > c.max_score
+            ? t('account.assignment.scoreRange', { criterion: c.name, max: c.max_score })
+            : t('account.assignment.scoreStep', { criterion: c.name, step: c.step });
+        }
       }
-      if (comment.length > MAX_COMMENT) errors[`comment-${c.id}`] = `Keep the comment on ${c.name} under 4 000 characters.`;
+      if (comment.length > MAX_COMMENT) errors[`comment-${c.id}`] = t('account.assignment.commentLong', { criterion: c.name });
       return { criterionId: c.id, score, comment };
     });
     if (Object.keys(errors).length > 0) return render(reply.code(400), judge, a, { errors, values });
