@@ -104,7 +104,7 @@ t.test('the event form with errors', async (t) => {
   const hk = await organiser.post('/manage/events/new', bad, HK);
   t.equal(hk.statusCode, 400);
   t.match(hk.body, '<title>新增活動 · ipcoop</title>');
-  t.match(hk.body, /id="f-title-error">請輸入.+。</);
+  t.match(hk.body, /id="f-title-error">請(?:輸入|填寫).+。</);
   t.match(hk.body, 'id="f-question_label_0-error">選擇題最少須有兩個選項，每行一個。<');
   t.match(hk.body, /id="f-capacity-error">[^<]*名額/);
   t.match(hk.body, '>建立活動</button>');
@@ -167,7 +167,7 @@ t.test('the check-in desk', async (t) => {
 
   const empty = await organiser.post('/manage/events/sme-seminar-2019/walk-in', { name: '', email: 'nope', side: '' }, CN);
   t.equal(empty.statusCode, 400);
-  t.match(empty.body, /id="f-name-error">请输入[^<]*。</);
+  t.match(empty.body, /id="f-name-error">请(?:输入|填写)[^<]*。</);
   t.match(empty.body, /id="f-side-error">[^<A-Za-z]+</);
   t.notMatch(empty.body, 'Enter your name.');
 

@@ -419,4 +419,15 @@ export const manage = {
   'manage.drilldown.col.Entrant': 'Entrant',
   'manage.drilldown.col.Category': 'Category',
   'manage.drilldown.col.Award': 'Award',
+
+  'manage.translations.heading': 'Chinese versions',
+  'manage.translations.intro': 'The title and narrative in Traditional and Simplified Chinese. Where only one script is written, the other is derived from it by conversion; where neither is, readers see the English.',
+  'manage.translations.title': 'Title',
+  'manage.translations.narrative': 'Narrative',
+  'manage.translations.narrativeHint': 'The same placeholders as the English narrative; figures are written the Chinese way (約200人: {{attendance EVENT | about}}人).',
+  'manage.translations.written': 'written',
+  'manage.translations.derived': 'derived from the other script',
+  'manage.translations.english': 'missing: English is shown',
+  'manage.translations.save': 'Save the Chinese versions',
+  'manage.translations.saved': 'The Chinese versions are saved.',
 } as const satisfies Record<string, string>;

@@ -72,4 +72,6 @@ export const manage: Partial<Record<keyof typeof en, string>> = {
   'manage.sheet.print': '打印此页（Ctrl+P）供登记处使用。',
   'manage.drilldown.rowsOne': '此数字来自 {n} 行数据。',
   'manage.drilldown.rowsMany': '此数字来自 {n} 行数据。',
+  'manage.translations.save': '保存中文版本',
+  'manage.translations.saved': '中文版本已保存。',
 };

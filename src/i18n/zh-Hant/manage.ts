@@ -407,4 +407,15 @@ export const manage: Record<keyof typeof en, string> = {
   'manage.drilldown.col.Entrant': '參賽者',
   'manage.drilldown.col.Category': '組別',
   'manage.drilldown.col.Award': '獎項',
+
+  'manage.translations.heading': '中文版本',
+  'manage.translations.intro': '項目名稱及內容的繁體和簡體中文版本。只填寫其中一種字體時，另一種會由其自動轉換；兩者皆未填寫時，讀者會看到英文版本。',
+  'manage.translations.title': '名稱',
+  'manage.translations.narrative': '內容',
+  'manage.translations.narrativeHint': '與英文內容使用相同的佔位符；數字按中文寫法表達（約200人：{{attendance EVENT | about}}人）。',
+  'manage.translations.written': '已填寫',
+  'manage.translations.derived': '由另一種字體轉換',
+  'manage.translations.english': '未填寫：顯示英文',
+  'manage.translations.save': '儲存中文版本',
+  'manage.translations.saved': '中文版本已儲存。',
 };

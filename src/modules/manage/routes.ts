@@ -3,11 +3,13 @@ import { z } from 'zod';
 import { access } from '../../lib/access.ts';
 import { notFound } from '../../lib/errors.ts';
 import { field, parseForm } from '../../lib/forms.ts';
-import { allPeriods } from '../summary/queries.ts';
+import type { Translations } from '../../db/types.ts';
+import { localText } from '../../lib/content.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { requeue } from '../mail/outbox.ts';
+import { allPeriods } from '../summary/queries.ts';
 import { auditInScope, figuresWithHistory, itemsInScope, placeholderChoices, outboxInScope, scopedItem, scopedOutboxMessage } from './queries.ts';
-import { narrativeProblems, recordFigure, updateItem } from './service.ts';
+import { narrativeProblems, recordFigure, updateItem, updateItemTranslations } from './service.ts';
 
 const figureForm = z.object({
   key: z.string().min(1, 'Enter a key such as cases-detected.').max(60, 'Use at most 60 characters.')
@@ -20,6 +22,25 @@ const figureForm = z.object({
 });
 
 const idParam = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+
+const translationForm = z.object({
+  title_zh_hant: field.optionalText('the Traditional Chinese title', 500),
+  narrative_zh_hant: z.string().max(20_000, 'The narrative must be at most 20 000 characters.').default(''),
+  title_zh_hans: field.optionalText('the Simplified Chinese title', 500),
+  narrative_zh_hans: z.string().max(20_000, 'The narrative must be at most 20 000 characters.').default(''),
+});
+
+const translationValues = (t: Translations | null) => ({
+  title_zh_hant: t?.['zh-Hant']?.title ?? '', narrative_zh_hant: t?.['zh-Hant']?.narrative ?? '',
+  title_zh_hans: t?.['zh-Hans']?.title ?? '', narrative_zh_hans: t?.['zh-Hans']?.narrative ?? '',
+});
+
+/** For each language and field: written, derived from the other script, or missing (English shown), with the text a reader gets. */
+const translationState = (item: { title: string; narrative: string; translations: Translations | null }) =>
+  Object.fromEntries((['zh-Hant', 'zh-Hans'] as const).map((locale) => [locale, {
+    title: localText(item.title, item.translations, 'title', locale),
+    narrative: localText(item.narrative, item.translations, 'narrative', locale),
+  }]));
 
 const itemForm = z.object({
   title: field.text('a title', 500),
@@ -35,13 +56,18 @@ type ItemPage = {
   narrative: string;
   saved?: boolean;
   figure?: { values: Record<string, unknown>; errors: Record<string, string> };
+  translation?: { values: Record<string, unknown>; errors: Record<string, string>; saved: boolean } | null;
 };
 
 export async function manageRoutes(app: FastifyInstance) {
   /** Everything the item page shows, with the narrative previewed as it would render. */
-  const itemPage = async ({ item, values, errors, narrative, saved = false, figure = { values: {}, errors: {} } }: ItemPage) => ({
+  const itemPage = async ({
+    item, values, errors, narrative, saved = false, figure = { values: {}, errors: {} }, translation = null,
+  }: ItemPage) => ({
     title: `Item ${item.number}`,
     item, values, errors, saved, figure,
+    translation: translation ?? { values: translationValues(item.translations), errors: {}, saved: false },
+    translationState: translationState(item),
     preview: await narrativeProblems(app.db, item.period_id, item.number, narrative),
     choices: await placeholderChoices(app.db, item.id),
     ...(await figuresWithHistory(app.db, item.id)),
@@ -112,6 +138,33 @@ export async function manageRoutes(app: FastifyInstance) {
     const updated = await scopedItem(app.db, user, item.id);
     if (!updated) throw notFound('item');
     return reply.view('manage/item', await itemPage({ item: updated, values: updated, errors: {}, narrative: updated.narrative, saved: true }));
+  });
+
+  app.post('/manage/items/:id/translations', access('organiser'), async (request, reply) => {
+    const user = request.user as CurrentUser;
+    const item = await scopedItem(app.db, user, parseId(request.params, 'item'));
+    if (!item) throw notFound('item');
+    const form = parseForm(translationForm, request.body);
+    const page = (translation: ItemPage['translation'], status = 200) =>
+      itemPage({ item, values: item, errors: {}, narrative: item.narrative, translation }).then((data) => reply.code(status).view('manage/item', data));
+    if (!form.ok) return page({ values: form.values, errors: form.errors, saved: false }, 400);
+    // Chinese narratives use the same placeholders as the English one: check them the same way.
+    const errors: Record<string, string> = {};
+    for (const key of ['narrative_zh_hant', 'narrative_zh_hans'] as const) {
+      const problems = await narrativeProblems(app.db, item.period_id, item.number, form.data[key]);
+      if (problems.errors.length) errors[key] = `Fix the placeholders first: ${problems.errors.map((e) => `${e.raw} — ${e.error}`).join('; ')}.`;
+    }
+    if (Object.keys(errors).length) return page({ values: form.data, errors, saved: false }, 400);
+    await updateItemTranslations(app.db, user, item.id, {
+      'zh-Hant': { title: form.data.title_zh_hant, narrative: form.data.narrative_zh_hant },
+      'zh-Hans': { title: form.data.title_zh_hans, narrative: form.data.narrative_zh_hans },
+    });
+    const updated = await scopedItem(app.db, user, item.id);
+    if (!updated) throw notFound('item');
+    return reply.view('manage/item', await itemPage({
+      item: updated, values: updated, errors: {}, narrative: updated.narrative,
+      translation: { values: translationValues(updated.translations), errors: {}, saved: true },
+    }));
   });
 
   app.get('/manage/audit', access('organiser'), async (request, reply) => {
