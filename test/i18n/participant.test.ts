@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { translator } from '../../src/lib/i18n.ts';
 import { hashToken } from '../../src/lib/tokens.ts';
 import { deliverDueMail } from '../../src/modules/mail/worker.ts';
-import { Agent } from '../helpers/agent.ts';
+import { Agent, signedIn } from '../helpers/agent.ts';
 import { build } from '../helpers/app.ts';
 import { startSmtp } from '../helpers/mail.ts';
 
@@ -241,4 +241,30 @@ t.test('a contest entry made in Traditional Chinese: the form, the confirmation 
   t.match(show.body, '<h2>修改你的參賽作品</h2>');
   t.match(show.body, '>儲存更改</button>');
   noEnglish(t, show.body, ['Your entry', 'Change your entry', 'Save changes', '<dt>Entrant</dt>', '<dt>Patent numbers</dt>']);
+});
+
+t.test('an event cancelled by the organisers is announced to each person in their own language', async (t) => {
+  const { app, db } = await build(t);
+  const event = await db.selectFrom('events as e').innerJoin('item_parties as ip', 'ip.item_id', 'e.item_id')
+    .innerJoin('organisations as o', 'o.id', 'ip.organisation_id').where('o.code', '=', 'HKIPD')
+    .where('e.status', '=', 'published').where('e.starts_at', '>', new Date())
+    .where((eb) => eb.exists(eb.selectFrom('registrations as r').select('r.id').whereRef('r.event_id', '=', 'e.id').where('r.status', '<>', 'cancelled')))
+    .selectAll('e').orderBy('e.starts_at').executeTakeFirstOrThrow();
+  const registrations = await db.selectFrom('registrations').select(['id', 'email']).where('event_id', '=', event.id)
+    .where('status', '<>', 'cancelled').orderBy('id').limit(2).execute();
+  if (registrations.length < 2) throw new Error('the demo event has registrations');
+  const [first, second] = registrations as [{ id: number; email: string }, { id: number; email: string }];
+  await db.updateTable('registrations').set({ language: 'zh-Hans' }).where('id', '=', first.id).execute();
+  await db.updateTable('registrations').set({ language: 'en' }).where('id', '=', second.id).execute();
+  const organiser = await signedIn(app, 'organiser@hkipd.test');
+  t.equal((await organiser.get(`/manage/events/${event.slug}`)).statusCode, 200);
+  t.equal((await organiser.post(`/manage/events/${event.slug}/status`, { status: 'cancelled' })).statusCode, 303);
+  const mail = async (to: string) => db.selectFrom('mail_outbox').select(['subject', 'text_body']).where('to_address', '=', to)
+    .where('subject', 'like', '%' + event.title).orderBy('id', 'desc').executeTakeFirstOrThrow();
+  const zh = await mail(first.email);
+  t.equal(zh.subject, `已取消：${event.title}`);
+  t.match(zh.text_body, '很抱歉通知你，以下活动已经取消：');
+  const en = await mail(second.email);
+  t.equal(en.subject, `Cancelled: ${event.title}`);
+  t.match(en.text_body, 'We are sorry to tell you that this event has been cancelled:');
 });

@@ -362,4 +362,8 @@ export const participant = {
   'participant.mail.entry.received': 'Thank you. Your entry "{title}" to the {contest} is received under the reference {reference}.',
   'participant.mail.entry.link': 'You can see it, and change it until entries close, at this private link:',
   'participant.mail.entry.keep': 'Keep this link to yourself: anyone who has it can change your entry.',
+
+  'participant.mail.eventCancelled.subject': 'Cancelled: {title}',
+  'participant.mail.eventCancelled.body': 'We are sorry to tell you that this event has been cancelled:',
+  'participant.mail.eventCancelled.nothingMore': 'You need do nothing more.',
 } as const satisfies Record<string, string>;

@@ -364,4 +364,8 @@ export const participant: Record<keyof typeof en, string> = {
   'participant.mail.entry.received': '多謝參加。我們已收到你參加{contest}的作品「{title}」，編號為 {reference}。',
   'participant.mail.entry.link': '你可透過以下私人連結查看你的作品，並在截止提交前作出修改：',
   'participant.mail.entry.keep': '請勿把此連結告訴他人：任何取得連結的人均可修改你的作品。',
+
+  'participant.mail.eventCancelled.subject': '已取消：{title}',
+  'participant.mail.eventCancelled.body': '很抱歉通知你，以下活動已經取消：',
+  'participant.mail.eventCancelled.nothingMore': '你無須採取任何行動。',
 };

@@ -54,7 +54,7 @@ export async function* attendanceRows(db: Executor, eventId: number, options: { 
 }
 
 export async function audienceOf(db: Executor, eventId: number, audience: MailingAudience) {
-  let q = db.selectFrom('registrations').where('event_id', '=', eventId).select(['name', 'email']).orderBy('id');
+  let q = db.selectFrom('registrations').where('event_id', '=', eventId).select(['name', 'email', 'language']).orderBy('id');
   if (audience === 'all') q = q.where('status', '<>', 'cancelled');
   else if (audience === 'attended') q = q.where('checked_in_at', 'is not', null);
   else q = q.where('status', '=', audience);

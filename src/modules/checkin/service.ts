@@ -5,7 +5,8 @@ import { recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import type { ScopedEvent } from '../events/queries.ts';
 import { queueMail } from '../mail/outbox.ts';
-import { eventFacts, participantMail } from '../registrations/messages.ts';
+import { translator } from '../../lib/i18n.ts';
+import { eventFacts, localeOf, participantMail } from '../registrations/messages.ts';
 import { liveRegistrationForEmail, takeSeat } from '../registrations/queries.ts';
 import type { Site } from '../registrations/service.ts';
 import { tokenHashFromScan } from '../registrations/ticket.ts';
@@ -83,7 +84,8 @@ export async function sendMailing(
       messageIds.push(await queueMail(trx, {
         to: p.email,
         subject: input.subject,
-        text: `Dear ${p.name},\n\n${input.body}\n\n--\n${eventFacts(event)}\n${site.baseUrl}/events/${event.slug}\n`,
+        // The organisers' words as written; the greeting and the event's facts in the person's own language.
+        text: `${translator(localeOf(p.language))('participant.mail.dear', { name: p.name })}\n\n${input.body}\n\n--\n${eventFacts(event, localeOf(p.language))}\n${site.baseUrl}/events/${event.slug}\n`,
         itemId: event.item_id,
       }, site.domain));
     }

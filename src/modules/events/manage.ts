@@ -6,7 +6,8 @@ import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { itemInScope } from '../manage/scope.ts';
-import { eventFacts } from '../registrations/messages.ts';
+import { translator } from '../../lib/i18n.ts';
+import { eventFacts, localeOf } from '../registrations/messages.ts';
 import { promoteFromWaitlist, type Site } from '../registrations/service.ts';
 import type { ScopedEvent } from './queries.ts';
 import type { EventInput, QuestionInput } from './schemas.ts';
@@ -81,13 +82,16 @@ export async function setEventStatus(db: Database, user: CurrentUser, site: Site
     if (Number(moved.numUpdatedRows) === 0) return;
     await recordAudit(trx, user.id, status === 'published' ? 'publish' : status, 'event', event.id, { status: { from: event.status, to: status } }, event.item_id);
     if (status !== 'cancelled') return;
-    const people = await trx.selectFrom('registrations').select(['name', 'email']).where('event_id', '=', event.id)
+    const people = await trx.selectFrom('registrations').select(['name', 'email', 'language']).where('event_id', '=', event.id)
       .where('status', '<>', 'cancelled').execute();
     for (const p of people) {
+      // In the language each person registered in.
+      const locale = localeOf(p.language);
+      const t = translator(locale);
       await queueMail(trx, {
         to: p.email,
-        subject: `Cancelled: ${event.title}`,
-        text: `Dear ${p.name},\n\nWe are sorry to tell you that this event has been cancelled:\n\n${eventFacts(event)}\n\nYou need do nothing more.\n`,
+        subject: t('participant.mail.eventCancelled.subject', { title: event.title }),
+        text: `${t('participant.mail.dear', { name: p.name })}\n\n${t('participant.mail.eventCancelled.body')}\n\n${eventFacts(event, locale)}\n\n${t('participant.mail.eventCancelled.nothingMore')}\n`,
         itemId: event.item_id,
       }, site.domain);
     }

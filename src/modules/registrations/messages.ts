@@ -1,4 +1,4 @@
-import { type Format, formatFor } from '../../lib/format.ts';
+import { formatFor } from '../../lib/format.ts';
 import { isLocale, type Locale, type MessageKey, translator } from '../../lib/i18n.ts';
 import type { MailAttachment, OutgoingMail } from '../mail/outbox.ts';
 import { type CalendarEvent, icsFile } from './ics.ts';
@@ -32,12 +32,7 @@ export function calendarEvent(event: Event, baseUrl: string, domain: string): Ca
 /** A stored language column as a locale; anything unknown reads as English. */
 export const localeOf = (language: string | null | undefined): Locale => (isLocale(language) ? language : 'en');
 
-const formats = new Map<Locale, Format>();
-const formatIn = (locale: Locale) => {
-  let f = formats.get(locale);
-  if (!f) formats.set(locale, (f = formatFor(locale)));
-  return f;
-};
+const formatIn = formatFor;
 
 /** The event's title, time and place, in the reader's language (English unless told). */
 export function eventFacts(event: Event, locale: Locale = 'en'): string {
