@@ -55,6 +55,26 @@ export type Translate = ((key: MessageKey, params?: Record<string, string | numb
 };
 
 let englishIndex: Map<string, MessageKey> | undefined;
+let templates: { key: MessageKey; pattern: RegExp; names: string[] }[] | undefined;
+
+/** English messages with `{values}` as patterns, so that a sentence built from one is recognised. */
+function englishTemplates() {
+  // Only messages with words of their own: "{title}" alone, or "{a} · {b}", would match any text.
+  const worded = (english: string) => /\{\w+\}/.test(english) && /[A-Za-z]{3}/.test(english.replace(/\{\w+\}/g, ''));
+  templates ??= Object.entries(en).filter(([, english]) => worded(english)).map(([key, english]) => {
+    const names: string[] = [];
+    const source = english.split(/(\{\w+\})/).map((part) => {
+      const name = /^\{(\w+)\}$/.exec(part)?.[1];
+      if (name) {
+        names.push(name);
+        return '(.+?)';
+      }
+      return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    }).join('');
+    return { key: key as MessageKey, pattern: new RegExp(`^${source}$`, 's'), names };
+  });
+  return templates;
+}
 
 /** `t('key', { name })`: the message in the locale with `{name}` filled in. */
 export function translator(locale: Locale): Translate {
@@ -72,9 +92,21 @@ export function translator(locale: Locale): Translate {
       for (const [k, v] of Object.entries(en)) if (!englishIndex.has(v)) englishIndex.set(v, k as MessageKey);
     }
     const key = englishIndex.get(english);
-    return (key && messages[key]) || english;
+    if (key && messages[key]) return messages[key];
+    // A sentence built from a message with values ("3 places are left"): the values carried over.
+    for (const { key: k, pattern, names } of englishTemplates()) {
+      const match = pattern.exec(english);
+      if (match && messages[k]) return t(k, Object.fromEntries(names.map((name, i) => [name, match[i + 1] ?? ''])));
+    }
+    return english;
   };
   return t;
+}
+
+/** Every message of a form's errors in the language. */
+export function localiseErrors<E extends Record<string, string>>(locale: Locale, errors: E): E {
+  const t = translator(locale);
+  return Object.fromEntries(Object.entries(errors).map(([field, message]) => [field, t.text(message)])) as E;
 }
 
 /**

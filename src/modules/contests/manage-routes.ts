@@ -4,6 +4,7 @@ import { access } from '../../lib/access.ts';
 import { type Cell, csvStream } from '../../lib/csv.ts';
 import { HttpError, notFound } from '../../lib/errors.ts';
 import { field, type FormErrors, parseForm } from '../../lib/forms.ts';
+import { localiseErrors, translator } from '../../lib/i18n.ts';
 import { xlsxStream } from '../../lib/xlsx.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { sendAttachment } from '../entries/attachments.ts';
@@ -140,11 +141,13 @@ export async function manageContestRoutes(app: FastifyInstance) {
       return { ...j, total: mine.length, assigned: count('assigned'), draft: count('draft'), submitted: count('submitted'), conflicted: count('conflicted') };
     });
     const byEntry = entries.map((e) => ({ ...e, assignments: assignments.filter((a) => a.entry_id === e.id) }));
+    const locale = reply.request.locale;
     return reply.view('manage/contests/round', {
-      title: `${round.name}: ${contest.title}`, contest, round, rounds, progress, entries: byEntry, judges,
+      title: translator(locale)('contests.round.title', { round: round.name, contest: contest.title }), contest, round, rounds, progress, entries: byEntry, judges,
       next: rounds.find((r) => r.position === round.position + 1) ?? null,
-      errors: extra.errors ?? {}, values: extra.values ?? { aggregation: round.aggregation, normalise: round.normalise, tie_break: round.tie_break, per_entry: '3', mode: 'top' },
-      notice: extra.notice ?? null,
+      errors: localiseErrors(locale, extra.errors ?? {}), values: extra.values ?? { aggregation: round.aggregation, normalise: round.normalise, tie_break: round.tie_break, per_entry: '3', mode: 'top' },
+      // "12 assignments made. 2 entries have fewer judges …": each sentence in the reader's language.
+      notice: extra.notice ? extra.notice.split(/(?<=\.)(?= \d)/).map((sentence) => translator(locale).text(sentence)).join('') : null,
     });
   }
 
@@ -256,8 +259,10 @@ export async function manageContestRoutes(app: FastifyInstance) {
   app.get('/manage/contests/:slug/rounds/:position/ranking', access('organiser'), async (request, reply) => {
     const { contest, round } = await loadRound(request);
     const model = await rankingModel(contest, round);
+    const t = translator(request.locale);
+    const judgeStats = model.judgeStats.map((s) => (s.name === `Judge ${s.judgeId}` ? { ...s, name: t('contests.ranking.judgeN', { id: s.judgeId }) } : s));
     return reply.view('manage/contests/ranking', {
-      title: `Ranking: ${round.name}`, contest, round, ...model, disagreementSpread: DISAGREEMENT_SPREAD, round2,
+      title: t('contests.ranking.heading', { name: round.name }), contest, round, ...model, judgeStats, disagreementSpread: DISAGREEMENT_SPREAD, round2,
     });
   });
 
@@ -303,8 +308,8 @@ export async function manageContestRoutes(app: FastifyInstance) {
     const ranked = ordered.map((r, i) => ({ place: i + 1, score: round.normalise ? r.normalisedScore : r.score, entry: byId.get(r.entryId)! }));
     const unranked = entries.filter((e) => e.status === 'submitted' && !ordered.some((r) => r.entryId === e.id));
     return reply.view('manage/contests/awards', {
-      title: `Awards: ${contest.title}`, contest, round, tiers, ranked, unranked, round2,
-      granted: tiers.reduce((n, t) => n + t.granted, 0), errors: extra.errors ?? {}, values: extra.values ?? {},
+      title: translator(reply.request.locale)('contests.awards.title', { title: contest.title }), contest, round, tiers, ranked, unranked, round2,
+      granted: tiers.reduce((n, t) => n + t.granted, 0), errors: localiseErrors(reply.request.locale, extra.errors ?? {}), values: extra.values ?? {},
     });
   }
 
@@ -312,7 +317,13 @@ export async function manageContestRoutes(app: FastifyInstance) {
 
   app.post('/manage/contests/:slug/awards/allocate', access('organiser'), async (request, reply) => {
     const contest = await loadContest(request);
-    await allocateFromRanking(app.db, userOf(request), contest);
+    try {
+      await allocateFromRanking(app.db, userOf(request), contest);
+    } catch (error) {
+      // "Close Final before allocating the awards.": the refusal names the round, so it is put in the reader's language here.
+      if (error instanceof HttpError) throw new HttpError(error.statusCode, translator(request.locale).text(error.message));
+      throw error;
+    }
     return reply.redirect(`${base(contest)}/awards`, 303);
   });
 

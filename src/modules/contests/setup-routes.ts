@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { access } from '../../lib/access.ts';
 import { notFound } from '../../lib/errors.ts';
 import { field, type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
+import { localiseErrors, translator } from '../../lib/i18n.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { contestCategories } from '../entries/queries.ts';
 import { itemsInScope } from '../manage/queries.ts';
@@ -38,18 +39,18 @@ export async function contestSetupRoutes(app: FastifyInstance) {
     ]);
     const hasEntries = await app.db.selectFrom('entries').select('id').where('contest_id', '=', contest.id).executeTakeFirst();
     return reply.code(failed ? 400 : 200).view('manage/contests/setup', {
-      title: `Set up · ${contest.title}`, contest, categories, tiers, rounds, criteria, kinds: CONTEST_KINDS,
-      kindLocked: Boolean(hasEntries), failed, saved, blankRows: BLANK_ROWS,
+      title: translator(reply.request.locale)('contests.setup.title', { title: contest.title }), contest, categories, tiers, rounds, criteria, kinds: CONTEST_KINDS,
+      kindLocked: Boolean(hasEntries), failed: failed && { ...failed, errors: localiseErrors(reply.request.locale, failed.errors) }, saved, blankRows: BLANK_ROWS,
     });
   }
 
   const newForm = async (reply: FastifyReply, request: FastifyRequest, values: FormValues, errors: FormErrors, status = 200) => {
     const items = await itemsInScope(app.db, userOf(request));
-    return reply.code(status).view('manage/contests/new', { title: 'New contest', items, kinds: CONTEST_KINDS, values, errors });
+    return reply.code(status).view('manage/contests/new', { title: 'New contest', items, kinds: CONTEST_KINDS, values, errors: localiseErrors(request.locale, errors) });
   };
 
   app.get<{ Querystring: { item?: string } }>('/manage/contests/new', access('organiser'), async (request, reply) =>
-    newForm(reply, request, { item_id: request.query.item ?? '', kind: 'patent_portfolio', first_round: 'Preliminary round' }, {}));
+    newForm(reply, request, { item_id: request.query.item ?? '', kind: 'patent_portfolio', first_round: translator(request.locale)('contests.new.firstRoundDefault') }, {}));
 
   app.post('/manage/contests/new', access('organiser'), async (request, reply) => {
     const form = parseNewContest(request.body);

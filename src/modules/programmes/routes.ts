@@ -4,8 +4,10 @@ import { access } from '../../lib/access.ts';
 import { csvStream } from '../../lib/csv.ts';
 import { notFound } from '../../lib/errors.ts';
 import { field, type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
+import { translator } from '../../lib/i18n.ts';
 import { xlsxStream } from '../../lib/xlsx.ts';
 import type { CurrentUser } from '../auth/service.ts';
+import { localiseErrors } from '../../lib/i18n.ts';
 import { organisationChoices } from '../delegations/queries.ts';
 import { createInvitation } from '../delegations/service.ts';
 import { itemsInScope } from '../manage/queries.ts';
@@ -79,7 +81,8 @@ export async function programmeRoutes(app: FastifyInstance) {
   ) => {
     const [items, organisations] = await Promise.all([itemsInScope(app.db, request.user as CurrentUser), organisationChoices(app.db)]);
     return reply.code(status).view('manage/programmes/form', {
-      title: programme ? `Edit ${programme.title}` : 'New exchange programme', programme, values, errors, items, organisations,
+      title: programme ? translator(request.locale)('contests.programmeForm.editTitle', { title: programme.title }) : 'New exchange programme',
+      programme, values, errors: localiseErrors(request.locale, errors), items, organisations,
     });
   };
 
@@ -134,7 +137,7 @@ export async function programmeRoutes(app: FastifyInstance) {
   app.get('/manage/programmes/:id/itinerary', access('organiser'), async (request, reply) => {
     const programme = await programmeInScope(request);
     const days = byDay(await programmeItinerary(app.db, programme.id));
-    return reply.view('manage/programmes/itinerary', { title: `Itinerary · ${programme.title}`, programme, days });
+    return reply.view('manage/programmes/itinerary', { title: translator(request.locale)('contests.itinerary.title', { title: programme.title }), programme, days });
   });
 
   for (const kind of ['csv', 'xlsx'] as const) {
