@@ -61,15 +61,17 @@ const adjustForm = z.object({
 const hkInput = (d: Date | null) => (d ? new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 16) : '');
 const round2 = (n: number | null) => (n === null ? null : Math.round(n * 100) / 100);
 
+/** The contest named by `:slug`, through the organiser's scope; anything else is not found. */
+export async function loadScopedContest(app: FastifyInstance, request: FastifyRequest) {
+  const parsed = slugParams.safeParse(request.params);
+  const contest = parsed.success ? await scopedContest(app.db, request.user as CurrentUser, parsed.data.slug) : undefined;
+  if (!contest) throw notFound('contest');
+  return contest;
+}
+
 export async function manageContestRoutes(app: FastifyInstance) {
   const userOf = (request: FastifyRequest) => request.user as CurrentUser;
-
-  async function loadContest(request: FastifyRequest) {
-    const parsed = slugParams.safeParse(request.params);
-    const contest = parsed.success ? await scopedContest(app.db, userOf(request), parsed.data.slug) : undefined;
-    if (!contest) throw notFound('contest');
-    return contest;
-  }
+  const loadContest = (request: FastifyRequest) => loadScopedContest(app, request);
 
   async function loadRound(request: FastifyRequest) {
     const contest = await loadContest(request);

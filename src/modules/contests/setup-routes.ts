@@ -7,7 +7,8 @@ import { localiseErrors, translator } from '../../lib/i18n.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { contestCategories } from '../entries/queries.ts';
 import { itemsInScope } from '../manage/queries.ts';
-import { contestCriteria, contestRounds, contestTiers, roundOf, type ScopedContest, scopedContest } from './queries.ts';
+import { loadScopedContest } from './manage-routes.ts';
+import { contestCriteria, contestRounds, contestTiers, roundOf, type ScopedContest } from './queries.ts';
 import { addRound, createContest, saveCategories, saveCriteria, saveTiers, updateContestDetails } from './setup.ts';
 import { BLANK_ROWS, CONTEST_KINDS, parseCategories, parseContestDetails, parseCriteria, parseNewContest, parseTiers } from './setup-schemas.ts';
 
@@ -23,12 +24,7 @@ type Failed = { section: string; values: FormValues; errors: FormErrors };
 export async function contestSetupRoutes(app: FastifyInstance) {
   const userOf = (request: FastifyRequest) => request.user as CurrentUser;
 
-  async function loadContest(request: FastifyRequest) {
-    const parsed = slugParams.safeParse(request.params);
-    const contest = parsed.success ? await scopedContest(app.db, userOf(request), parsed.data.slug) : undefined;
-    if (!contest) throw notFound('contest');
-    return contest;
-  }
+  const loadContest = (request: FastifyRequest) => loadScopedContest(app, request);
 
   const setupUrl = (c: { slug: string }, anchor = '') => `/manage/contests/${c.slug}/setup?saved${anchor ? `#${anchor}` : ''}`;
 
