@@ -33,6 +33,7 @@ import { homeRoutes } from './modules/home/routes.ts';
 import { programmeRoutes } from './modules/programmes/routes.ts';
 import { delegationRoutes } from './modules/delegations/routes.ts';
 import { summaryRoutes } from './modules/summary/routes.ts';
+import { PageCache } from './lib/page-cache.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,6 +41,8 @@ declare module 'fastify' {
     config: Config;
     /** Where queued mail goes, and the domain of its Message-IDs. */
     mail: { transport: MailTransport; domain: string };
+    /** Rendered public pages, checked against the database's change counters on every use. */
+    pageCache: PageCache;
   }
   interface FastifyReply {
     locals?: Record<string, unknown>;
@@ -73,6 +76,7 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   });
   app.decorate('db', db);
   app.decorate('config', config);
+  app.decorate('pageCache', new PageCache());
   const transport = mailTransport ?? createMailTransport({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom });
   app.decorate('mail', { transport, domain: new URL(config.baseUrl).hostname });
   if (runMailWorker) {

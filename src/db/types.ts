@@ -125,6 +125,14 @@ export interface EventsTable {
   status: Generated<EventStatus>;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** Moved by triggers on every change the event's public page could show (migrations/2026-11-26T07-00_page-versions.ts). */
+  version: ColumnType<string, never, never>;
+}
+
+/** The change counter of everything public that is not an event's own (same migration). */
+export interface ContentVersionTable {
+  id: ColumnType<boolean, never, never>;
+  n: ColumnType<string, never, never>;
 }
 
 export interface EventQuestionsTable {
@@ -452,6 +460,7 @@ export interface DB {
   mail_outbox: MailOutboxTable;
   login_throttle: LoginThrottleTable;
   summary_editions: SummaryEditionsTable;
+  content_version: ContentVersionTable;
 }
 
 export type Organisation = Selectable<OrganisationsTable>;

@@ -35,6 +35,20 @@ export async function publicEventBySlug(db: Executor, slug: string) {
     .executeTakeFirst();
 }
 
+/**
+ * The version the public event page is cached under (src/lib/page-cache.ts): the event's own
+ * change counter and that of the content around it, read before the page itself.
+ */
+export async function eventPageVersion(db: Executor, slug: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('events')
+    .where('slug', '=', slug)
+    .where('status', 'in', publicStatuses)
+    .select(sql<string>`version::text || '.' || (select n from content_version)::text`.as('version'))
+    .executeTakeFirst();
+  return row?.version ?? null;
+}
+
 export async function eventCounts(db: Executor, eventId: number) {
   return db
     .selectFrom('registrations')

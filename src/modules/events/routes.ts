@@ -4,14 +4,15 @@ import { EVENT_KINDS } from '../../db/types.ts';
 import { access } from '../../lib/access.ts';
 import { notFound } from '../../lib/errors.ts';
 import type { FormErrors, FormValues } from '../../lib/forms.ts';
+import { sendPublicPage } from '../../lib/page-cache.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { itemsInScope } from '../manage/queries.ts';
 import { eventQuestions } from '../registrations/queries.ts';
 import type { Site } from '../registrations/service.ts';
 import { allowedMoves, saveEvent, setEventStatus } from './manage.ts';
-import { desk, eventsInScope, type ScopedEvent, scopedEvent, upcomingEvents } from './queries.ts';
+import { desk, eventPageVersion, eventsInScope, type ScopedEvent, scopedEvent, upcomingEvents } from './queries.ts';
 import { BLANK_QUESTIONS, dateToZoned, parseEventForm, QUESTION_KINDS, TIME_ZONES } from './schemas.ts';
-import { eventPage, registrationState } from './service.ts';
+import { eventPage, registrationChangesAt, registrationState } from './service.ts';
 
 type SlugParams = { Params: { slug: string } };
 
@@ -27,9 +28,17 @@ export async function eventRoutes(app: FastifyInstance) {
   });
 
   app.get<SlugParams>('/events/:slug', access('public'), async (request, reply) => {
-    const page = await eventPage(app.db, request.params.slug, new Date());
-    if (!page) throw notFound('event');
-    return reply.view('events/show', { title: page.event.title, ...page, values: {}, errors: {} });
+    const { slug } = request.params;
+    return sendPublicPage(request, reply, await eventPageVersion(app.db, slug), async () => {
+      const now = new Date();
+      const page = await eventPage(app.db, slug, now);
+      if (!page) throw notFound('event');
+      return {
+        template: 'events/show',
+        data: { title: page.event.title, ...page, values: {}, errors: {} },
+        until: registrationChangesAt(page.event, now),
+      };
+    });
   });
 
   // The organisers' side: every event is loaded through the organiser's scope.

@@ -29,6 +29,13 @@ export function registrationState(event: RegistrationWindow, now: Date): Registr
   return { open: true, full, waitlist: full, placesLeft };
 }
 
+/** The next moment at which the clock alone changes where registration stands, if any. */
+export function registrationChangesAt(event: RegistrationWindow, now: Date): Date | null {
+  const moments = [event.registration_opens_at, event.registration_closes_at ?? event.starts_at];
+  const future = moments.filter((m): m is Date => m !== null && m > now).map((m) => m.getTime());
+  return future.length ? new Date(Math.min(...future)) : null;
+}
+
 /** Everything the public event page shows: the event, its counts, its questions, where registration stands. */
 export async function eventPage(db: Executor, slug: string, now: Date) {
   const event = await publicEventBySlug(db, slug);

@@ -166,3 +166,15 @@ export async function itemFigures(db: Executor, itemId: number) {
     .orderBy('key')
     .execute();
 }
+
+/**
+ * The version the public summary and item pages are cached under (src/lib/page-cache.ts): the
+ * content's change counter and the sum of every event's, since a year's figures count the
+ * registrations of all its events and compare with the year before. Read before the page.
+ */
+export async function publicContentVersion(db: Executor): Promise<string> {
+  const { rows } = await sql<{ version: string }>`
+    select (select n from content_version)::text || '.' || (select coalesce(sum(version), 0) from events)::text as version
+  `.execute(db);
+  return rows[0]!.version;
+}

@@ -3,13 +3,14 @@ import { access } from '../../lib/access.ts';
 import { localize, localText } from '../../lib/content.ts';
 import { z } from 'zod';
 import { notFound } from '../../lib/errors.ts';
+import { sendPublicPage } from '../../lib/page-cache.ts';
 import { contestsOfItem } from '../contests/queries.ts';
 import { eventsOfItem } from '../events/queries.ts';
 import { programmesOfItem } from '../programmes/queries.ts';
 import { latestEdition } from '../reports/queries.ts';
 import { changedSincePublication, compareWithPrevious, type EditionContent, itemCharts, periodCharts } from '../reports/service.ts';
 import { parseNarrative } from './placeholders.ts';
-import { allPeriods, itemByNumber, itemFigures, itemParties, periodBySlug, periodItems } from './queries.ts';
+import { allPeriods, itemByNumber, itemFigures, itemParties, periodBySlug, periodItems, publicContentVersion } from './queries.ts';
 import { buildSummary, loadFigureData, renderNarrative, SUMMARY_HEADINGS, summaryAsText } from './service.ts';
 
 const itemParams = z.object({ slug: z.string(), number: z.coerce.number().int().positive().max(10_000) });
@@ -20,7 +21,8 @@ export async function summaryRoutes(app: FastifyInstance) {
     return reply.view('summary/periods', { title: 'Programme years', periods });
   });
 
-  app.get<{ Params: { slug: string }; Querystring: { published?: string } }>('/periods/:slug', access('public'), async (request, reply) => {
+  app.get<{ Params: { slug: string }; Querystring: { published?: string } }>('/periods/:slug', access('public'), async (request, reply) =>
+    sendPublicPage(request, reply, await publicContentVersion(app.db), async () => {
     const summary = await buildSummary(app.db, request.params.slug, request.locale);
     if (!summary) throw notFound('programme year');
     // Published editions and last year's figures are kept in English: compare against the English text.
@@ -31,13 +33,16 @@ export async function summaryRoutes(app: FastifyInstance) {
       compareWithPrevious(app.db, english ?? summary),
     ]);
     const changed = edition ? changedSincePublication(english ?? summary, edition.content as EditionContent) : new Set<number>();
-    return reply.view('summary/period', {
-      title: `${SUMMARY_HEADINGS[request.locale].title} (${summary.period.label})`,
-      summary, charts, edition, changed, comparison,
-      justPublished: request.query.published === '1',
-      drill: request.user !== null && request.user.role !== 'judge',
-    });
-  });
+    return {
+      template: 'summary/period',
+      data: {
+        title: `${SUMMARY_HEADINGS[request.locale].title} (${summary.period.label})`,
+        summary, charts, edition, changed, comparison,
+        justPublished: request.query.published === '1',
+        drill: request.user !== null && request.user.role !== 'judge',
+      },
+    };
+  }));
 
   app.get<{ Params: { slug: string } }>('/periods/:slug/summary.txt', access('public'), async (request, reply) => {
     const summary = await buildSummary(app.db, request.params.slug, request.locale);
@@ -48,7 +53,8 @@ export async function summaryRoutes(app: FastifyInstance) {
       .send(summaryAsText(summary));
   });
 
-  app.get('/periods/:slug/items/:number', access('public'), async (request, reply) => {
+  app.get('/periods/:slug/items/:number', access('public'), async (request, reply) =>
+    sendPublicPage(request, reply, await publicContentVersion(app.db), async () => {
     const params = itemParams.safeParse(request.params);
     if (!params.success) throw notFound('item');
     const period = await periodBySlug(app.db, params.data.slug);
@@ -70,12 +76,15 @@ export async function summaryRoutes(app: FastifyInstance) {
     const narrative = renderNarrative(parts, data, item.number, narrativeText.source === 'english' ? 'en' : request.locale);
     const charts = await itemCharts(app.db, period.id, item.id, request.locale);
     const index = items.findIndex((i) => i.id === item.id);
-    return reply.view('summary/item', {
-      title: `${item.number}. ${item.title}`,
-      period, item, narrative, parties, events, programmes, contests, figures, charts,
-      drill: request.user !== null && request.user.role !== 'judge',
-      previous: items[index - 1] ?? null,
-      next: items[index + 1] ?? null,
-    });
-  });
+    return {
+      template: 'summary/item',
+      data: {
+        title: `${item.number}. ${item.title}`,
+        period, item, narrative, parties, events, programmes, contests, figures, charts,
+        drill: request.user !== null && request.user.role !== 'judge',
+        previous: items[index - 1] ?? null,
+        next: items[index + 1] ?? null,
+      },
+    };
+  }));
 }

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/*
+ * Rendered public pages, kept in each server's memory and served again only while nothing they
+ * show has changed. Each page names a version: change counters read from the database *before*
+ * the page's data (migrations/2026-11-26T07-00_page-versions.ts), which triggers move in the
+ * same transaction as every write the page could show. Reading the counters first means a page
+ * is never older than the version it is stored under; a write committed after that read moves
+ * the counters, so the next request renders afresh. Exact, and the same on every instance.
+ *
+ * Only what is the same for every anonymous visitor is cached: signed-in pages (navigation,
+ * drill-down links) are rendered every time, and a page with other query parameters than `lang`
+ * too. The one per-visitor part of an anonymous page, its CSRF token, is left as a slot in the
+ * stored copy and filled in on the way out.
+ */
+
+type Entry = { version: string; html: string; until: number; csrf: boolean };
+
+export type PageRender = {
+  template: string;
+  data: Record<string, unknown>;
+  /** When the page changes with the clock alone (a registration window opening or closing). */
+  until?: Date | null;
+};
+
+/** A bounded map, least recently used first out. */
+export class PageCache {
+  readonly #entries = new Map<string, Entry>();
+  // Random per process, so that no stored text can contain it by accident or design.
+  readonly slot = `csrf-${randomBytes(12).toString('hex')}`;
+  hits = 0;
+  misses = 0;
+
+  constructor(readonly capacity = 500) {}
+
+  get(key: string, version: string, now: number): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry || entry.version !== version || now >= entry.until) return undefined;
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    return entry;
+  }
+
+  set(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    if (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value as string);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+/** The cache key of a request, or null when the page is not the same for every anonymous visitor. */
+function keyOf(request: FastifyRequest): string | null {
+  if (request.method !== 'GET' || request.user) return null;
+  const [path = '/', query] = request.url.split('?');
+  if (query && [...new URLSearchParams(query).keys()].some((k) => k !== 'lang')) return null;
+  return `${request.locale} ${path}`;
+}
+
+/**
+ * Sends a public page: from the cache while `version` (counters read before the page's data) is
+ * unchanged, else rendered by `render` — which may throw as a route does — and stored.
+ */
+export async function sendPublicPage(
+  request: FastifyRequest, reply: FastifyReply, version: string | null, render: () => Promise<PageRender>,
+): Promise<FastifyReply> {
+  const cache = request.server.pageCache;
+  const key = version === null ? null : keyOf(request);
+  const now = Date.now();
+  const cached = key && version ? cache.get(key, version, now) : undefined;
+  if (cached) {
+    cache.hits++;
+    return reply.type('text/html; charset=utf-8').send(cached.csrf ? fillCsrf(cached.html, cache.slot, reply) : cached.html);
+  }
+  const page = await render();
+  if (!key || !version) return reply.view(page.template, page.data);
+  cache.misses++;
+  let csrf = false;
+  const html: string = await reply.viewAsync(page.template, {
+    ...page.data,
+    csrf: () => { csrf = true; return cache.slot; },
+  });
+  cache.set(key, { version, html, until: page.until?.getTime() ?? Infinity, csrf });
+  return reply.type('text/html; charset=utf-8').send(csrf ? fillCsrf(html, cache.slot, reply) : html);
+}
+
+function fillCsrf(html: string, slot: string, reply: FastifyReply): string {
+  return html.replaceAll(slot, reply.generateCsrf());
+}
