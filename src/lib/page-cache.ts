@@ -29,6 +29,7 @@ export class PageCache {
   readonly #entries = new Map<string, Entry>();
   // Random per process, so that no stored text can contain it by accident or design.
   readonly slot = `csrf-${randomBytes(12).toString('hex')}`;
+  readonly reads = new SharedReads();
   hits = 0;
   misses = 0;
 
@@ -53,6 +54,34 @@ export class PageCache {
   }
 }
 
+/**
+ * Reads of one version, shared between the requests waiting for it. A request never takes the
+ * answer of a read that began before it arrived — a write committed in between would be missed —
+ * but every request arriving while a read is under way shares the *next* one, which begins after
+ * all of them. Under load that is one round trip to the database for many requests, and each
+ * still sees every write committed before it arrived.
+ */
+export class SharedReads {
+  readonly #reads = new Map<string, { running: Promise<string | null>; next: Promise<string | null> | null }>();
+
+  read(key: string, fetch: () => Promise<string | null>): Promise<string | null> {
+    const state = this.#reads.get(key);
+    if (!state) {
+      const running = fetch().finally(() => {
+        const current = this.#reads.get(key);
+        if (current?.running === running && !current.next) this.#reads.delete(key);
+      });
+      this.#reads.set(key, { running, next: null });
+      return running;
+    }
+    state.next ??= state.running.then(() => undefined, () => undefined).then(() => {
+      this.#reads.delete(key);
+      return this.read(key, fetch);
+    });
+    return state.next;
+  }
+}
+
 /** The cache key of a request, or null when the page is not the same for every anonymous visitor. */
 function keyOf(request: FastifyRequest): string | null {
   if (request.method !== 'GET' || request.user) return null;
@@ -61,30 +90,33 @@ function keyOf(request: FastifyRequest): string | null {
   return `${request.locale} ${path}`;
 }
 
+/** What a public page is cached under: a name for its version, and how to read it (null: no such page). */
+export type PageVersion = { name: string; read: () => Promise<string | null> };
+
 /**
- * Sends a public page: from the cache while `version` (counters read before the page's data) is
- * unchanged, else rendered by `render` — which may throw as a route does — and stored.
+ * Sends a public page: from the cache while its version (counters read before the page's data)
+ * is unchanged, else rendered by `render` — which may throw as a route does — and stored.
  */
 export async function sendPublicPage(
-  request: FastifyRequest, reply: FastifyReply, version: string | null, render: () => Promise<PageRender>,
+  request: FastifyRequest, reply: FastifyReply, version: PageVersion, render: () => Promise<PageRender>,
 ): Promise<FastifyReply> {
   const cache = request.server.pageCache;
-  const key = version === null ? null : keyOf(request);
-  const now = Date.now();
-  const cached = key && version ? cache.get(key, version, now) : undefined;
+  const key = keyOf(request);
+  const current = key ? await cache.reads.read(version.name, version.read) : null;
+  const cached = key && current ? cache.get(key, current, Date.now()) : undefined;
   if (cached) {
     cache.hits++;
     return reply.type('text/html; charset=utf-8').send(cached.csrf ? fillCsrf(cached.html, cache.slot, reply) : cached.html);
   }
   const page = await render();
-  if (!key || !version) return reply.view(page.template, page.data);
+  if (!key || !current) return reply.view(page.template, page.data);
   cache.misses++;
   let csrf = false;
   const html: string = await reply.viewAsync(page.template, {
     ...page.data,
     csrf: () => { csrf = true; return cache.slot; },
   });
-  cache.set(key, { version, html, until: page.until?.getTime() ?? Infinity, csrf });
+  cache.set(key, { version: current, html, until: page.until?.getTime() ?? Infinity, csrf });
   return reply.type('text/html; charset=utf-8').send(csrf ? fillCsrf(html, cache.slot, reply) : html);
 }
 

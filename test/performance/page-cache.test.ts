@@ -1,6 +1,6 @@
 import t from 'tap';
 import { sql } from 'kysely';
-import { PageCache } from '../../src/lib/page-cache.ts';
+import { PageCache, SharedReads } from '../../src/lib/page-cache.ts';
 import { registrationChangesAt } from '../../src/modules/events/service.ts';
 import { Agent, signedIn } from '../helpers/agent.ts';
 import { build } from '../helpers/app.ts';
@@ -150,4 +150,27 @@ t.test('the cache keeps the most recently used pages, up to its capacity, and ho
   t.same(registrationChangesAt(window, new Date('2026-03-05T00:00:00Z')), window.registration_closes_at, 'then the closing');
   t.same(registrationChangesAt({ ...window, registration_closes_at: null }, new Date('2026-03-05T00:00:00Z')), window.starts_at, 'or the start');
   t.equal(registrationChangesAt(window, new Date('2026-04-01T00:00:00Z')), null, 'afterwards, never');
+});
+
+t.test('requests arriving during a read of a version share the next read, never one begun before them', async (t) => {
+  const reads = new SharedReads();
+  const started: Array<(value: string) => void> = [];
+  const fetch = () => new Promise<string | null>((resolve) => { started.push(resolve); });
+  const first = reads.read('v', fetch);
+  t.equal(started.length, 1, 'the first request reads');
+  const second = reads.read('v', fetch);
+  const third = reads.read('v', fetch);
+  t.equal(started.length, 1, 'the next two wait rather than read alongside');
+  started[0]!('1');
+  t.equal(await first, '1');
+  await new Promise((r) => setImmediate(r));
+  t.equal(started.length, 2, 'one more read, begun after both arrived');
+  started[1]!('2');
+  t.same(await Promise.all([second, third]), ['2', '2'], 'both take it, not the read begun before them');
+  const fourth = reads.read('v', async () => '3');
+  t.equal(await fourth, '3', 'an idle name reads at once');
+  const failing = reads.read('w', async () => { throw new Error('down'); });
+  const after = reads.read('w', async () => 'up');
+  await t.rejects(failing, /down/);
+  t.equal(await after, 'up', 'a failed read does not stop the next');
 });

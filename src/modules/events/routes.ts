@@ -29,7 +29,8 @@ export async function eventRoutes(app: FastifyInstance) {
 
   app.get<SlugParams>('/events/:slug', access('public'), async (request, reply) => {
     const { slug } = request.params;
-    return sendPublicPage(request, reply, await eventPageVersion(app.db, slug), async () => {
+    const version = { name: `event ${slug}`, read: () => eventPageVersion(app.db, slug) };
+    return sendPublicPage(request, reply, version, async () => {
       const now = new Date();
       const page = await eventPage(app.db, slug, now);
       if (!page) throw notFound('event');

@@ -30,7 +30,9 @@ export function registrationState(event: RegistrationWindow, now: Date): Registr
 }
 
 /** The next moment at which the clock alone changes where registration stands, if any. */
-export function registrationChangesAt(event: RegistrationWindow, now: Date): Date | null {
+export function registrationChangesAt(
+  event: Pick<RegistrationWindow, 'registration_opens_at' | 'registration_closes_at' | 'starts_at'>, now: Date,
+): Date | null {
   const moments = [event.registration_opens_at, event.registration_closes_at ?? event.starts_at];
   const future = moments.filter((m): m is Date => m !== null && m > now).map((m) => m.getTime());
   return future.length ? new Date(Math.min(...future)) : null;

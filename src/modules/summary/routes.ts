@@ -16,13 +16,16 @@ import { buildSummary, loadFigureData, renderNarrative, SUMMARY_HEADINGS, summar
 const itemParams = z.object({ slug: z.string(), number: z.coerce.number().int().positive().max(10_000) });
 
 export async function summaryRoutes(app: FastifyInstance) {
+  // The summary and item pages show the whole year, and the year before: one version for all.
+  const contentVersion = { name: 'content', read: () => publicContentVersion(app.db) };
+
   app.get('/periods', access('public'), async (_request, reply) => {
     const periods = await allPeriods(app.db);
     return reply.view('summary/periods', { title: 'Programme years', periods });
   });
 
   app.get<{ Params: { slug: string }; Querystring: { published?: string } }>('/periods/:slug', access('public'), async (request, reply) =>
-    sendPublicPage(request, reply, await publicContentVersion(app.db), async () => {
+    sendPublicPage(request, reply, contentVersion, async () => {
     const summary = await buildSummary(app.db, request.params.slug, request.locale);
     if (!summary) throw notFound('programme year');
     // Published editions and last year's figures are kept in English: compare against the English text.
@@ -54,7 +57,7 @@ export async function summaryRoutes(app: FastifyInstance) {
   });
 
   app.get('/periods/:slug/items/:number', access('public'), async (request, reply) =>
-    sendPublicPage(request, reply, await publicContentVersion(app.db), async () => {
+    sendPublicPage(request, reply, contentVersion, async () => {
     const params = itemParams.safeParse(request.params);
     if (!params.success) throw notFound('item');
     const period = await periodBySlug(app.db, params.data.slug);
