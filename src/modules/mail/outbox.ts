@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 
-export type MailAttachment = { filename: string; contentType: string; content: string; encoding?: 'base64' | 'utf8' };
+/**
+ * A file sent with a message: its content, or — for a QR code — the text to draw, which the
+ * transport draws when the message is sent rather than when it is queued (drawing costs
+ * milliseconds of CPU that a registration's request should not pay).
+ */
+export type MailAttachment =
+  | { filename: string; contentType: string; content: string; encoding?: 'base64' | 'utf8' }
+  | { filename: string; qr: string };
 
 export type OutgoingMail = {
   to: string;

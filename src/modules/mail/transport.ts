@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createTransport } from 'nodemailer';
 import type { OutboxMessage } from '../../db/types.ts';
+import { qrPng } from '../../lib/qr.ts';
 import type { MailAttachment } from './outbox.ts';
 
 /** Delivers one message; throws when the message was not accepted. */
@@ -11,13 +12,10 @@ export type MailTransport = {
   describe: string;
 };
 
-function toNodemailer(message: OutboxMessage, from: string) {
-  const attachments = (message.attachments as MailAttachment[]).map((a) => ({
-    filename: a.filename,
-    contentType: a.contentType,
-    content: a.content,
-    encoding: a.encoding ?? 'utf8',
-  }));
+async function toNodemailer(message: OutboxMessage, from: string) {
+  const attachments = await Promise.all((message.attachments as MailAttachment[]).map(async (a) => ('qr' in a
+    ? { filename: a.filename, contentType: 'image/png', content: await qrPng(a.qr) }
+    : { filename: a.filename, contentType: a.contentType, content: a.content, encoding: a.encoding ?? 'utf8' })));
   return {
     from,
     to: message.to_address,
@@ -46,7 +44,7 @@ export function createMailTransport(options: { smtpUrl?: string | undefined; dat
     return {
       describe: 'smtp',
       async send(message) {
-        await smtp.sendMail(toNodemailer(message, options.from));
+        await smtp.sendMail(await toNodemailer(message, options.from));
       },
       close: () => smtp.close(),
     };
@@ -56,7 +54,7 @@ export function createMailTransport(options: { smtpUrl?: string | undefined; dat
   return {
     describe: `files in ${dir}`,
     async send(message) {
-      const info = await stream.sendMail(toNodemailer(message, options.from));
+      const info = await stream.sendMail(await toNodemailer(message, options.from));
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, `${String(message.id).padStart(6, '0')}.eml`), info.message as Buffer);
     },

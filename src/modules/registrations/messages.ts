@@ -1,9 +1,11 @@
+import type { Translations } from '../../db/types.ts';
+import { localText } from '../../lib/content.ts';
 import { formatFor } from '../../lib/format.ts';
 import { isLocale, type Locale, type MessageKey, translator } from '../../lib/i18n.ts';
 import type { MailAttachment, OutgoingMail } from '../mail/outbox.ts';
 import { type CalendarEvent, icsFile } from './ics.ts';
 import type { EventDetails } from './queries.ts';
-import { ticketPng } from './ticket.ts';
+import { ticketCode } from './ticket.ts';
 
 /*
  * The emails a participant gets. Each carries the private manage link; a confirmed place also
@@ -12,7 +14,8 @@ import { ticketPng } from './ticket.ts';
 
 export type MailKind = 'confirmed' | 'waitlisted' | 'promoted' | 'link' | 'cancelled';
 type Person = { name: string; email: string };
-type Event = Pick<EventDetails, 'id' | 'item_id' | 'slug' | 'title' | 'description' | 'starts_at' | 'ends_at' | 'venue' | 'city' | 'status'>;
+type Event = Pick<EventDetails, 'id' | 'item_id' | 'slug' | 'title' | 'description' | 'starts_at' | 'ends_at' | 'venue' | 'city' | 'status'>
+  & { translations?: Translations | null };
 
 export const manageUrl = (baseUrl: string, token: string) => `${baseUrl}/registrations/${token}`;
 
@@ -40,7 +43,7 @@ export function eventFacts(event: Event, locale: Locale = 'en'): string {
   const f = formatIn(locale);
   const where = [event.venue, event.city].filter(Boolean).join(', ');
   return [
-    event.title,
+    localText(event.title, event.translations, 'title', locale).text,
     t('participant.mail.when', { start: f.dateTime(event.starts_at), end: f.time(event.ends_at) }),
     ...(where ? [t('participant.mail.where', { where })] : []),
   ].join('\n');
@@ -80,10 +83,10 @@ export async function participantMail(
       lines.push(t('participant.mail.attached'), '');
       attachments.push(
         { filename: 'event.ics', contentType: 'text/calendar; charset=utf-8; method=PUBLISH', content: icsFile(calendarEvent(event, site.baseUrl, site.domain)) },
-        { filename: 'ticket.png', contentType: 'image/png', content: (await ticketPng(link.tokenHash)).toString('base64'), encoding: 'base64' },
+        { filename: 'ticket.png', qr: ticketCode(link.tokenHash) },
       );
     }
   }
   lines.push(t('participant.mail.signature'));
-  return { to: person.email, subject: t(SUBJECTS[kind], { title: event.title }), text: lines.join('\n'), attachments, itemId: event.item_id };
+  return { to: person.email, subject: t(SUBJECTS[kind], { title: localText(event.title, event.translations, 'title', locale).text }), text: lines.join('\n'), attachments, itemId: event.item_id };
 }

@@ -1,4 +1,4 @@
-import QRCode from 'qrcode';
+import { qrPng } from '../../lib/qr.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
 
 /*
@@ -11,10 +11,7 @@ const PREFIX = 'IPCOOP-TICKET:';
 
 export const ticketCode = (tokenHash: string) => `${PREFIX}${tokenHash}`;
 
-export async function ticketPng(tokenHash: string): Promise<Buffer> {
-  // Four pixels a module: sharp enough for any scanner, and cheap to render in a registration rush.
-  return QRCode.toBuffer(ticketCode(tokenHash), { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 4 });
-}
+export const ticketPng = (tokenHash: string): Promise<Buffer> => qrPng(ticketCode(tokenHash));
 
 /**
  * The token hash behind what a door scanner typed: a ticket code, or a manage link (people
