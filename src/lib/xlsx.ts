@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { type Cell, neutraliseFormula } from './csv.ts';
 
 /*
@@ -18,11 +18,13 @@ function xlsxCell(value: Cell): ExcelJS.CellValue {
   return value;
 }
 
-export function xlsxStream(
+export async function xlsxStream(
   sheetName: string,
   columns: readonly XlsxColumn[],
   rows: AsyncIterable<readonly Cell[]> | Iterable<readonly Cell[]>,
-): Readable {
+): Promise<Readable> {
+  // Loaded on first use: exceljs is about 19 MiB of memory that most servers never need.
+  const { default: ExcelJS } = await import('exceljs');
   const out = new PassThrough({ highWaterMark: 256 * 1024 });
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   const sheet = workbook.addWorksheet(sheetName.slice(0, 31), { views: [{ state: 'frozen', ySplit: 1 }] });

@@ -121,7 +121,7 @@ export async function checkinRoutes(app: FastifyInstance) {
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
       .header('content-disposition', `attachment; filename="${event.slug}-attendance.xlsx"`)
       .header('cache-control', 'no-store')
-      .send(xlsxStream('Attendance', header.map((h) => ({ header: h, width: h === 'No.' ? 6 : 24 })), rows));
+      .send(await xlsxStream('Attendance', header.map((h) => ({ header: h, width: h === 'No.' ? 6 : 24 })), rows));
   });
 
   app.get<SlugParams>('/manage/events/:slug/sign-in-sheet', access('organiser'), async (request, reply) => {

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import type { FastifyReply } from 'fastify';
-import PDFDocument from 'pdfkit';
 import { format } from '../../lib/format.ts';
 import type { CertificateFacts } from './queries.ts';
 
@@ -48,6 +47,8 @@ type Line = { text: string; font: 'Times-Roman' | 'Times-Bold' | 'Times-Italic' 
 
 /** The certificate for one award grant, as a PDF file. */
 export async function renderCertificate(facts: CertificateFacts, options: { compress?: boolean } = {}): Promise<Buffer> {
+  // Loaded on first use: pdfkit is about 8 MiB of memory that most servers never need.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'A4', layout: 'landscape', margin: 0, compress: options.compress ?? true,
     info: { Title: `${facts.tier}: ${facts.entry_title}`, Subject: facts.contest_title, Author: facts.organisers.join(', ') },

@@ -296,7 +296,7 @@ export async function manageContestRoutes(app: FastifyInstance) {
       }
       return reply.header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
         .header('content-disposition', `attachment; filename="${name}.xlsx"`)
-        .send(xlsxStream('Ranking', header.map((h) => ({ header: h })), lines));
+        .send(await xlsxStream('Ranking', header.map((h) => ({ header: h })), lines));
     });
   }
 

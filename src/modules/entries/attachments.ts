@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FastifyReply } from 'fastify';
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef } from 'pdf-lib';
+import type { PDFDict } from 'pdf-lib';
 import { type Translate, translator } from '../../lib/i18n.ts';
 
 /*
@@ -77,6 +77,8 @@ const IDENTIFYING_KEYS = ['Metadata', 'PieceInfo'] as const;
  * file cannot be parsed (or is encrypted): it is then withheld rather than sent as it is.
  */
 export async function anonymisedPdf(bytes: Uint8Array): Promise<Uint8Array | null> {
+  // Loaded on first use: pdf-lib is about 8 MiB of memory that only blind judging needs.
+  const { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef } = await import('pdf-lib');
   try {
     const doc = await PDFDocument.load(bytes, { updateMetadata: false });
     if (doc.getPageCount() === 0) return null;

@@ -151,7 +151,7 @@ export async function programmeRoutes(app: FastifyInstance) {
         return reply.type('text/csv; charset=utf-8').send(csvStream(DELEGATION_LIST_COLUMNS.map((c) => c.header), rows));
       }
       return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .send(xlsxStream('Delegations', DELEGATION_LIST_COLUMNS, rows));
+        .send(await xlsxStream('Delegations', DELEGATION_LIST_COLUMNS, rows));
     });
   }
 }

@@ -1,4 +1,4 @@
-import { AlignmentType, Document, HeadingLevel, Packer, Paragraph, TextRun } from 'docx';
+import type { Paragraph } from 'docx';
 import { GROUP_TITLE, paragraphText, SUMMARY_TITLE, type Summary } from '../summary/service.ts';
 
 /** The summary in Markdown: title block, intro, then each item as a numbered heading. */
@@ -20,6 +20,8 @@ const MARGIN = 1134; // 2 cm in twentieths of a point
 
 /** The summary as a Word document on A4, laid out like the published edition. */
 export async function summaryAsDocx(summary: Summary): Promise<Buffer> {
+  // Loaded on first use, like the other document libraries: memory only for servers that export.
+  const { AlignmentType, Document, HeadingLevel, Packer, Paragraph, TextRun } = await import('docx');
   const body = (text: string) =>
     new Paragraph({ children: [new TextRun({ text, font: 'Times New Roman', size: 24 })], alignment: AlignmentType.JUSTIFIED, spacing: { after: 200 } });
   const centred = (text: string, bold = false) =>
