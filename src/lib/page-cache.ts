@@ -27,6 +27,7 @@ export type PageRender = {
 /** A bounded map, least recently used first out. */
 export class PageCache {
   readonly #entries = new Map<string, Entry>();
+  readonly #rendering = new Map<string, Promise<Entry>>();
   // Random per process, so that no stored text can contain it by accident or design.
   readonly slot = `csrf-${randomBytes(12).toString('hex')}`;
   readonly reads = new SharedReads();
@@ -47,6 +48,22 @@ export class PageCache {
     this.#entries.delete(key);
     this.#entries.set(key, entry);
     if (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value as string);
+  }
+
+  /**
+   * The page for a key at a version, rendered by one request while the others asking for it
+   * wait: after a change, a popular page is rendered once, not once per request in flight.
+   * (Any request that read this version may take this rendering: its data was read after the
+   * version, and a write committed before the later request arrived would have moved it.)
+   */
+  renderOnce(key: string, version: string, render: () => Promise<Entry>): Promise<Entry> {
+    const id = `${version} ${key}`;
+    let pending = this.#rendering.get(id);
+    if (!pending) {
+      pending = render().then((entry) => { this.set(key, entry); return entry; }).finally(() => this.#rendering.delete(id));
+      this.#rendering.set(id, pending);
+    }
+    return pending;
   }
 
   get size(): number {
@@ -108,16 +125,21 @@ export async function sendPublicPage(
     cache.hits++;
     return reply.type('text/html; charset=utf-8').send(cached.csrf ? fillCsrf(cached.html, cache.slot, reply) : cached.html);
   }
-  const page = await render();
-  if (!key || !current) return reply.view(page.template, page.data);
-  cache.misses++;
-  let csrf = false;
-  const html: string = await reply.viewAsync(page.template, {
-    ...page.data,
-    csrf: () => { csrf = true; return cache.slot; },
+  if (!key || !current) {
+    const page = await render();
+    return reply.view(page.template, page.data);
+  }
+  const entry = await cache.renderOnce(key, current, async () => {
+    const page = await render();
+    cache.misses++;
+    let csrf = false;
+    const html: string = await reply.viewAsync(page.template, {
+      ...page.data,
+      csrf: () => { csrf = true; return cache.slot; },
+    });
+    return { version: current, html, until: page.until?.getTime() ?? Infinity, csrf };
   });
-  cache.set(key, { version: current, html, until: page.until?.getTime() ?? Infinity, csrf });
-  return reply.type('text/html; charset=utf-8').send(csrf ? fillCsrf(html, cache.slot, reply) : html);
+  return reply.type('text/html; charset=utf-8').send(entry.csrf ? fillCsrf(entry.html, cache.slot, reply) : entry.html);
 }
 
 function fillCsrf(html: string, slot: string, reply: FastifyReply): string {

@@ -49,6 +49,18 @@ t.test('an anonymous event page is rendered once, then served from memory with a
   t.match(after.body, /2 places left/, 'the registration moved the page on');
 });
 
+t.test('requests arriving together after a change render the page once', async (t) => {
+  const { app, db } = await build(t);
+  await openEvent(db);
+  const misses = app.pageCache.misses;
+  const pages = await Promise.all(Array.from({ length: 8 }, () => app.inject({ method: 'GET', url: '/events/cache-test' })));
+  t.same([...new Set(pages.map((p) => p.statusCode))], [200]);
+  t.equal(new Set(pages.map((p) => withoutTokens(p.body))).size, 1, 'the same page for all');
+  t.equal(app.pageCache.misses, misses + 1, 'rendered once');
+  const unknown = await Promise.all([1, 2].map(() => app.inject({ method: 'GET', url: '/events/no-such-event' })));
+  t.same(unknown.map((r) => r.statusCode), [404, 404], 'a missing page is not found, and not stored');
+});
+
 t.test('every kind of change to what an event page shows is seen on the next request', async (t) => {
   const { app, db } = await build(t);
   const event = await openEvent(db);
