@@ -33,6 +33,8 @@ export interface UsersTable {
   organisation_id: number | null;
   password_hash: string | null;
   disabled_at: NullableTimestamp;
+  /** The language of the account's emails: 'en', 'zh-Hant' or 'zh-Hans'. */
+  language: Generated<string>;
   created_at: CreatedAt;
 }
 

@@ -147,4 +147,13 @@ export const account = {
   'account.assignment.conflictedCannotScore': 'You have a conflict of interest with this entry and cannot score it.',
   'account.assignment.declareFirst': 'Declare whether you have a conflict of interest first.',
   'account.assignment.submittedLocked': 'Your scores for this entry are submitted and locked. Ask the organisers to reopen them.',
+  'account.mail.dear': 'Dear {name},',
+  'account.mail.reset.subject': 'Reset your ipcoop password',
+  'account.mail.reset.body': 'Someone asked to reset the password of your ipcoop account. To choose a new password, open this link within an hour:',
+  'account.mail.reset.notYou': 'If it was not you, ignore this message: your password stays as it is.',
+  'account.mail.invite.subject': 'Your invitation to ipcoop',
+  'account.mail.invite.body': '{inviter} has invited you to ipcoop, the platform of the Guangdong/Hong Kong Expert Group on the Protection of IPRs, as {role}.',
+  'account.mail.invite.accept': 'To accept, choose your password within seven days at:',
+  'account.mail.already.subject': 'You already have an ipcoop account',
+  'account.mail.already.body': '{inviter} tried to invite you to ipcoop, but this address already has an account. Sign in at {login} — or, if you have forgotten your password, ask for a new one at {forgot}.',
 } as const satisfies Record<string, string>;

@@ -67,4 +67,9 @@ export const account: Partial<Record<keyof typeof en, string>> = {
   'account.assignment.roundNotOpenForJudging': '此轮次目前不接受评审。',
   'account.assignment.scoreStep': '{criterion}：分数需以 {step} 分为一级。',
   'account.assignment.submittedLocked': '你对此参赛项目的评分已提交并锁定。如需修改，请联系主办人员重新开放。',
+  'account.mail.reset.subject': '重置你的 ipcoop 密码',
+  'account.mail.reset.body': '有人要求重置你的 ipcoop 账户密码。如要设置新密码，请于一小时内打开以下链接：',
+  'account.mail.already.subject': '你已有 ipcoop 账户',
+  'account.mail.already.body': '{inviter}尝试邀请你加入 ipcoop，但此电子邮箱地址已有账户。请在 {login} 登录；如忘记密码，可在 {forgot} 申请新密码。',
+  'account.mail.invite.accept': '如接受邀请，请于七天内在以下链接设置密码：',
 };

@@ -149,4 +149,13 @@ export const account: Record<keyof typeof en, string> = {
   'account.assignment.conflictedCannotScore': '你與此參賽項目有利益衝突，不能為其評分。',
   'account.assignment.declareFirst': '請先申報你是否有利益衝突。',
   'account.assignment.submittedLocked': '你對此參賽項目的評分已提交並鎖定。如需修改，請聯絡主辦人員重新開放。',
+  'account.mail.dear': '{name}：',
+  'account.mail.reset.subject': '重設你的 ipcoop 密碼',
+  'account.mail.reset.body': '有人要求重設你的 ipcoop 帳戶密碼。如要設定新密碼，請於一小時內開啟以下連結：',
+  'account.mail.reset.notYou': '如非你本人提出，請忽略此郵件：你的密碼維持不變。',
+  'account.mail.invite.subject': '你獲邀加入 ipcoop',
+  'account.mail.invite.body': '{inviter}邀請你以{role}身分加入 ipcoop——粵港保護知識產權合作專責小組的平台。',
+  'account.mail.invite.accept': '如接受邀請，請於七天內在以下連結設定密碼：',
+  'account.mail.already.subject': '你已有 ipcoop 帳戶',
+  'account.mail.already.body': '{inviter}嘗試邀請你加入 ipcoop，但此電郵地址已有帳戶。請在 {login} 登入；如忘記密碼，可在 {forgot} 申請新密碼。',
 };

@@ -2,8 +2,9 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Access } from '../../lib/access.ts';
 import { HttpError } from '../../lib/errors.ts';
+import { isLocale } from '../../lib/i18n.ts';
 import { isTokenShaped } from '../../lib/tokens.ts';
-import { type CurrentUser, SESSION_ABSOLUTE_MS, userForSessionToken } from './service.ts';
+import { type CurrentUser, rememberLanguage, SESSION_ABSOLUTE_MS, userForSessionToken } from './service.ts';
 
 
 declare module 'fastify' {
@@ -63,6 +64,9 @@ export async function installSecurity(app: FastifyInstance) {
       request.user = await userForSessionToken(app.db, token);
       if (!request.user) reply.clearCookie(cookieName, { path: '/' });
     }
+    // Switching the site's language (?lang=) also switches the language of the user's emails.
+    const asked = (request.query as Record<string, unknown> | undefined)?.lang;
+    if (request.user && isLocale(asked) && asked !== request.user.language) await rememberLanguage(app.db, request.user, asked);
     reply.locals = {
       ...reply.locals,
       user: request.user,

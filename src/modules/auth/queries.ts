@@ -13,7 +13,7 @@ export async function sessionUser(db: Executor, sessionId: string) {
     .where('s.id', '=', sessionId)
     .select([
       's.id as session_id', 's.created_at as session_created_at', 's.last_seen_at', 's.expires_at',
-      'u.id', 'u.email', 'u.name', 'u.role', 'u.organisation_id', 'u.disabled_at',
+      'u.id', 'u.email', 'u.name', 'u.role', 'u.organisation_id', 'u.disabled_at', 'u.language',
       'o.code as organisation_code', 'o.name as organisation_name',
     ])
     .executeTakeFirst();

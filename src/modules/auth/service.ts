@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
 import type { Role } from '../../db/types.ts';
+import { isLocale, type Locale, translator } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { recordAudit } from '../audit/service.ts';
 import { queueMail } from '../mail/outbox.ts';
@@ -20,6 +21,8 @@ export type CurrentUser = {
   role: Role;
   organisationId: number | null;
   organisationCode: string | null;
+  /** The language of the user's emails. */
+  language: Locale;
   sessionId: string;
 };
 
@@ -41,8 +44,15 @@ export async function userForSessionToken(db: Database, token: string, now = new
     role: row.role,
     organisationId: row.organisation_id,
     organisationCode: row.organisation_code,
+    language: isLocale(row.language) ? row.language : 'en',
     sessionId,
   };
+}
+
+/** Remembers the language a signed-in user switched the site to: their emails are written in it. */
+export async function rememberLanguage(db: Database, user: CurrentUser, locale: Locale) {
+  await db.updateTable('users').set({ language: locale }).where('id', '=', user.id).execute();
+  user.language = locale;
 }
 
 /** A new session (never a reused id: no fixation). Returns the cookie value. */
@@ -190,17 +200,19 @@ export async function requestPasswordReset(db: Database, email: string, baseUrl:
   if (!user || user.disabled_at) return;
   await db.transaction().execute(async (trx) => {
     const token = await issueLink(trx, user.id, 'password_reset');
+    // In the language the account's owner last used the site in.
+    const t = translator(isLocale(user.language) ? user.language : 'en');
     await queueMail(trx, {
       to: user.email,
-      subject: 'Reset your ipcoop password',
+      subject: t('account.mail.reset.subject'),
       text: [
-        `Dear ${user.name},`,
+        t('account.mail.dear', { name: user.name }),
         '',
-        'Someone asked to reset the password of your ipcoop account. To choose a new password, open this link within an hour:',
+        t('account.mail.reset.body'),
         '',
         `${baseUrl}/password/reset/${token}`,
         '',
-        'If it was not you, ignore this message: your password stays as it is.',
+        t('account.mail.reset.notYou'),
       ].join('\n'),
     }, mailDomain);
   });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { access } from '../../lib/access.ts';
 import { notFound } from '../../lib/errors.ts';
 import { field, parseForm } from '../../lib/forms.ts';
+import { LOCALE_NAMES, LOCALES } from '../../lib/i18n.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { invitableRoles, inviteUser, updateUser } from './service.ts';
 
@@ -13,6 +14,8 @@ const inviteForm = z.object({
   email: field.email(),
   role: field.choice(roles, 'Choose a role.'),
   organisation_id: z.string().optional().default(''),
+  // Without a choice (an older form), the inviter's own language.
+  language: field.choice(LOCALES, 'Choose the language of their emails.').optional(),
 });
 
 const userForm = z.object({
@@ -34,11 +37,11 @@ export async function userRoutes(app: FastifyInstance) {
       .orderBy('u.role').orderBy('u.email');
     if (user.role !== 'admin') q = q.where('u.role', '=', 'judge');
     const users = (await q.execute()).map(({ password_hash, ...u }) => ({ ...u, pending: password_hash === null }));
-    return { title: user.role === 'admin' ? 'Users' : 'Judges', users, organisations: await organisations(), roles: invitableRoles(user) };
+    return { title: user.role === 'admin' ? 'Users' : 'Judges', users, organisations: await organisations(), roles: invitableRoles(user), languages: LOCALES.map((l) => ({ value: l, label: LOCALE_NAMES[l] })) };
   };
 
   app.get('/manage/users', access('organiser'), async (request, reply) =>
-    reply.view('manage/users', { ...(await listView(request.user as CurrentUser)), values: {}, errors: {}, invited: null }));
+    reply.view('manage/users', { ...(await listView(request.user as CurrentUser)), values: { language: request.locale }, errors: {}, invited: null }));
 
   app.post('/manage/users/invite', access('organiser'), async (request, reply) => {
     const user = request.user as CurrentUser;
@@ -58,8 +61,8 @@ export async function userRoutes(app: FastifyInstance) {
     if (!form.ok || Object.keys(errors).length) {
       return reply.code(400).view('manage/users', { ...(await listView(user)), values: form.ok ? form.data : form.values, errors, invited: null });
     }
-    await inviteUser(app.db, user, { ...form.data, organisationId }, mail());
-    return reply.view('manage/users', { ...(await listView(user)), values: {}, errors: {}, invited: form.data.email });
+    await inviteUser(app.db, user, { ...form.data, organisationId, language: form.data.language ?? request.locale }, mail());
+    return reply.view('manage/users', { ...(await listView(user)), values: { language: request.locale }, errors: {}, invited: form.data.email });
   });
 
   app.post('/manage/users/:id', access('admin'), async (request, reply) => {

@@ -4,8 +4,11 @@ import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { issueLink } from '../auth/service.ts';
 import { queueMail } from '../mail/outbox.ts';
+import { formatFor } from '../../lib/format.ts';
+import { isLocale, type Locale, translator } from '../../lib/i18n.ts';
 
-export type Invitation = { name: string; email: string; role: Role; organisationId: number | null };
+/** `language`: the language of the invitee's emails, this one first. */
+export type Invitation = { name: string; email: string; role: Role; organisationId: number | null; language: Locale };
 export type MailContext = { baseUrl: string; domain: string };
 
 /** Roles a user may invite: admins anyone, organisers only judges. */
@@ -17,12 +20,14 @@ export const invitableRoles = (actor: CurrentUser): Role[] => (actor.role === 'a
  */
 export async function inviteUser(db: Database, actor: CurrentUser, invite: Invitation, mail: MailContext) {
   await db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('users').select(['id', 'name']).where('email', '=', invite.email).executeTakeFirst();
+    const existing = await trx.selectFrom('users').select(['id', 'name', 'language']).where('email', '=', invite.email).executeTakeFirst();
     if (existing) {
+      // The account's own language, not the one the inviter chose.
+      const t = translator(isLocale(existing.language) ? existing.language : 'en');
       await queueMail(trx, {
         to: invite.email,
-        subject: 'You already have an ipcoop account',
-        text: `Dear ${existing.name},\n\n${actor.name} tried to invite you to ipcoop, but this address already has an account. Sign in at ${mail.baseUrl}/login — or, if you have forgotten your password, ask for a new one at ${mail.baseUrl}/password/forgot.`,
+        subject: t('account.mail.already.subject'),
+        text: `${t('account.mail.dear', { name: existing.name })}\n\n${t('account.mail.already.body', { inviter: actor.name, login: `${mail.baseUrl}/login`, forgot: `${mail.baseUrl}/password/forgot` })}`,
       }, mail.domain);
       return;
     }
@@ -31,22 +36,24 @@ export async function inviteUser(db: Database, actor: CurrentUser, invite: Invit
       name: invite.name,
       role: invite.role,
       organisation_id: invite.role === 'organiser' ? invite.organisationId : null,
+      language: invite.language,
     }).returning('id').executeTakeFirstOrThrow();
+    const t = translator(invite.language);
     const token = await issueLink(trx, user.id, 'invitation');
     await queueMail(trx, {
       to: invite.email,
-      subject: 'Your invitation to ipcoop',
+      subject: t('account.mail.invite.subject'),
       text: [
-        `Dear ${invite.name},`,
+        t('account.mail.dear', { name: invite.name }),
         '',
-        `${actor.name} has invited you to ipcoop, the platform of the Guangdong/Hong Kong Expert Group on the Protection of IPRs, as ${invite.role}.`,
+        t('account.mail.invite.body', { inviter: actor.name, role: formatFor(invite.language).label(invite.role) }),
         '',
-        'To accept, choose your password within seven days at:',
+        t('account.mail.invite.accept'),
         '',
         `${mail.baseUrl}/invitations/${token}`,
       ].join('\n'),
     }, mail.domain);
-    await recordAudit(trx, actor.id, 'invite', 'user', user.id, { email: invite.email, role: invite.role, organisation_id: invite.organisationId });
+    await recordAudit(trx, actor.id, 'invite', 'user', user.id, { email: invite.email, role: invite.role, organisation_id: invite.organisationId, language: invite.language });
   });
 }
 
