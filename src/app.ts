@@ -33,6 +33,7 @@ import { homeRoutes } from './modules/home/routes.ts';
 import { programmeRoutes } from './modules/programmes/routes.ts';
 import { delegationRoutes } from './modules/delegations/routes.ts';
 import { summaryRoutes } from './modules/summary/routes.ts';
+import { translationRoutes } from './modules/translations/routes.ts';
 import { PageCache } from './lib/page-cache.ts';
 
 declare module 'fastify' {
@@ -161,6 +162,7 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   await app.register(entryRoutes);
   await app.register(authRoutes);
   await app.register(manageRoutes);
+  await app.register(translationRoutes);
   await app.register(reportRoutes);
   await app.register(userRoutes);
   await app.register(judgingRoutes);

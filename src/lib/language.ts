@@ -1,10 +1,14 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Translations } from '../db/types.ts';
+import { localText } from './content.ts';
 import { formatFor } from './format.ts';
 import { isLocale, type Locale, LOCALE_NAMES, LOCALES, negotiate, translator } from './i18n.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     locale: Locale;
+    /** A row's field in the request's language, for the page title a route passes (views use `it.local`). */
+    local: (row: WithTranslations, field: string) => string;
   }
 }
 
@@ -19,12 +23,29 @@ function inLanguage(url: string, locale: Locale): string {
   return `${path}?${params.toString()}`;
 }
 
+export type WithTranslations = Record<string, unknown> & { translations?: Translations | null };
+
+/** A row's field in the reader's language (`it.local(event, 'title')`): written, derived from the other script, or English. */
+function localField(row: WithTranslations, field: string, locale: Locale): string {
+  const english = row[field];
+  return localText(typeof english === 'string' ? english : '', row.translations, field, locale).text;
+}
+
+/** The fields of a row with English text but no Chinese written in either script: what organiser pages point out. */
+function untranslatedFields(row: WithTranslations, fields: string[]): string[] {
+  return fields.filter((f) => row[f] && !row.translations?.['zh-Hant']?.[f] && !row.translations?.['zh-Hans']?.[f]);
+}
+
 /**
  * Every request gets its language: `?lang=` (remembered in a cookie), else the cookie, else
- * Accept-Language. Templates receive `t`, the locale and the page's address in each language.
+ * Accept-Language. Templates receive `t`, `local` (content in the language), the locale and the
+ * page's address in each language.
  */
 export async function installLanguage(app: FastifyInstance) {
   app.decorateRequest('locale', 'en');
+  app.decorateRequest('local', function (this: FastifyRequest, row: WithTranslations, field: string) {
+    return localField(row, field, this.locale);
+  });
   app.addHook('onRequest', async (request, reply) => {
     const asked = (request.query as Record<string, unknown> | undefined)?.lang;
     if (isLocale(asked) && asked !== request.cookies[COOKIE]) {
@@ -38,6 +59,8 @@ export async function installLanguage(app: FastifyInstance) {
       locale,
       t: translator(locale),
       f: formatFor(locale),
+      local: (row: Record<string, unknown>, field: string) => localField(row, field, locale),
+      untranslated: untranslatedFields,
       languages: LOCALES.map((l) => ({ locale: l, name: LOCALE_NAMES[l], href: inLanguage(request.url, l), current: l === locale })),
     };
   });

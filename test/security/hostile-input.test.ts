@@ -425,6 +425,7 @@ t.test('every form survives hostile input', async (t) => {
     { route: '/manage/items/:id/figures', url: `/manage/items/${item}/figures`, persona: 'organiser', page: `/manage/items/${item}`, watch: ['figures'] },
     { route: '/manage/items/:id', url: `/manage/items/${item}`, persona: 'organiser', page: `/manage/items/${item}`, watch: ['items'] },
     { route: '/manage/items/:id/translations', url: `/manage/items/${item}/translations`, persona: 'organiser', page: `/manage/items/${item}`, watch: ['items'] },
+    { route: '/manage/translations/:kind/:ref', url: `/manage/translations/event/${editedEvent}`, persona: 'organiser', page: `/manage/translations/event/${editedEvent}`, watch: ['events'] },
     { route: '/manage/outbox/:id/resend', url: `/manage/outbox/${mail}/resend`, persona: 'organiser', page: '/manage/outbox', watch: ['mail_outbox'] },
     { route: '/manage/periods/:slug/publish', url: `/manage/periods/${period}/publish`, persona: 'organiser', page: `/periods/${period}`, watch: ['summary_editions'] },
     { route: '/manage/periods/:slug/retention', url: `/manage/periods/${period}/retention`, persona: 'admin', page: `/manage/periods/${period}/retention`, watch: ['periods'] },

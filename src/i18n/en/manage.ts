@@ -129,6 +129,7 @@ export const manage = {
   'manage.audit.action.entrant_update': 'Entrant update',
   'manage.audit.action.update_categories': 'Update categories',
   'manage.audit.action.update_tiers': 'Update tiers',
+  'manage.audit.action.translate': 'Translate',
   'manage.audit.action.add_round': 'Add round',
   'manage.audit.action.update_criteria': 'Update criteria',
   'manage.audit.action.add_judge': 'Add judge',
@@ -156,6 +157,8 @@ export const manage = {
   'manage.audit.entity.round': 'round',
   'manage.audit.entity.entry': 'entry',
   'manage.audit.entity.assignment': 'assignment',
+  'manage.audit.entity.criterion': 'criterion',
+  'manage.audit.entity.award_tier': 'award',
 
   // Outbox.
   'manage.outbox.intro': 'Every email the platform sends about your items, newest first. Messages are retried with increasing delays; after the last try they are marked failed and can be sent again.',
@@ -200,6 +203,9 @@ export const manage = {
   'manage.users.errors.organisationList': 'Choose an organisation from the list.',
   'manage.users.errors.organiserMustBelong': 'An organiser must belong to an organisation.',
   'manage.users.errors.ownAccess': 'You cannot remove your own administrator access.',
+  'manage.users.language': 'Language of their emails',
+  'manage.users.languageHint': 'The invitation is written in it; later emails follow the language they use the site in.',
+  'manage.users.errors.language': 'Choose the language of their emails.',
 
   // Events: the list and one event.
   'manage.events.new': 'New event',
@@ -430,4 +436,21 @@ export const manage = {
   'manage.translations.english': 'missing: English is shown',
   'manage.translations.save': 'Save the Chinese versions',
   'manage.translations.saved': 'The Chinese versions are saved.',
+  'manage.translations.introAny': 'Its texts in Traditional and Simplified Chinese. Where only one script is written, the other is derived from it by conversion; where neither is, readers see the English.',
+  'manage.translations.description': 'Description',
+  'manage.translations.name': 'Name',
+  'manage.translations.guidance': 'Guidance for judges',
+  'manage.translations.pageTitle': 'Chinese versions: {name}',
+  'manage.translations.pageHeading': 'Chinese versions of the {kind} “{name}”',
+  'manage.translations.kind.item': 'item',
+  'manage.translations.kind.event': 'event',
+  'manage.translations.kind.programme': 'programme',
+  'manage.translations.kind.contest': 'contest',
+  'manage.translations.kind.criterion': 'criterion',
+  'manage.translations.kind.tier': 'award',
+  'manage.translations.back': 'Back to its page',
+  'manage.translations.link': 'Chinese versions',
+  'manage.translations.lacking': 'not all written: English is shown',
+  'manage.translations.complete': 'written',
+  'manage.translations.ofContest': 'Chinese versions of the contest, its criteria and awards',
 } as const satisfies Record<string, string>;

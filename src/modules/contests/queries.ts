@@ -10,7 +10,7 @@ function withCounts(db: Executor) {
     .selectFrom('contests as c')
     .where('c.status', 'in', publicStatuses)
     .select([
-      'c.slug', 'c.title', 'c.kind', 'c.status', 'c.entry_opens_at', 'c.entry_closes_at', 'c.results_published_at',
+      'c.slug', 'c.title', 'c.translations', 'c.kind', 'c.status', 'c.entry_opens_at', 'c.entry_closes_at', 'c.results_published_at',
       sql<number>`(select count(*) from entries e where e.contest_id = c.id and e.status = 'submitted')::int`.as('entries'),
       sql<number>`(select count(*) from award_grants g join award_tiers t on t.id = g.tier_id where t.contest_id = c.id)::int`.as('awards'),
     ]);
@@ -36,7 +36,7 @@ export async function publicContestBySlug(db: Executor, slug: string) {
     .where('c.slug', '=', slug)
     .where('c.status', 'in', publicStatuses)
     .selectAll('c')
-    .select(['i.number as item_number', 'i.title as item_title', 'p.slug as period_slug'])
+    .select(['i.number as item_number', 'i.title as item_title', 'i.translations as item_translations', 'p.slug as period_slug'])
     .executeTakeFirst();
 }
 
@@ -48,7 +48,7 @@ export async function contestOverview(db: Executor, contestId: number) {
       .leftJoin('award_grants as g', 'g.tier_id', 't.id')
       .where('t.contest_id', '=', contestId)
       .groupBy('t.id')
-      .select(['t.code', 't.name', 't.quota', 't.is_major', 't.rank', sql<number>`count(g.id)::int`.as('granted')])
+      .select(['t.code', 't.name', 't.translations', 't.quota', 't.is_major', 't.rank', sql<number>`count(g.id)::int`.as('granted')])
       .orderBy('t.rank')
       .execute(),
     db
@@ -69,7 +69,7 @@ export async function publishedResults(db: Executor, contestId: number) {
     .innerJoin('award_tiers as t', 't.id', 'g.tier_id')
     .innerJoin('entries as e', 'e.id', 'g.entry_id')
     .where('t.contest_id', '=', contestId)
-    .select(['t.name as tier', 't.rank', 'e.reference', 'e.title', 'e.applicant_name', 'e.side'])
+    .select(['t.name as tier', 't.translations as tier_translations', 't.rank', 'e.reference', 'e.title', 'e.applicant_name', 'e.side'])
     .orderBy('t.rank')
     .orderBy('e.reference')
     .execute();
@@ -178,7 +178,7 @@ export async function contestCriteria(db: Executor, contestId: number) {
     .selectFrom('criteria as c')
     .innerJoin('contest_rounds as r', 'r.id', 'c.round_id')
     .where('r.contest_id', '=', contestId)
-    .select(['c.id', 'c.round_id', 'c.position', 'c.name', 'c.guidance', 'c.weight', 'c.max_score', 'c.step'])
+    .select(['c.id', 'c.round_id', 'c.position', 'c.name', 'c.guidance', 'c.weight', 'c.max_score', 'c.step', 'c.translations'])
     .orderBy('r.position')
     .orderBy('c.position')
     .execute();

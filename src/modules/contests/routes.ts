@@ -16,7 +16,7 @@ export async function contestRoutes(app: FastifyInstance) {
     if (!contest) throw notFound('contest');
     const [overview, categories] = await Promise.all([contestOverview(app.db, contest.id), contestCategories(app.db, contest.id)]);
     const entryForm = { open: entryWindowOpen(contest), categories, errors: {}, values: { side: '' } };
-    return reply.view('contests/show', { title: contest.title, contest, ...overview, now: new Date(), entryForm });
+    return reply.view('contests/show', { title: request.local(contest, 'title'), contest, ...overview, now: new Date(), entryForm });
   });
 
   app.get<{ Params: { slug: string } }>('/contests/:slug/results', access('public'), async (request, reply) => {

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { access } from '../../lib/access.ts';
 import { notFound } from '../../lib/errors.ts';
 import type { FormErrors } from '../../lib/forms.ts';
-import { type Translate, translator } from '../../lib/i18n.ts';
+import { formatFor } from '../../lib/format.ts';
+import { type Locale, type Translate, translator } from '../../lib/i18n.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import {
@@ -25,6 +26,14 @@ const DONE_MESSAGES = {
   consent: 'The guardian\'s consent is recorded.',
   withdrawn: 'The delegation is withdrawn and its places are free again.',
 } as const;
+
+/** An organiser's result in the reader's language: its statuses named by their labels, its names listed the local way. */
+function said(result: NonNullable<OrganiserResult>, locale: Locale): string {
+  if (!result.say || locale === 'en') return result.message;
+  const t = translator(locale);
+  const { key, status, names } = result.say;
+  return t(key, { status: status ? formatFor(locale).label(status) : '', names: (names ?? []).join(t('pages.common.listSeparator')) });
+}
 
 const idParams = z.object({
   id: z.coerce.number().int().positive().max(2_147_483_647),
@@ -199,7 +208,7 @@ export async function delegationRoutes(app: FastifyInstance) {
     const d = await scopedDelegation(app.db, user, id);
     if (!d) throw notFound('delegation');
     const [members, visits] = await Promise.all([membersOf(app.db, d.id), visitsOf(app.db, d.id)]);
-    return reply.code(status).view('manage/programmes/delegation', { title: d.name, delegation: d, members, visits, result });
+    return reply.code(status).view('manage/programmes/delegation', { title: d.name, delegation: d, members, visits, result: result && { ...result, message: said(result, request.locale) } });
   };
 
   app.get<{ Querystring: { done?: string } }>('/manage/delegations/:id', access('organiser'), async (request, reply) => {

@@ -3,7 +3,7 @@ import type { Database, Executor } from '../../db/index.ts';
 import type { DelegationStatus } from '../../db/types.ts';
 import { format, formatFor } from '../../lib/format.ts';
 import type { FormErrors } from '../../lib/forms.ts';
-import { isLocale, type Locale, type Translate, translator } from '../../lib/i18n.ts';
+import { isLocale, type Locale, type MessageKey, type Translate, translator } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
@@ -247,7 +247,12 @@ export async function updateDelegation(
 // ---------------------------------------------------------------------------------------------
 // Organisers: every operation loads the delegation through the organiser's scope first.
 
-export type OrganiserResult = { ok: true; message: string } | { ok: false; message: string } | null;
+/**
+ * What an organiser's action came to: the sentence in English, and, where it carries values, how
+ * to say it in the reader's language (a status is named by its label, members' names as a list).
+ */
+export type Saying = { key: MessageKey; status?: string; names?: string[] };
+export type OrganiserResult = { ok: boolean; message: string; say?: Saying } | null;
 
 /** Confirms a proposed delegation; refused while a member under 18 has no guardian's consent. */
 export async function confirmDelegation(db: Database, user: CurrentUser, id: number): Promise<OrganiserResult> {
@@ -257,13 +262,16 @@ export async function confirmDelegation(db: Database, user: CurrentUser, id: num
     // Lock first, so that a leader's edit in flight is either wholly before or wholly after.
     await trx.selectFrom('delegations').select('id').where('id', '=', id).forUpdate().execute();
     const current = await trx.selectFrom('delegations').select('status').where('id', '=', id).executeTakeFirstOrThrow();
-    if (current.status !== 'proposed') return { ok: false, message: `The delegation is already ${current.status}.` };
+    if (current.status !== 'proposed') {
+      return { ok: false, message: `The delegation is already ${current.status}.`, say: { key: 'contests.delegation.alreadyStatus', status: current.status } };
+    }
     const waiting = await trx.selectFrom('delegation_members').select('name').where('delegation_id', '=', id)
       .where('is_minor', '=', true).where('guardian_consent_at', 'is', null).orderBy('position').execute();
     if (waiting.length > 0) {
       return {
         ok: false,
         message: `Record a guardian's consent for ${waiting.map((m) => m.name).join(', ')} (under 18) before confirming the delegation.`,
+        say: { key: 'contests.delegation.consentFirst', names: waiting.map((m) => m.name) },
       };
     }
     await trx.updateTable('delegations').set({ status: 'confirmed', updated_at: new Date() }).where('id', '=', id).execute();
@@ -282,7 +290,7 @@ export async function recordConsent(db: Database, user: CurrentUser, id: number,
       .where('guardian_consent_at', 'is', null).returning('name').executeTakeFirst();
     if (!member) return { ok: false, message: 'There is no consent to record for that member.' };
     await recordAudit(trx, user.id, 'record_consent', 'delegation_member', memberId, { guardian_consent: { from: false, to: true } }, d.item_id);
-    return { ok: true, message: `Consent recorded for ${member.name}.` };
+    return { ok: true, message: `Consent recorded for ${member.name}.`, say: { key: 'contests.delegation.consentRecordedFor', names: [member.name] } };
   });
 }
 
@@ -364,7 +372,9 @@ export async function withdrawByOrganiser(db: Database, user: CurrentUser, id: n
     const scoped = await scopedDelegation(trx, user, id);
     if (!scoped) return null;
     const d = await trx.selectFrom('delegations').selectAll().where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
-    if (!withdrawable(d.status)) return { ok: false, message: `The delegation is ${d.status}; it cannot be withdrawn.` };
+    if (!withdrawable(d.status)) {
+      return { ok: false, message: `The delegation is ${d.status}; it cannot be withdrawn.`, say: { key: 'contests.delegation.notWithdrawable', status: d.status } };
+    }
     const programme = await trx.selectFrom('programmes').select(['item_id', 'title']).where('id', '=', d.programme_id).executeTakeFirstOrThrow();
     await withdraw(trx, d, programme, user.id, mailDomain);
     return { ok: true, message: 'The delegation is withdrawn and its places are free again.' };

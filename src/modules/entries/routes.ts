@@ -69,7 +69,7 @@ export async function entryRoutes(app: FastifyInstance) {
   async function renderContest(reply: FastifyReply, contest: Contest, errors: FormErrors, values: FormValues) {
     const [overview, categories] = await Promise.all([contestOverview(app.db, contest.id), contestCategories(app.db, contest.id)]);
     return reply.view('contests/show', {
-      title: contest.title, contest, ...overview, now: new Date(), entryForm: { open: entryWindowOpen(contest), categories, errors, values },
+      title: reply.request.local(contest, 'title'), contest, ...overview, now: new Date(), entryForm: { open: entryWindowOpen(contest), categories, errors, values },
     });
   }
 
@@ -106,7 +106,7 @@ export async function entryRoutes(app: FastifyInstance) {
     const open = entryWindowOpen({ status: entry.contest_status, entry_opens_at: entry.entry_opens_at, entry_closes_at: entry.entry_closes_at });
     return reply.view('entries/show', {
       title: t('participant.entry.title', { reference: entry.reference }), entry, token, attachments, facts: entryFacts(entry.details, false),
-      contest: { slug: entry.contest_slug, title: entry.contest_title, kind: entry.kind, entry_closes_at: entry.entry_closes_at },
+      contest: { slug: entry.contest_slug, title: entry.contest_title, translations: entry.contest_translations, kind: entry.kind, entry_closes_at: entry.entry_closes_at },
       entryForm: { open, categories, errors: extra.errors ?? {}, values: extra.values ?? entryValues(entry, entry.category_code, studentsOf(entry.details)) },
       saved: extra.saved ?? false, award: award ? { tier: award.tier } : null,
     });

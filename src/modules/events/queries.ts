@@ -15,7 +15,7 @@ export async function upcomingEvents(db: Executor, now: Date, limit = 50) {
     .select([
       'e.slug', 'e.title', 'e.kind', 'e.status', 'e.starts_at', 'e.ends_at', 'e.city', 'e.venue', 'e.capacity',
       'e.confirmed_count', 'e.registration_opens_at', 'e.registration_closes_at', 'e.waitlist_enabled',
-      'i.number as item_number', 'p.slug as period_slug',
+      'e.translations', 'i.number as item_number', 'p.slug as period_slug',
     ])
     .orderBy('e.starts_at')
     .limit(limit)
@@ -31,7 +31,7 @@ export async function publicEventBySlug(db: Executor, slug: string) {
     .where('e.slug', '=', slug)
     .where('e.status', 'in', publicStatuses)
     .selectAll('e')
-    .select(['i.number as item_number', 'i.title as item_title', 'p.slug as period_slug', 'p.label as period_label'])
+    .select(['i.number as item_number', 'i.title as item_title', 'i.translations as item_translations', 'p.slug as period_slug', 'p.label as period_label'])
     .executeTakeFirst();
 }
 
@@ -69,7 +69,7 @@ export async function eventsOfItem(db: Executor, itemId: number) {
     .where('e.status', 'in', publicStatuses)
     .groupBy('e.id')
     .select([
-      'e.slug', 'e.title', 'e.kind', 'e.starts_at', 'e.ends_at', 'e.city', 'e.status',
+      'e.slug', 'e.title', 'e.translations', 'e.kind', 'e.starts_at', 'e.ends_at', 'e.city', 'e.status',
       sql<number>`count(r.id) filter (where r.status = 'confirmed')::int`.as('confirmed'),
       sql<number>`count(r.id) filter (where r.checked_in_at is not null)::int`.as('attended'),
     ])

@@ -36,7 +36,7 @@ export async function eventRoutes(app: FastifyInstance) {
       if (!page) throw notFound('event');
       return {
         template: 'events/show',
-        data: { title: page.event.title, ...page, values: {}, errors: {} },
+        data: { title: request.local(page.event, 'title'), ...page, values: {}, errors: {} },
         until: registrationChangesAt(page.event, now),
       };
     });

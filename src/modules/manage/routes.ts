@@ -1,15 +1,16 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
 import { notFound } from '../../lib/errors.ts';
 import { field, parseForm } from '../../lib/forms.ts';
-import type { Translations } from '../../db/types.ts';
-import { localText } from '../../lib/content.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { requeue } from '../mail/outbox.ts';
 import { allPeriods } from '../summary/queries.ts';
 import { auditInScope, figuresWithHistory, itemsInScope, placeholderChoices, outboxInScope, scopedItem, scopedOutboxMessage } from './queries.ts';
-import { narrativeProblems, recordFigure, updateItem, updateItemTranslations } from './service.ts';
+import { itemTranslatable } from '../translations/queries.ts';
+import { translationForm } from '../translations/routes.ts';
+import { saveTranslations } from '../translations/service.ts';
+import { narrativeProblems, recordFigure, updateItem } from './service.ts';
 
 const figureForm = z.object({
   key: z.string().min(1, 'Enter a key such as cases-detected.').max(60, 'Use at most 60 characters.')
@@ -22,25 +23,6 @@ const figureForm = z.object({
 });
 
 const idParam = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
-
-const translationForm = z.object({
-  title_zh_hant: field.optionalText('the Traditional Chinese title', 500),
-  narrative_zh_hant: z.string().max(20_000, 'The narrative must be at most 20 000 characters.').default(''),
-  title_zh_hans: field.optionalText('the Simplified Chinese title', 500),
-  narrative_zh_hans: z.string().max(20_000, 'The narrative must be at most 20 000 characters.').default(''),
-});
-
-const translationValues = (t: Translations | null) => ({
-  title_zh_hant: t?.['zh-Hant']?.title ?? '', narrative_zh_hant: t?.['zh-Hant']?.narrative ?? '',
-  title_zh_hans: t?.['zh-Hans']?.title ?? '', narrative_zh_hans: t?.['zh-Hans']?.narrative ?? '',
-});
-
-/** For each language and field: written, derived from the other script, or missing (English shown), with the text a reader gets. */
-const translationState = (item: { title: string; narrative: string; translations: Translations | null }) =>
-  Object.fromEntries((['zh-Hant', 'zh-Hans'] as const).map((locale) => [locale, {
-    title: localText(item.title, item.translations, 'title', locale),
-    narrative: localText(item.narrative, item.translations, 'narrative', locale),
-  }]));
 
 const itemForm = z.object({
   title: field.text('a title', 500),
@@ -56,18 +38,17 @@ type ItemPage = {
   narrative: string;
   saved?: boolean;
   figure?: { values: Record<string, unknown>; errors: Record<string, string> };
-  translation?: { values: Record<string, unknown>; errors: Record<string, string>; saved: boolean } | null;
+  translation?: Parameters<typeof translationForm>[3];
 };
 
 export async function manageRoutes(app: FastifyInstance) {
   /** Everything the item page shows, with the narrative previewed as it would render. */
-  const itemPage = async ({
-    item, values, errors, narrative, saved = false, figure = { values: {}, errors: {} }, translation = null,
+  const itemPage = async (request: FastifyRequest, {
+    item, values, errors, narrative, saved = false, figure = { values: {}, errors: {} }, translation = {},
   }: ItemPage) => ({
     title: `Item ${item.number}`,
     item, values, errors, saved, figure,
-    translation: translation ?? { values: translationValues(item.translations), errors: {}, saved: false },
-    translationState: translationState(item),
+    translation: translationForm(request, itemTranslatable(app.db, item), `/manage/items/${item.id}/translations`, translation),
     preview: await narrativeProblems(app.db, item.period_id, item.number, narrative),
     choices: await placeholderChoices(app.db, item.id),
     ...(await figuresWithHistory(app.db, item.id)),
@@ -89,7 +70,7 @@ export async function manageRoutes(app: FastifyInstance) {
     const user = request.user as CurrentUser;
     const item = await scopedItem(app.db, user, parseId(request.params, 'item'));
     if (!item) throw notFound('item');
-    return reply.view('manage/item', await itemPage({ item, values: item, errors: {}, narrative: item.narrative }));
+    return reply.view('manage/item', await itemPage(request, { item, values: item, errors: {}, narrative: item.narrative }));
   });
 
   app.post('/manage/items/:id/preview', access('organiser'), async (request, reply) => {
@@ -107,7 +88,7 @@ export async function manageRoutes(app: FastifyInstance) {
     if (!item) throw notFound('item');
     const form = parseForm(figureForm, request.body);
     if (!form.ok) {
-      return reply.code(400).view('manage/item', await itemPage({
+      return reply.code(400).view('manage/item', await itemPage(request, {
         item, values: item, errors: {}, narrative: item.narrative, figure: { values: form.values, errors: form.errors },
       }));
     }
@@ -129,42 +110,26 @@ export async function manageRoutes(app: FastifyInstance) {
     const values = form.ok ? form.data : { ...item, ...form.values, is_new: form.values.is_new === 'on' };
     // "Preview" shows the text as it would read, without saving anything.
     if ((request.body as Record<string, unknown> | undefined)?.action === 'preview') {
-      return reply.view('manage/item', await itemPage({ item, values, errors, narrative }));
+      return reply.view('manage/item', await itemPage(request, { item, values, errors, narrative }));
     }
     if (!form.ok || Object.keys(errors).length > 0) {
-      return reply.code(400).view('manage/item', await itemPage({ item, values, errors, narrative }));
+      return reply.code(400).view('manage/item', await itemPage(request, { item, values, errors, narrative }));
     }
     await updateItem(app.db, user, item.id, form.data);
     const updated = await scopedItem(app.db, user, item.id);
     if (!updated) throw notFound('item');
-    return reply.view('manage/item', await itemPage({ item: updated, values: updated, errors: {}, narrative: updated.narrative, saved: true }));
+    return reply.view('manage/item', await itemPage(request, { item: updated, values: updated, errors: {}, narrative: updated.narrative, saved: true }));
   });
 
+  // The item page's own form: the same service as every other kind, answered on the item page.
   app.post('/manage/items/:id/translations', access('organiser'), async (request, reply) => {
     const user = request.user as CurrentUser;
-    const item = await scopedItem(app.db, user, parseId(request.params, 'item'));
+    const result = await saveTranslations(app.db, user, 'item', String(parseId(request.params, 'item')), request.body);
+    if (!result) throw notFound('item');
+    const item = await scopedItem(app.db, user, result.object.id);
     if (!item) throw notFound('item');
-    const form = parseForm(translationForm, request.body);
-    const page = (translation: ItemPage['translation'], status = 200) =>
-      itemPage({ item, values: item, errors: {}, narrative: item.narrative, translation }).then((data) => reply.code(status).view('manage/item', data));
-    if (!form.ok) return page({ values: form.values, errors: form.errors, saved: false }, 400);
-    // Chinese narratives use the same placeholders as the English one: check them the same way.
-    const errors: Record<string, string> = {};
-    for (const key of ['narrative_zh_hant', 'narrative_zh_hans'] as const) {
-      const problems = await narrativeProblems(app.db, item.period_id, item.number, form.data[key]);
-      if (problems.errors.length) errors[key] = `Fix the placeholders first: ${problems.errors.map((e) => `${e.raw} — ${e.error}`).join('; ')}.`;
-    }
-    if (Object.keys(errors).length) return page({ values: form.data, errors, saved: false }, 400);
-    await updateItemTranslations(app.db, user, item.id, {
-      'zh-Hant': { title: form.data.title_zh_hant, narrative: form.data.narrative_zh_hant },
-      'zh-Hans': { title: form.data.title_zh_hans, narrative: form.data.narrative_zh_hans },
-    });
-    const updated = await scopedItem(app.db, user, item.id);
-    if (!updated) throw notFound('item');
-    return reply.view('manage/item', await itemPage({
-      item: updated, values: updated, errors: {}, narrative: updated.narrative,
-      translation: { values: translationValues(updated.translations), errors: {}, saved: true },
-    }));
+    const translation = result.ok ? { saved: true } : { values: result.values, errors: result.errors };
+    return reply.code(result.ok ? 200 : 400).view('manage/item', await itemPage(request, { item, values: item, errors: {}, narrative: item.narrative, translation }));
   });
 
   app.get('/manage/audit', access('organiser'), async (request, reply) => {

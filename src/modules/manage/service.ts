@@ -1,4 +1,3 @@
-import type { Translations } from '../../db/types.ts';
 import type { Database } from '../../db/index.ts';
 import type { ItemStatus } from '../../db/types.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
@@ -33,34 +32,6 @@ export async function updateItem(db: Database, user: CurrentUser, itemId: number
     if (Object.keys(diff).length === 0) return diff;
     await trx.updateTable('items').set({ ...changes, updated_at: new Date() }).where('id', '=', itemId).execute();
     await recordAudit(trx, user.id, 'update', 'item', itemId, diff, itemId);
-    return diff;
-  });
-}
-
-type TextsByLanguage = Record<'zh-Hant' | 'zh-Hans', { title: string; narrative: string }>;
-
-/** Saves the item's Chinese title and narrative; an empty field is dropped, so the reader falls back. */
-export async function updateItemTranslations(db: Database, user: CurrentUser, itemId: number, texts: TextsByLanguage) {
-  return db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('items as i').where('i.id', '=', itemId).where(itemInScope(user, 'i.id'))
-      .select(['i.id', 'i.translations']).forUpdate().executeTakeFirst();
-    if (!before) return null;
-    const after: Translations = {};
-    for (const locale of ['zh-Hant', 'zh-Hans'] as const) {
-      const written = Object.fromEntries(Object.entries(texts[locale]).filter(([, v]) => v.trim() !== ''));
-      if (Object.keys(written).length) after[locale] = written;
-    }
-    const diff: Record<string, { from: unknown; to: unknown }> = {};
-    for (const locale of ['zh-Hant', 'zh-Hans'] as const) {
-      for (const field of ['title', 'narrative'] as const) {
-        const from = before.translations?.[locale]?.[field] ?? null;
-        const to = after[locale]?.[field] ?? null;
-        if (from !== to) diff[`${field} (${locale})`] = { from, to };
-      }
-    }
-    if (Object.keys(diff).length === 0) return diff;
-    await trx.updateTable('items').set({ translations: JSON.stringify(after), updated_at: new Date() }).where('id', '=', itemId).execute();
-    await recordAudit(trx, user.id, 'translate', 'item', itemId, diff, itemId);
     return diff;
   });
 }

@@ -14,7 +14,7 @@ export async function programmesOfItem(db: Executor, itemId: number) {
     .where('p.status', 'in', publicStatuses)
     .groupBy('p.id')
     .select([
-      'p.slug', 'p.title', 'p.starts_on', 'p.ends_on', 'p.status',
+      'p.slug', 'p.title', 'p.translations', 'p.starts_on', 'p.ends_on', 'p.status',
       sql<number>`count(distinct d.id)::int`.as('delegations'),
       sql<number>`count(m.id)::int`.as('members'),
     ])
@@ -26,7 +26,7 @@ export async function openProgrammes(db: Executor) {
   return db
     .selectFrom('programmes')
     .where('status', '=', 'open')
-    .select(['slug', 'title', 'starts_on', 'ends_on', 'public_registration', 'edit_deadline'])
+    .select(['slug', 'title', 'translations', 'starts_on', 'ends_on', 'public_registration', 'edit_deadline'])
     .orderBy('starts_on')
     .execute();
 }
@@ -39,7 +39,7 @@ export async function publicProgrammeBySlug(db: Executor, slug: string) {
     .where('p.slug', '=', slug)
     .where('p.status', 'in', publicStatuses)
     .selectAll('p')
-    .select(['i.number as item_number', 'i.title as item_title', 'pe.slug as period_slug'])
+    .select(['i.number as item_number', 'i.title as item_title', 'i.translations as item_translations', 'pe.slug as period_slug'])
     .executeTakeFirst();
 }
 

@@ -44,7 +44,7 @@ export async function programmeRoutes(app: FastifyInstance) {
     const visits = await visitsOfDelegations(app.db, delegations.map((d) => d.id));
     const placesLeft = programme.capacity === null ? null : Math.max(0, programme.capacity - programme.member_count);
     const registering = programme.status === 'open' && programme.public_registration && placesLeft !== 0;
-    return reply.view('programmes/show', { title: programme.title, programme, hosts, delegations, visits, placesLeft, registering });
+    return reply.view('programmes/show', { title: request.local(programme, 'title'), programme, hosts, delegations, visits, placesLeft, registering });
   });
 
   // Organisers.

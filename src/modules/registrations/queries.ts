@@ -6,7 +6,7 @@ import type { Question } from './schemas.ts';
 export const EVENT_DETAILS = [
   'e.id', 'e.item_id', 'e.slug', 'e.title', 'e.kind', 'e.description', 'e.starts_at', 'e.ends_at', 'e.timezone', 'e.city',
   'e.venue', 'e.status', 'e.capacity', 'e.confirmed_count', 'e.registration_opens_at', 'e.registration_closes_at',
-  'e.waitlist_enabled',
+  'e.waitlist_enabled', 'e.translations',
 ] as const;
 
 export async function eventQuestions(db: Executor, eventId: number): Promise<Question[]> {

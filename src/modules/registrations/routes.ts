@@ -32,11 +32,11 @@ export async function registrationRoutes(app: FastifyInstance) {
   app.post<{ Params: { slug: string } }>('/events/:slug/register', access('public'), async (request, reply) => {
     const page = await eventForRegistration(app.db, request.params.slug, new Date());
     if (!page) throw notFound('event');
-    if (!page.state.open) return reply.code(409).view('registrations/refused', { title: page.event.title, event: page.event, reason: page.state.reason });
+    if (!page.state.open) return reply.code(409).view('registrations/refused', { title: request.local(page.event, 'title'), event: page.event, reason: page.state.reason });
     const form = parseForm(registrationSchema(page.questions), request.body);
     if (!form.ok) {
       const full = await eventPage(app.db, request.params.slug, new Date());
-      return reply.code(400).view('events/show', { title: page.event.title, ...full, values: form.values, errors: form.errors });
+      return reply.code(400).view('events/show', { title: request.local(page.event, 'title'), ...full, values: form.values, errors: form.errors });
     }
     const outcome = await register(app.db, site, page.event, form.data, new Date(), request.locale);
     switch (outcome.kind) {
@@ -46,7 +46,7 @@ export async function registrationRoutes(app: FastifyInstance) {
         return reply.redirect(`/events/${page.event.slug}/check-your-inbox`, 303);
       default:
         return reply.code(409).view('registrations/refused', {
-          title: page.event.title, event: page.event, reason: outcome.kind === 'full' ? 'full' : outcome.reason,
+          title: request.local(page.event, 'title'), event: page.event, reason: outcome.kind === 'full' ? 'full' : outcome.reason,
         });
     }
   });
@@ -64,7 +64,7 @@ export async function registrationRoutes(app: FastifyInstance) {
     ]);
     const position = registration.status === 'waitlisted' ? await waitlistPosition(app.db, registration) : null;
     return reply.view('registrations/show', {
-      title: translator(request.locale)('participant.show.title', { title: event.title }), registration, event, questions, position, token: request.params.token,
+      title: translator(request.locale)('participant.show.title', { title: request.local(event, 'title') }), registration, event, questions, position, token: request.params.token,
     });
   });
 
