@@ -58,7 +58,7 @@ export async function criteriaWithScores(db: Executor, roundId: number, assignme
     .selectFrom('criteria as k')
     .leftJoin('scores as s', (join) => join.onRef('s.criterion_id', '=', 'k.id').on('s.assignment_id', '=', assignmentId))
     .where('k.round_id', '=', roundId)
-    .select(['k.id', 'k.name', 'k.guidance', 'k.weight', 'k.max_score', 'k.step', 's.score', 's.comment'])
+    .select(['k.id', 'k.name', 'k.guidance', 'k.translations', 'k.weight', 'k.max_score', 'k.step', 's.score', 's.comment'])
     .orderBy('k.position')
     .execute();
 }
@@ -74,7 +74,7 @@ export async function otherJudgesScores(db: Executor, roundId: number, entryId: 
     .where('a.entry_id', '=', entryId)
     .where('a.judge_id', '!=', judgeId)
     .where('a.status', '=', 'submitted')
-    .select(['u.name as judge_name', 'k.name as criterion', 's.score', 's.comment'])
+    .select(['u.name as judge_name', 'k.name', 'k.translations', 's.score', 's.comment'])
     .orderBy('u.name')
     .orderBy('k.position')
     .execute();

@@ -109,7 +109,7 @@ export async function judgingRoutes(app: FastifyInstance) {
     const criteria = await criteriaWithScores(app.db, a.round_id, a.id);
     const body = (request.body ?? {}) as Record<string, unknown>;
     const submit = body.action === 'submit';
-    // Messages naming a criterion are written here in the reader's language; the criterion's name stays as entered.
+    // Messages naming a criterion are written here in the reader's language, the criterion's name too.
     const t = translator(request.locale);
     const errors: FormErrors = {};
     const values: Record<string, string> = {};
@@ -120,9 +120,9 @@ export async function judgingRoutes(app: FastifyInstance) {
       values[`comment-${c.id}`] = comment;
       let score: number | null = null;
       if (rawScore === '') {
-        if (submit) errors[`score-${c.id}`] = t('account.assignment.scoreMissing', { criterion: c.name });
+        if (submit) errors[`score-${c.id}`] = t('account.assignment.scoreMissing', { criterion: request.local(c, 'name') });
       } else if (!/^\d+(\.\d+)?$/.test(rawScore)) {
-        errors[`score-${c.id}`] = t('account.assignment.scoreNotNumber', { criterion: c.name, max: c.max_score });
+        errors[`score-${c.id}`] = t('account.assignment.scoreNotNumber', { criterion: request.local(c, 'name'), max: c.max_score });
       } else {
         score = Number(rawScore);
         const problem = scoreProblem(score, { max: c.max_score, step: c.step });
