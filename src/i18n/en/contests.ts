@@ -275,6 +275,7 @@ export const contests = {
   'contests.programme.invitationSent': 'The invitation is sent. The link, shown only now:',
   'contests.programme.leaderEmail': 'Leader\'s email address',
   'contests.programme.sendInvitation': 'Send the invitation',
+  'contests.programme.invitationLanguage': 'Language of the invitation',
   'contests.programme.usedBy': 'Used:',
   'contests.programme.used': 'Used',
   'contests.programme.expired': 'Expired',

@@ -234,6 +234,10 @@ export const participant = {
   'participant.manage.withdrawMany': 'If the delegation will not travel, withdraw it: its {n} places go back to the programme. This cannot be undone here.',
 
   // Emails about a delegation.
+  'participant.mail.invitation.subject': 'Register your delegation: {programme}',
+  'participant.mail.invitation.dear': 'Dear delegation leader,',
+  'participant.mail.invitation.body': 'You are invited to register a delegation for {programme}. Enter the delegation, its members and its itinerary on one form here:',
+  'participant.mail.invitation.once': 'The link can be used once, until {date}.',
   'participant.mail.delegation.subjectRegistered': 'Delegation registered: {name}',
   'participant.mail.delegation.registered': 'Your delegation "{name}" is registered for {programme}: {members} and {visits} on the itinerary. The organisers will confirm it.',
   'participant.mail.delegation.membersOne': '{n} member',

@@ -3,6 +3,7 @@ import type { participant as en } from '../en/participant.ts';
 /* Simplified Chinese where Guangdong says it differently from Hong Kong; the rest is derived from zh-Hant. */
 export const participant: Partial<Record<keyof typeof en, string>> = {
   'participant.register.email': '电子邮箱',
+  'participant.mail.invitation.once': '此链接只可使用一次，有效期至 {date}。',
   'participant.register.emailHint': '我们会把确认通知和你的私人登记链接发送到这个地址。',
   'participant.register.privacyHeading': '我们如何使用你的信息',
   'participant.register.privacy': '我们收集你的姓名、电子邮箱、机构、所属地区及你在上面的回答，用于举办本活动：确认你的名额、以电子邮件通知你有关活动的消息、在入口处为你办理签到，以及为计划的年度总结统计出席人数（总结只载列数字，从不载列姓名）。只有本活动的主办人员会看到你的信息，其他人一概不会看到。我们会在本报告年度及其后一年保留你的信息，然后将之删除。你可随时通过我们以电子邮件发给你的链接取消登记。',

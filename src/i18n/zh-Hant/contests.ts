@@ -277,6 +277,7 @@ export const contests: Record<keyof typeof en, string> = {
   'contests.programme.invitationSent': '邀請已發出。連結只在此顯示一次：',
   'contests.programme.leaderEmail': '團長的電郵地址',
   'contests.programme.sendInvitation': '發出邀請',
+  'contests.programme.invitationLanguage': '邀請所用語言',
   'contests.programme.usedBy': '已使用：',
   'contests.programme.used': '已使用',
   'contests.programme.expired': '已過期',

@@ -236,6 +236,10 @@ export const participant: Record<keyof typeof en, string> = {
   'participant.manage.withdrawMany': '如代表團不會出行，請撤回：其 {n} 個名額會交還計劃。撤回後無法在此復原。',
 
   // Emails about a delegation.
+  'participant.mail.invitation.subject': '登記代表團：{programme}',
+  'participant.mail.invitation.dear': '代表團團長您好：',
+  'participant.mail.invitation.body': '誠邀 貴代表團參加「{programme}」。請在以下表格一次填寫代表團、成員及行程：',
+  'participant.mail.invitation.once': '此連結只可使用一次，有效期至 {date}。',
   'participant.mail.delegation.subjectRegistered': '代表團已登記：{name}',
   'participant.mail.delegation.registered': '你的代表團「{name}」已登記參加{programme}：共 {members}，行程包括 {visits}。主辦單位會確認你的登記。',
   'participant.mail.delegation.membersOne': '{n} 名成員',

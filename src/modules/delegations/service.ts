@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
-import type { DelegationStatus } from '../../db/types.ts';
+import type { DelegationStatus, Translations } from '../../db/types.ts';
+import { localText } from '../../lib/content.ts';
 import { format, formatFor } from '../../lib/format.ts';
 import type { FormErrors } from '../../lib/forms.ts';
 import { isLocale, type Locale, type MessageKey, type Translate, translator } from '../../lib/i18n.ts';
@@ -93,7 +94,7 @@ async function insertVisits(trx: Executor, delegationId: number, visits: VisitIn
 const awaitingConsent = (members: MemberInput[]) => members.filter((m) => m.minor && !m.consent).length;
 
 export type RegistrationTarget = {
-  programme: { id: number; item_id: number; title: string; edit_deadline: Date | null };
+  programme: { id: number; item_id: number; title: string; translations?: Translations | null; edit_deadline: Date | null };
   /** Set when the leader came through an organiser's invitation, which this uses up. */
   invitationId?: number;
 };
@@ -156,7 +157,7 @@ function confirmationMail(
       '',
       t('participant.mail.delegation.registered', {
         name: input.name,
-        programme: programme.title,
+        programme: localText(programme.title, programme.translations, 'title', locale).text,
         members: t(members === 1 ? 'participant.mail.delegation.membersOne' : 'participant.mail.delegation.membersMany', { n: members }),
         visits: t(visits === 1 ? 'participant.mail.delegation.visitsOne' : 'participant.mail.delegation.visitsMany', { n: visits }),
       }),
@@ -322,9 +323,10 @@ export async function checkIn(db: Database, user: CurrentUser, id: number, membe
 async function withdraw(
   trx: Executor,
   d: { id: number; name: string; contact_name: string; contact_email: string; programme_id: number; status: DelegationStatus; language: string },
-  programme: { item_id: number; title: string }, actorId: number | null, mailDomain: string,
+  programme: { item_id: number; title: string; translations: Translations | null }, actorId: number | null, mailDomain: string,
 ) {
-  const t = translator(localeOf(d.language));
+  const locale = localeOf(d.language);
+  const t = translator(locale);
   const members = await trx.selectFrom('delegation_members').select((eb) => eb.fn.countAll<number>().as('n'))
     .where('delegation_id', '=', d.id).executeTakeFirstOrThrow();
   await takeSeats(trx, d.programme_id, -Number(members.n));
@@ -338,7 +340,7 @@ async function withdraw(
       t('participant.mail.dear', { name: d.contact_name }),
       '',
       t(actorId === null ? 'participant.mail.delegation.withdrawnAsked' : 'participant.mail.delegation.withdrawnByOrganisers', {
-        name: d.name, programme: programme.title,
+        name: d.name, programme: localText(programme.title, programme.translations, 'title', locale).text,
       }) + t(Number(members.n) === 1 ? 'participant.mail.delegation.placesBackOne' : 'participant.mail.delegation.placesBackMany', {
         n: Number(members.n),
       }),
@@ -357,7 +359,7 @@ export async function withdrawByLeader(
   return refusedAsErrors(() => db.transaction().execute(async (trx) => {
     const d = await trx.selectFrom('delegations').selectAll().where('token_hash', '=', tokenHash).forUpdate().executeTakeFirst();
     if (!d) throw new Refused({ _form: 'This delegation no longer exists.' });
-    const programme = await trx.selectFrom('programmes').select(['item_id', 'title', 'status', 'edit_deadline'])
+    const programme = await trx.selectFrom('programmes').select(['item_id', 'title', 'translations', 'status', 'edit_deadline'])
       .where('id', '=', d.programme_id).executeTakeFirstOrThrow();
     const state = editState({ status: d.status, edit_deadline: programme.edit_deadline, programme_status: programme.status }, now, locale);
     if (!state.open) throw new Refused({ _form: state.reason });
@@ -375,7 +377,7 @@ export async function withdrawByOrganiser(db: Database, user: CurrentUser, id: n
     if (!withdrawable(d.status)) {
       return { ok: false, message: `The delegation is ${d.status}; it cannot be withdrawn.`, say: { key: 'contests.delegation.notWithdrawable', status: d.status } };
     }
-    const programme = await trx.selectFrom('programmes').select(['item_id', 'title']).where('id', '=', d.programme_id).executeTakeFirstOrThrow();
+    const programme = await trx.selectFrom('programmes').select(['item_id', 'title', 'translations']).where('id', '=', d.programme_id).executeTakeFirstOrThrow();
     await withdraw(trx, d, programme, user.id, mailDomain);
     return { ok: true, message: 'The delegation is withdrawn and its places are free again.' };
   });
@@ -386,8 +388,11 @@ export async function withdrawByOrganiser(db: Database, user: CurrentUser, id: n
  * Returns the link, which is shown once and stored only as a hash.
  */
 export async function createInvitation(
-  db: Database, user: CurrentUser, programme: { id: number; item_id: number; title: string }, email: string, mailing: Mailing,
+  db: Database, user: CurrentUser, programme: { id: number; item_id: number; title: string; translations: Translations | null },
+  email: string, locale: Locale, mailing: Mailing,
 ): Promise<string> {
+  const t = translator(locale);
+  const title = localText(programme.title, programme.translations, 'title', locale).text;
   const token = newToken();
   const link = `${mailing.baseUrl}/delegation-invitations/${token}`;
   const expiresAt = new Date(Date.now() + INVITATION_LIFETIME_MS);
@@ -398,16 +403,16 @@ export async function createInvitation(
     await recordAudit(trx, user.id, 'invite', 'delegation_invitation', row.id, { email }, programme.item_id);
     await queueMail(trx, {
       to: email,
-      subject: `Register your delegation: ${programme.title}`,
+      subject: t('participant.mail.invitation.subject', { programme: title }),
       itemId: programme.item_id,
       text: [
-        'Dear delegation leader,',
+        t('participant.mail.invitation.dear'),
         '',
-        `You are invited to register a delegation for ${programme.title}. Enter the delegation, its members and its itinerary on one form here:`,
+        t('participant.mail.invitation.body', { programme: title }),
         '',
         link,
         '',
-        `The link can be used once, until ${format.dateTime(expiresAt)}.`,
+        t('participant.mail.invitation.once', { date: formatFor(locale).dateTime(expiresAt) }),
       ].join('\n'),
     }, mailing.mailDomain);
   });

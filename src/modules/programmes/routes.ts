@@ -4,7 +4,7 @@ import { access } from '../../lib/access.ts';
 import { csvStream } from '../../lib/csv.ts';
 import { notFound } from '../../lib/errors.ts';
 import { field, type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
-import { translator } from '../../lib/i18n.ts';
+import { LOCALE_NAMES, LOCALES, translator } from '../../lib/i18n.ts';
 import { xlsxStream } from '../../lib/xlsx.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { localiseErrors } from '../../lib/i18n.ts';
@@ -20,7 +20,11 @@ import {
 import { parseProgrammeForm, programmeValues } from './schemas.ts';
 
 const idParam = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
-const invitationForm = z.object({ email: field.email() });
+const invitationForm = z.object({
+  email: field.email(),
+  // Without a choice (an older form), the organiser's own language.
+  language: field.choice(LOCALES, 'Choose the language of the invitation.').optional(),
+});
 const statusForm = z.object({ status: z.enum(['draft', 'open', 'closed', 'completed']) });
 
 const STATUS_PROBLEM = 'That change of status is not possible from here. A programme goes back to draft only while no delegation has registered.';
@@ -71,7 +75,8 @@ export async function programmeRoutes(app: FastifyInstance) {
     return reply.code(extra.status ?? 200).view('manage/programmes/show', {
       title: programme.title, programme, delegations, invitations, hosts, moves: allowedMoves(programme.status),
       saved: (request.query as { saved?: string }).saved !== undefined, problem: extra.problem ?? null,
-      values: extra.values ?? {}, errors: extra.errors ?? {}, invitationLink: extra.invitationLink ?? null,
+      values: extra.values ?? { language: request.locale }, errors: extra.errors ?? {}, invitationLink: extra.invitationLink ?? null,
+      languages: LOCALES.map((l) => ({ value: l, label: LOCALE_NAMES[l] })),
     });
   };
 
@@ -129,7 +134,7 @@ export async function programmeRoutes(app: FastifyInstance) {
     if (programme.status !== 'open') {
       return showProgramme(request, reply, { status: 400, values: form.data, errors: { email: 'Open the programme before inviting delegations.' } });
     }
-    const link = await createInvitation(app.db, request.user as CurrentUser, programme, form.data.email,
+    const link = await createInvitation(app.db, request.user as CurrentUser, programme, form.data.email, form.data.language ?? request.locale,
       { baseUrl: app.config.baseUrl, mailDomain: app.mail.domain });
     return showProgramme(request, reply, { invitationLink: link });
   });
