@@ -144,16 +144,16 @@ t.test('the summary and item pages follow registrations, check-ins and content',
 
 t.test('the cache keeps the most recently used pages, up to its capacity, and honours the clock', async (t) => {
   const cache = new PageCache(2);
-  const entry = (html: string, until = Infinity) => ({ version: '1.1', html, until, csrf: false });
+  const entry = (html: string, until = Infinity) => ({ version: '1.1', parts: [Buffer.from(html)], until });
   cache.set('a', entry('A'));
   cache.set('b', entry('B'));
-  t.equal(cache.get('a', '1.1', 0)?.html, 'A', 'a used again');
+  t.equal(cache.get('a', '1.1', 0)?.parts.join(''), 'A', 'a used again');
   cache.set('c', entry('C'));
   t.equal(cache.get('b', '1.1', 0), undefined, 'b, the least recently used, went');
-  t.equal(cache.get('a', '1.1', 0)?.html, 'A');
+  t.equal(cache.get('a', '1.1', 0)?.parts.join(''), 'A');
   t.equal(cache.get('a', '1.2', 0), undefined, 'another version is a miss');
   cache.set('d', entry('D', 1_000));
-  t.equal(cache.get('d', '1.1', 999)?.html, 'D');
+  t.equal(cache.get('d', '1.1', 999)?.parts.join(''), 'D');
   t.equal(cache.get('d', '1.1', 1_000), undefined, 'past its moment, a miss');
 
   const now = new Date('2026-03-01T00:00:00Z');
