@@ -121,12 +121,14 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   // After the view plugin, whose own hook resets reply.locals on every request.
   await app.register(fastifyCookie, config.sessionSecret ? { secret: config.sessionSecret } : {});
   await app.register(fastifyFormbody);
-  await installSecurity(app);
-  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', maxAge: '1h' });
+  // The page's address and language first: an error in a later hook (the session's database
+  // lookup) still renders its error page, in the visitor's language.
   app.addHook('onRequest', async (request, reply) => {
     reply.locals = { ...reply.locals, path: request.url.split('?')[0] };
   });
   await installLanguage(app);
+  await installSecurity(app);
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', maxAge: '1h' });
 
   app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error instanceof HttpError

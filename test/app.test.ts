@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import t from 'tap';
+import { signedIn } from './helpers/agent.ts';
 import { build } from './helpers/app.ts';
 
 t.test('pages carry security headers and a strict content security policy', async (t) => {
@@ -45,4 +47,16 @@ t.test('home shows the programme years, upcoming events and open contests', asyn
   for (const e of upcoming.slice(0, 3)) t.match(res.body, `href="/events/${e.slug}"`);
   const open = await db.selectFrom('contests').select('slug').where('status', '=', 'open').execute();
   for (const c of open) t.match(res.body, `href="/contests/${c.slug}"`);
+});
+
+t.test('an error in the session lookup still answers with the error page, in the visitor\'s language', async (t) => {
+  const { app, db } = await build(t);
+  const agent = await signedIn(app, 'organiser@hkipd.test');
+  await sql`alter table sessions rename to sessions_moved`.execute(db);
+  t.teardown(() => sql`alter table sessions_moved rename to sessions`.execute(db).catch(() => undefined));
+  const res = await agent.get('/events?lang=zh-Hant', { accept: 'text/html' });
+  t.equal(res.statusCode, 500);
+  t.match(res.headers['content-type'], /text\/html/);
+  t.match(res.body, '<html lang="zh-Hant">');
+  t.notMatch(res.body, 'sessions', 'nothing of the cause shown');
 });
