@@ -6,10 +6,13 @@ import { type Kysely, sql } from 'kysely';
  * could change what a public page shows moves one of them in the same transaction — so the
  * check is exact on every server sharing the database, whichever code path wrote.
  *
- * - `events.version`: moves with every change to the event's row and to its registrations
- *   (sign-ups, cancellations, check-ins) and questions. Statement-level, through transition
- *   tables, so that a bulk insert moves each event once; a registration already holds the
- *   event's row (its seat is counted there), so the extra update waits for nothing.
+ * - `event_versions.version`, one row per event: moves with every change to the event's row
+ *   and to its registrations (sign-ups, cancellations, check-ins) and questions. Statement-level,
+ *   through transition tables, so that a bulk insert moves each event once. A table of its own,
+ *   narrow and half-empty pages, so that its updates stay heap-only and a sum over all events
+ *   (the summary's version) reads a page or two even after a rush of thousands of updates, where
+ *   the wide rows of `events` would have left megabytes of dead versions to scan. A registration
+ *   already holds its event's seat counter, so the extra row lock waits for nothing.
  * - `content_version.n`: one counter for everything else a public page shows — years, items,
  *   parties, figures, programmes, delegations, contests and their results, published editions —
  *   and for events appearing or disappearing. Moved at commit (a deferred trigger), so that this
@@ -23,30 +26,33 @@ const CONTENT_TABLES = [
 const EVENT_TABLES = ['registrations', 'event_questions'] as const;
 
 const statements = [
-  `ALTER TABLE events ADD COLUMN version bigint NOT NULL DEFAULT 0`,
+  `CREATE TABLE event_versions (
+    event_id integer PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+    version bigint NOT NULL DEFAULT 0
+  ) WITH (fillfactor = 50)`,
+  `INSERT INTO event_versions (event_id) SELECT id FROM events`,
   `CREATE TABLE content_version (id boolean PRIMARY KEY DEFAULT true CHECK (id), n bigint NOT NULL DEFAULT 0)`,
   `INSERT INTO content_version DEFAULT VALUES`,
   `CREATE FUNCTION bump_content_version() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN UPDATE content_version SET n = n + 1; RETURN NULL; END $$`,
-  // Any update of an event's row moves its counter, unless the update is that move itself.
+  `CREATE FUNCTION add_event_version() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN INSERT INTO event_versions (event_id) VALUES (NEW.id); RETURN NULL; END $$`,
   `CREATE FUNCTION bump_own_event_version() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF NEW.version = OLD.version THEN NEW.version := OLD.version + 1; END IF;
-      RETURN NEW;
-    END $$`,
+    BEGIN UPDATE event_versions SET version = version + 1 WHERE event_id = NEW.id; RETURN NULL; END $$`,
   `CREATE FUNCTION bump_event_version() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF TG_OP = 'INSERT' THEN
-        UPDATE events SET version = version + 1 WHERE id IN (SELECT DISTINCT event_id FROM new_rows);
+        UPDATE event_versions SET version = version + 1 WHERE event_id IN (SELECT DISTINCT event_id FROM new_rows);
       ELSIF TG_OP = 'DELETE' THEN
-        UPDATE events SET version = version + 1 WHERE id IN (SELECT DISTINCT event_id FROM old_rows);
+        UPDATE event_versions SET version = version + 1 WHERE event_id IN (SELECT DISTINCT event_id FROM old_rows);
       ELSE
-        UPDATE events SET version = version + 1
-          WHERE id IN (SELECT event_id FROM new_rows UNION SELECT event_id FROM old_rows);
+        UPDATE event_versions SET version = version + 1
+          WHERE event_id IN (SELECT event_id FROM new_rows UNION SELECT event_id FROM old_rows);
       END IF;
       RETURN NULL;
     END $$`,
-  `CREATE TRIGGER events_version BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION bump_own_event_version()`,
+  `CREATE TRIGGER events_version_row AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION add_event_version()`,
+  `CREATE TRIGGER events_version AFTER UPDATE ON events FOR EACH ROW EXECUTE FUNCTION bump_own_event_version()`,
   `CREATE CONSTRAINT TRIGGER events_content_version AFTER INSERT OR DELETE ON events
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_content_version()`,
   ...EVENT_TABLES.flatMap((table) => [
@@ -70,9 +76,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of EVENT_TABLES) {
     for (const op of ['insert', 'update', 'delete']) await sql.raw(`DROP TRIGGER ${table}_event_version_${op} ON ${table}`).execute(db);
   }
-  await sql.raw('DROP TRIGGER events_content_version ON events').execute(db);
-  await sql.raw('DROP TRIGGER events_version ON events').execute(db);
-  await sql.raw('DROP FUNCTION bump_event_version(), bump_own_event_version(), bump_content_version()').execute(db);
+  for (const trigger of ['events_content_version', 'events_version', 'events_version_row']) await sql.raw(`DROP TRIGGER ${trigger} ON events`).execute(db);
+  await sql.raw('DROP FUNCTION bump_event_version(), bump_own_event_version(), add_event_version(), bump_content_version()').execute(db);
   await sql.raw('DROP TABLE content_version').execute(db);
-  await sql.raw('ALTER TABLE events DROP COLUMN version').execute(db);
+  await sql.raw('DROP TABLE event_versions').execute(db);
 }

@@ -127,7 +127,11 @@ export interface EventsTable {
   status: Generated<EventStatus>;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
-  /** Moved by triggers on every change the event's public page could show (migrations/2026-11-26T07-00_page-versions.ts). */
+}
+
+/** Moved by triggers on every change an event's public page could show (migrations/2026-11-26T07-00_page-versions.ts). */
+export interface EventVersionsTable {
+  event_id: ColumnType<number, never, never>;
   version: ColumnType<string, never, never>;
 }
 
@@ -463,6 +467,7 @@ export interface DB {
   login_throttle: LoginThrottleTable;
   summary_editions: SummaryEditionsTable;
   content_version: ContentVersionTable;
+  event_versions: EventVersionsTable;
 }
 
 export type Organisation = Selectable<OrganisationsTable>;

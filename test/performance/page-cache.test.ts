@@ -131,7 +131,7 @@ t.test('the summary and item pages follow registrations, check-ins and content',
   const counted = await db.selectFrom('registrations as r').innerJoin('events as e', 'e.id', 'r.event_id')
     .innerJoin('items as i', 'i.id', 'e.item_id').where('i.period_id', '=', period.id)
     .where('r.checked_in_at', 'is not', null).select(['r.id', 'r.event_id']).executeTakeFirstOrThrow();
-  const version = async () => (await db.selectFrom('events').select(sql<string>`version::text`.as('v')).where('id', '=', counted.event_id).executeTakeFirstOrThrow()).v;
+  const version = async () => (await db.selectFrom('event_versions').select(sql<string>`version::text`.as('v')).where('event_id', '=', counted.event_id).executeTakeFirstOrThrow()).v;
   const before = await version();
   const stored = await summary();
   await sql`update registrations set checked_in_at = null where id = ${counted.id}`.execute(db);

@@ -41,10 +41,11 @@ export async function publicEventBySlug(db: Executor, slug: string) {
  */
 export async function eventPageVersion(db: Executor, slug: string): Promise<string | null> {
   const row = await db
-    .selectFrom('events')
-    .where('slug', '=', slug)
-    .where('status', 'in', publicStatuses)
-    .select(sql<string>`version::text || '.' || (select n from content_version)::text`.as('version'))
+    .selectFrom('events as e')
+    .innerJoin('event_versions as v', 'v.event_id', 'e.id')
+    .where('e.slug', '=', slug)
+    .where('e.status', 'in', publicStatuses)
+    .select(sql<string>`v.version::text || '.' || (select n from content_version)::text`.as('version'))
     .executeTakeFirst();
   return row?.version ?? null;
 }

@@ -174,7 +174,7 @@ export async function itemFigures(db: Executor, itemId: number) {
  */
 export async function publicContentVersion(db: Executor): Promise<string> {
   const { rows } = await sql<{ version: string }>`
-    select (select n from content_version)::text || '.' || (select coalesce(sum(version), 0) from events)::text as version
+    select (select n from content_version)::text || '.' || (select coalesce(sum(version), 0) from event_versions)::text as version
   `.execute(db);
   return rows[0]!.version;
 }
