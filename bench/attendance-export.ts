@@ -89,7 +89,7 @@ export async function attendanceExport(options: { rows: number; handle: Database
   await sql`analyze registrations`.execute(handle.db);
 
   const baseline = await rawRead(handle, event.id, options.rows);
-  const { app, url } = await listen(handle);
+  const { url, close } = await listen(handle);
   try {
     const cookie = await signedInCookie(url, 'admin@ipcoop.test');
     const measure = async (format: 'csv' | 'xlsx'): Promise<ExportFormat> => {
@@ -111,7 +111,7 @@ export async function attendanceExport(options: { rows: number; handle: Database
     const xlsx = await measure('xlsx');
     return { rows: options.rows, csv, xlsx, baseline };
   } finally {
-    await app.close();
+    await close();
   }
 }
 

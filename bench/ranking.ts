@@ -62,7 +62,7 @@ export async function ranking(options: RankingOptions): Promise<RankingReport> {
   let ranked = 0;
   const computeMs = await time(async () => { ranked = (await computeRoundRanking(handle.db, roundRow)).rows.length; });
   const readMs = await time(() => Promise.all([roundCriteria(handle.db, roundRow.id), roundEntries(handle.db, roundRow.id), roundSheets(handle.db, roundRow.id)]));
-  const { app, url } = await listen(handle);
+  const { url, close } = await listen(handle);
   let pageMs = 0;
   try {
     const cookie = await signedInCookie(url, 'admin@ipcoop.test');
@@ -72,7 +72,7 @@ export async function ranking(options: RankingOptions): Promise<RankingReport> {
       await res.arrayBuffer();
     });
   } finally {
-    await app.close();
+    await close();
   }
   return {
     entries: options.entries, judges: options.judges, criteria: options.criteria, scores: options.entries * options.judges * options.criteria,

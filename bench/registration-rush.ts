@@ -112,7 +112,7 @@ const rawQuery = ([text, parameters]: [string, unknown[]]) => CompiledQuery.raw(
 export async function registrationRush(options: RushOptions): Promise<RushReport> {
   const { handle } = options;
   const baseline = await rawBaseline(handle, options);
-  const { app, url } = await listen(handle);
+  const { url, close } = await listen(handle);
   let closed = false;
   try {
     const event = await rushEvent(handle, options.capacity, 'rush');
@@ -131,7 +131,7 @@ export async function registrationRush(options: RushOptions): Promise<RushReport
       form: { _csrf: csrf, name: 'Rush Participant {n}', email: `rush-{n}-${process.pid}@bench.test`, organisation: 'Bench', side: 'HK', consent: 'on' },
     });
     // Requests still in flight when the load stops finish before anything is counted.
-    await app.close();
+    await close();
     closed = true;
     const { counter, confirmed, waitlisted } = await counted(handle, event.id);
     const registered = confirmed + waitlisted;
@@ -151,7 +151,7 @@ export async function registrationRush(options: RushOptions): Promise<RushReport
       baseline: { perSecond: Math.round(baseline.perSecond), p50Ms: baseline.p50Ms, p99Ms: baseline.p99Ms, confirmed: baseline.confirmed, ok: baseline.ok },
     };
   } finally {
-    if (!closed) await app.close();
+    if (!closed) await close();
   }
 }
 

@@ -47,7 +47,7 @@ export async function runSuite(options: {
   const wanted = (name: BenchmarkName) => !options.only || options.only.includes(name);
   const log = options.log ?? (() => {});
   const handle = options.handle ?? (options.database === 'postgres' ? await freshPostgres() : await freshPglite());
-  rss.resetPeak();
+  rss.resetPeak(handle.kind === 'postgres');
   const results: SuiteResults = { database: options.database, peakRssMiB: 0, rssByBenchmark: {} };
   const during = async <T>(name: BenchmarkName, run: () => Promise<T>): Promise<T | undefined> => {
     try {

@@ -41,13 +41,13 @@ export async function summaryPage(options: SummaryOptions): Promise<SummaryRepor
   const started = performance.now();
   await loadRegistrations(options.handle, options.registrations, options.checkIns);
   const loadSeconds = round((performance.now() - started) / 1000, 1);
-  const { app, url } = await listen(options.handle);
+  const { url, close } = await listen(options.handle);
   try {
     const page = await pageLoad(url, `/periods/${PERIOD_SLUG}`, options);
     const baseline = await pageLoad(url, `/events/${EVENT_SLUG}`, options);
     return { registrations: options.registrations, checkIns: options.checkIns, loadSeconds, page, baseline };
   } finally {
-    await app.close();
+    await close();
   }
 }
 

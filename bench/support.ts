@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -94,43 +95,103 @@ export async function freshPglite(template?: string): Promise<DatabaseHandle> {
   };
 }
 
-/** The app on 127.0.0.1, its mail kept in the outbox (no worker), logging off. */
-export async function listen(handle: DatabaseHandle): Promise<{ app: FastifyInstance; url: string }> {
+/** A running app: its address, and how to stop it. */
+export type Listening = { url: string; close: () => Promise<void> };
+
+/**
+ * The app on 127.0.0.1, its mail kept in the outbox (no worker), logging off. On PostgreSQL in a
+ * process of its own (bench/server.ts), whose resident memory `rss` then samples: the server's,
+ * without the benchmark's own work beside it. The embedded PGlite belongs to one process, so
+ * there the app runs in this one.
+ */
+export async function listen(handle: DatabaseHandle): Promise<Listening> {
+  if (handle.kind === 'postgres') return listenInChild(await connectionUrl(handle));
   const config = loadConfig({ LOG_LEVEL: 'silent', BASE_URL: 'http://127.0.0.1', DATA_DIR: join(tmpdir(), 'ipcoop-bench'), DEMO_PASSWORD });
   const transport = createMailTransport({ dataDir: config.dataDir, from: config.mailFrom });
-  const app = await buildApp({ config, db: handle.db, logger: false, mailTransport: transport });
+  const app: FastifyInstance = await buildApp({ config, db: handle.db, logger: false, mailTransport: transport });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}` };
+  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+async function listenInChild(databaseUrl: string): Promise<Listening> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/server.ts')], {
+    cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl, DEMO_PASSWORD, POOL_SIZE: '20' }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      const line = /^\{"port":(\d+)\}$/m.exec(out);
+      if (line) resolve(Number(line[1]));
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the benchmark server exited with ${code} before listening`)));
+  });
+  rss.watch(child.pid!);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      rss.unwatch(child.pid!);
+    },
+  };
 }
 
 const MiB = 2 ** 20;
 
+/** A process's resident set from /proc, in bytes (0 once it has gone). */
+function residentBytes(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
 /**
- * The resident set of this process (the server), sampled every 20 ms from the moment the module
- * loads: `peak` over the whole run and `window` around one piece of work.
+ * The server's resident set, sampled every 20 ms from the moment the module loads: `peak` over
+ * the whole run and `window` around one piece of work. The server is the app's own process while
+ * one is watched (PostgreSQL), else this process (PGlite, where the app runs here). In a suite
+ * on PostgreSQL (`serverOnly`), nothing is sampled while no server runs.
  */
 class RssSampler {
-  peakBytes = process.memoryUsage().rss;
+  peakBytes = 0;
+  serverOnly = false;
+  private server: number | null = null;
   private windows = new Set<{ peak: number }>();
   constructor() {
     setInterval(() => this.sample(), 20).unref();
   }
+  watch(pid: number) {
+    this.server = pid;
+  }
+  unwatch(pid: number) {
+    this.sample();
+    if (this.server === pid) this.server = null;
+  }
+  current(): number {
+    if (this.server !== null) return residentBytes(this.server);
+    return this.serverOnly ? 0 : process.memoryUsage().rss;
+  }
   sample() {
-    const rss = process.memoryUsage().rss;
+    const rss = this.current();
     if (rss > this.peakBytes) this.peakBytes = rss;
     for (const w of this.windows) if (rss > w.peak) w.peak = rss;
   }
   get peakMiB() {
     return this.peakBytes / MiB;
   }
-  resetPeak() {
+  resetPeak(serverOnly: boolean) {
     globalThis.gc?.();
-    this.peakBytes = process.memoryUsage().rss;
+    this.serverOnly = serverOnly;
+    this.peakBytes = this.current();
   }
   async window<T>(run: () => Promise<T>): Promise<{ result: T; baseRssMiB: number; peakRssMiB: number }> {
     globalThis.gc?.();
-    const base = process.memoryUsage().rss;
+    const base = this.current();
     const w = { peak: base };
     this.windows.add(w);
     try {
