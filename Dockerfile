@@ -1,10 +1,21 @@
 # syntax=docker/dockerfile:1
-# Production image: dependencies installed in one stage, a slim non-root runtime in the next.
+# Production image: dependencies installed in one stage, the app compiled in another, a slim non-root runtime in the last.
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
+
+# The server runs compiled (tsc to dist/): no compiler in memory, a faster start.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY migrations ./migrations
+COPY seeds ./seeds
+RUN npx tsc -p tsconfig.build.json
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
@@ -21,10 +32,11 @@ COPY migrations ./migrations
 COPY seeds ./seeds
 COPY views ./views
 COPY public ./public
+COPY --from=build /app/dist ./dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node_modules/.bin/tsx", "src/server.ts"]
+CMD ["node", "dist/src/server.js"]

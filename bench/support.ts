@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -100,8 +100,8 @@ export type Listening = { url: string; close: () => Promise<void> };
 
 /**
  * The app on 127.0.0.1, its mail kept in the outbox (no worker), logging off. On PostgreSQL in a
- * process of its own (bench/server.ts), whose resident memory `rss` then samples: the server's,
- * without the benchmark's own work beside it. The embedded PGlite belongs to one process, so
+ * process of its own, compiled as `npm start` runs it (bench/server.mjs), whose resident memory
+ * `rss` then samples: the server's, without the benchmark's own work beside it. The embedded PGlite belongs to one process, so
  * there the app runs in this one.
  */
 export async function listen(handle: DatabaseHandle): Promise<Listening> {
@@ -114,8 +114,18 @@ export async function listen(handle: DatabaseHandle): Promise<Listening> {
   return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
 
+let built = false;
+
+/** Compiles the app to dist/ (`npm run build`) once per run, so the server measured is the code as it is now. */
+function buildOnce() {
+  if (built) return;
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+  built = true;
+}
+
 async function listenInChild(databaseUrl: string): Promise<Listening> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/server.ts')], {
+  buildOnce();
+  const child = spawn(process.execPath, [join(ROOT, 'bench/server.mjs')], {
     cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl, DEMO_PASSWORD, POOL_SIZE: '20' }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

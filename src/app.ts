@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
@@ -50,8 +51,10 @@ declare module 'fastify' {
   }
 }
 
-export const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
-const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
+// The project's own directory, whether this module runs from src/ or compiled under dist/src/.
+const ROOT = new URL(existsSync(new URL('../views', import.meta.url)) ? '../' : '../../', import.meta.url);
+export const VIEWS_DIR = fileURLToPath(new URL('views', ROOT));
+const PUBLIC_DIR = fileURLToPath(new URL('public', ROOT));
 
 export type AppOptions = {
   config: Config;
