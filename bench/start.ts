@@ -4,10 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isMain, round } from './support.ts';
+import { buildOnce, isMain, round } from './support.ts';
 
 /*
- * Start-up of the real server (`node --import tsx src/server.ts`) on the embedded database:
+ * Start-up of the real server as `npm start` runs it (`node dist/src/server.js`, compiled) on the embedded database:
  * cold, on an empty data directory (create the database, migrate, load the 2018-19 programme
  * and the demo data), and warm, restarted on the same directory; each timed from the spawn to
  * the first 200 from /healthz (and the server's resident memory then). The baseline is a hello-world Fastify server started the same way.
@@ -43,7 +43,7 @@ async function stop(child: ChildProcess) {
 async function timeToFirst200(script: string, env: Record<string, string>, timeoutMs = 120_000): Promise<{ ms: number; rssMiB: number }> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script)], {
+  const child = spawn(process.execPath, [join(ROOT, script)], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', BASE_URL: `http://127.0.0.1:${port}`, DATABASE_URL: '' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -84,10 +84,11 @@ export async function start(options: { seed: boolean; template?: string } = { se
   const dataDir = await mkdtemp(join(tmpdir(), 'ipcoop-start-'));
   try {
     const env = { DATA_DIR: dataDir, SEED_DEMO: options.seed ? 'auto' : 'no', SESSION_SECRET: 'a-start-benchmark-secret-of-some-length' };
-    const baseline = await timeToFirst200('bench/hello-server.ts', {});
+    buildOnce();
+    const baseline = await timeToFirst200('bench/hello-server.mjs', {});
     if (options.template) await cp(options.template, join(dataDir, 'pglite'), { recursive: true });
-    const cold = options.template ? null : await timeToFirst200('src/server.ts', env);
-    const warm = await timeToFirst200('src/server.ts', env);
+    const cold = options.template ? null : await timeToFirst200('dist/src/server.js', env);
+    const warm = await timeToFirst200('dist/src/server.js', env);
     return { coldMs: cold?.ms ?? null, warmMs: warm.ms, baselineMs: baseline.ms, rssMiB: warm.rssMiB };
   } finally {
     await rm(dataDir, { recursive: true, force: true });

@@ -117,7 +117,7 @@ export async function listen(handle: DatabaseHandle): Promise<Listening> {
 let built = false;
 
 /** Compiles the app to dist/ (`npm run build`) once per run, so the server measured is the code as it is now. */
-function buildOnce() {
+export function buildOnce() {
   if (built) return;
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
   built = true;
