@@ -22,6 +22,9 @@ export type Catalogue = Record<MessageKey, string>;
 
 export const isLocale = (value: unknown): value is Locale => typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
 
+/** A stored language column as a locale; anything unknown reads as English. */
+export const localeOf = (language: string | null | undefined): Locale => (isLocale(language) ? language : 'en');
+
 let hkToCn: ((s: string) => string) | undefined;
 let cnToHk: ((s: string) => string) | undefined;
 

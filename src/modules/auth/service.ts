@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
 import type { Role } from '../../db/types.ts';
-import { isLocale, type Locale, translator } from '../../lib/i18n.ts';
+import { type Locale, localeOf, translator } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { recordAudit } from '../audit/service.ts';
 import { queueMail } from '../mail/outbox.ts';
@@ -44,7 +44,7 @@ export async function userForSessionToken(db: Database, token: string, now = new
     role: row.role,
     organisationId: row.organisation_id,
     organisationCode: row.organisation_code,
-    language: isLocale(row.language) ? row.language : 'en',
+    language: localeOf(row.language),
     sessionId,
   };
 }
@@ -201,7 +201,7 @@ export async function requestPasswordReset(db: Database, email: string, baseUrl:
   await db.transaction().execute(async (trx) => {
     const token = await issueLink(trx, user.id, 'password_reset');
     // In the language the account's owner last used the site in.
-    const t = translator(isLocale(user.language) ? user.language : 'en');
+    const t = translator(localeOf(user.language));
     await queueMail(trx, {
       to: user.email,
       subject: t('account.mail.reset.subject'),

@@ -4,7 +4,7 @@ import type { DelegationStatus, Translations } from '../../db/types.ts';
 import { localText } from '../../lib/content.ts';
 import { format, formatFor } from '../../lib/format.ts';
 import type { FormErrors } from '../../lib/forms.ts';
-import { isLocale, type Locale, type MessageKey, type Translate, translator } from '../../lib/i18n.ts';
+import { type Locale, localeOf, type MessageKey, type Translate, translator } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
@@ -35,8 +35,6 @@ async function refusedAsErrors<T>(run: () => Promise<T>): Promise<T | { ok: fals
 
 type EditWindow = { edit_deadline: Date | null; programme_status: string; status: DelegationStatus };
 
-/** A stored language column as a locale; anything unknown reads as English. */
-const localeOf = (language: string | null | undefined): Locale => (isLocale(language) ? language : 'en');
 
 /** Whether the leader may still change the delegation, and if not, why (in the reader's language). */
 export function editState(d: EditWindow, now = new Date(), locale: Locale = 'en'): { open: true } | { open: false; reason: string } {

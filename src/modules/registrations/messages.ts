@@ -1,7 +1,7 @@
 import type { Translations } from '../../db/types.ts';
 import { localText } from '../../lib/content.ts';
 import { formatFor } from '../../lib/format.ts';
-import { isLocale, type Locale, type MessageKey, translator } from '../../lib/i18n.ts';
+import { type Locale, type MessageKey, translator } from '../../lib/i18n.ts';
 import type { MailAttachment, OutgoingMail } from '../mail/outbox.ts';
 import { type CalendarEvent, icsFile } from './ics.ts';
 import type { EventDetails } from './queries.ts';
@@ -31,9 +31,6 @@ export function calendarEvent(event: Event, baseUrl: string, domain: string): Ca
     cancelled: event.status === 'cancelled',
   };
 }
-
-/** A stored language column as a locale; anything unknown reads as English. */
-export const localeOf = (language: string | null | undefined): Locale => (isLocale(language) ? language : 'en');
 
 const formatIn = formatFor;
 

@@ -1,9 +1,9 @@
 import type { Database, Executor } from '../../db/index.ts';
-import type { Locale } from '../../lib/i18n.ts';
+import { type Locale, localeOf } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { registrationState } from '../events/service.ts';
 import { type OutgoingMail, queueMail } from '../mail/outbox.ts';
-import { localeOf, participantMail } from './messages.ts';
+import { participantMail } from './messages.ts';
 import {
   type EventDetails, eventDetails, firstWaitlisted, liveRegistrationForEmail, releaseSeat, takeSeat,
 } from './queries.ts';

@@ -5,7 +5,7 @@ import type { CurrentUser } from '../auth/service.ts';
 import { issueLink } from '../auth/service.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { formatFor } from '../../lib/format.ts';
-import { isLocale, type Locale, translator } from '../../lib/i18n.ts';
+import { type Locale, localeOf, translator } from '../../lib/i18n.ts';
 
 /** `language`: the language of the invitee's emails, this one first. */
 export type Invitation = { name: string; email: string; role: Role; organisationId: number | null; language: Locale };
@@ -23,7 +23,7 @@ export async function inviteUser(db: Database, actor: CurrentUser, invite: Invit
     const existing = await trx.selectFrom('users').select(['id', 'name', 'language']).where('email', '=', invite.email).executeTakeFirst();
     if (existing) {
       // The account's own language, not the one the inviter chose.
-      const t = translator(isLocale(existing.language) ? existing.language : 'en');
+      const t = translator(localeOf(existing.language));
       await queueMail(trx, {
         to: invite.email,
         subject: t('account.mail.already.subject'),
