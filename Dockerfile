@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1
 # Production image: dependencies installed in one stage, the app compiled in another, a slim non-root runtime in the last.
 
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 # The server runs compiled (tsc to dist/): no compiler in memory, a faster start.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -17,7 +17,7 @@ COPY migrations ./migrations
 COPY seeds ./seeds
 RUN npx tsc -p tsconfig.build.json
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \

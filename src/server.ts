@@ -33,5 +33,5 @@ await runMain(async () => {
   });
 
   await app.listen({ port: config.port, host: config.host });
-  app.log.info(`ipcoop (${handle.kind}) serving ${config.baseUrl}`);
+  app.log.info({ node: process.version }, `ipcoop (${handle.kind}) serving ${config.baseUrl} on Node.js ${process.version}`);
 });

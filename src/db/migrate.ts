@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileMigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
+import { FileMigrationProvider, type MigrationResultSet, Migrator } from 'kysely/migration';
 import type { Database } from './index.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
