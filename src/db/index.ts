@@ -33,6 +33,14 @@ export type DatabaseOptions = {
   poolSize?: number;
 };
 
+/**
+ * How a new embedded database is created (nothing changes for one that exists): WAL in 1 MB
+ * segments instead of 16 MB, so that a new database has less to write (PGlite's initdb is the
+ * slowest part of a first start) and to copy (the test template, once per test file): 31 MB
+ * migrated and seeded instead of 42. Checkpoints still wait for 1 GB of WAL, as by default.
+ */
+const INITDB_PARAMS = ['--wal-segsize=1', '-c', 'max_wal_size=1GB'];
+
 /** PostgreSQL when a URL is given, else the embedded PGlite under the data directory. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
@@ -72,6 +80,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const pglite = await PGlite.create({
     dataDir: dir.startsWith('memory://') ? undefined : resolve(dir),
     parsers: { [OID.INT8]: asNumber, [OID.NUMERIC]: asNumber, [OID.DATE]: asIs },
+    initDbStartParams: INITDB_PARAMS,
   });
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
   return { db, kind: 'pglite', close: () => db.destroy() };
