@@ -132,13 +132,15 @@ export interface EventsTable {
 /** Moved by triggers on every change an event's public page could show (migrations/2026-11-26T07-00_page-versions.ts). */
 export interface EventVersionsTable {
   event_id: ColumnType<number, never, never>;
-  version: ColumnType<string, never, never>;
+  /** bigint, read as a number like every int8 (src/db/index.ts). */
+  version: ColumnType<number, never, never>;
 }
 
 /** The change counter of everything public that is not an event's own (same migration). */
 export interface ContentVersionTable {
   id: ColumnType<boolean, never, never>;
-  n: ColumnType<string, never, never>;
+  /** bigint, read as a number like every int8 (src/db/index.ts). */
+  n: ColumnType<number, never, never>;
 }
 
 export interface EventQuestionsTable {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { KyselyPlugin } from 'kysely';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/index.ts';
@@ -9,14 +10,20 @@ type Tap = { teardown: (fn: () => unknown) => void };
 
 export type TestContext = { app: FastifyInstance; db: Database; config: Config };
 
-/** An app on a private copy of the seeded database, closed when the test ends. */
-export async function build(t: Tap, options: { env?: Record<string, string>; mailTransport?: MailTransport } = {}): Promise<TestContext> {
+/**
+ * An app on a private copy of the seeded database, closed when the test ends. `plugins` see every
+ * statement the app runs (and those the test runs through the `db` returned).
+ */
+export async function build(
+  t: Tap, options: { env?: Record<string, string>; mailTransport?: MailTransport; plugins?: KyselyPlugin[] } = {},
+): Promise<TestContext> {
   const handle = await cloneTemplate();
+  const db = (options.plugins ?? []).reduce((wrapped, plugin) => wrapped.withPlugin(plugin), handle.db);
   const config = loadConfig({ DEMO_PASSWORD, LOG_LEVEL: 'silent', BASE_URL: 'http://ipcoop.test', ...options.env });
-  const app = await buildApp({ config, db: handle.db, logger: process.env.TEST_LOG ? { level: 'error' } : false, mailTransport: options.mailTransport });
+  const app = await buildApp({ config, db, logger: process.env.TEST_LOG ? { level: 'error' } : false, mailTransport: options.mailTransport });
   t.teardown(async () => {
     await app.close();
     await handle.close();
   });
-  return { app, db: handle.db, config };
+  return { app, db, config };
 }
