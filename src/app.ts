@@ -10,11 +10,12 @@ import helmet from 'helmet';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from './config.ts';
 import { type Database, isDatabaseUnavailable } from './db/index.ts';
-import { HttpError } from './lib/errors.ts';
+import { Refusal } from './lib/errors.ts';
 import { format } from './lib/format.ts';
 import { installSecurity } from './modules/auth/plugin.ts';
 import { createMailTransport, type MailTransport } from './modules/mail/transport.ts';
-import { type MessageKey, translator } from './lib/i18n.ts';
+import { type Message, type MessageKey, translator, verbatim } from './lib/i18n.ts';
+import { installNotices } from './lib/notice.ts';
 import { installLanguage } from './lib/language.ts';
 import { startMailWorker } from './modules/mail/worker.ts';
 import { privacyRoutes } from './modules/privacy/routes.ts';
@@ -36,6 +37,7 @@ import { delegationRoutes } from './modules/delegations/routes.ts';
 import { summaryRoutes } from './modules/summary/routes.ts';
 import { translationRoutes } from './modules/translations/routes.ts';
 import { PageCache } from './lib/page-cache.ts';
+import { redactTokens } from './lib/tokens.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -78,9 +80,19 @@ const wantsHtml = (request: FastifyRequest) => !/application\/json/.test(request
 /** Builds the whole application; used by the server entry and by every test. */
 export async function buildApp({ config, db, logger, mailTransport, runMailWorker }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: logger ?? { level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] },
+    logger: logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.cookie', 'req.headers.authorization'],
+      // Private links carry their token in the path: the log keeps the address without it.
+      serializers: {
+        req: (request: FastifyRequest) => ({
+          method: request.method, url: redactTokens(request.url), host: request.host, remoteAddress: request.ip,
+        }),
+      },
+    },
     bodyLimit: 256 * 1024,
-    trustProxy: true,
+    // Only the proxies named in TRUST_PROXY may say who the client is; by default nobody can.
+    trustProxy: config.trustProxy,
     return503OnClosing: true,
     // Unique across restarts and instances, without drawing random bytes for every request.
     genReqId: requestIds(),
@@ -130,30 +142,28 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
     reply.locals = { ...reply.locals, path: request.url.split('?')[0] };
   });
   await installLanguage(app);
+  await installNotices(app);
   await installSecurity(app);
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', maxAge: '1h' });
+  // A signed-in user's pages and every page reached by a private link are kept by no cache:
+  // not the browser's history cache of a shared computer, not a proxy.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.user || request.routeOptions.url?.includes(':token')) reply.header('cache-control', 'no-store');
+  });
 
   app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    const status = error instanceof HttpError
-      ? error.statusCode
+    const status = error instanceof Refusal
+      ? error.status
       : isDatabaseUnavailable(error) ? 503 : (error.statusCode ?? 500);
     // An outage answers every request 503: one line each, not a stack trace each.
     if (status === 503) request.log.warn({ reason: error.message }, 'database unavailable');
     else if (status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ status, message: error.message }, 'request refused');
+    else request.log.info({ status, code: error.code, refused: error instanceof Refusal ? error.reason : undefined }, 'request refused');
     if (status === 503) reply.header('retry-after', '5');
-    const t = translator(request.locale);
-    const message = status === 503
-      ? t('error.busy')
-      : status >= 500
-      ? t('error.server')
-      : error.code?.startsWith('FST_CSRF')
-        ? t('error.csrf')
-        : error.message;
-    return sendError(reply, request, status, message);
+    return sendError(reply, request, status, refusalMessage(error, status));
   });
 
-  app.setNotFoundHandler(async (request, reply) => sendError(reply, request, 404, translator(request.locale)('error.notFound')));
+  app.setNotFoundHandler(async (request, reply) => sendError(reply, request, 404, 'error.notFound'));
 
   await app.register(healthRoutes);
   await app.register(homeRoutes);
@@ -177,11 +187,23 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
 }
 
 const ERROR_TITLES = new Set([400, 401, 403, 404, 405, 409, 413, 415, 429, 500, 503]);
+const ERROR_DETAILS = new Set([400, 405, 413, 415, 429]);
 
-function sendError(reply: FastifyReply, request: FastifyRequest, status: number, message: string) {
+/** What the person is told: a refusal's own message; for anything else, words chosen by status. */
+function refusalMessage(error: Error & { code?: string }, status: number): Message {
+  if (error instanceof Refusal) return error.reason;
+  if (status === 503) return 'error.busy';
+  if (status >= 500) return 'error.server';
+  if (error.code?.startsWith('FST_CSRF')) return 'error.csrf';
+  if (status === 404) return 'error.notFound';
+  return ERROR_DETAILS.has(status) ? (`error.detail.${status}` as MessageKey) : 'error.detail.400';
+}
+
+function sendError(reply: FastifyReply, request: FastifyRequest, status: number, reason: Message) {
   reply.code(status);
   const t = translator(request.locale);
   const title = t(ERROR_TITLES.has(status) ? (`error.${status}` as MessageKey) : status >= 500 ? 'error.500' : 'error.400');
+  const message = t(reason);
   if (!wantsHtml(request)) return reply.send({ statusCode: status, error: title, message });
-  return reply.view('errors/error', { title, status, message });
+  return reply.view('errors/error', { title: verbatim(title), status, message });
 }

@@ -21,6 +21,15 @@ const schema = z.object({
   MAIL_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(120),
   /** The first retry after a failed delivery; each further one waits four times longer. */
   MAIL_RETRY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  /**
+   * Which proxies in front of the app may say who the client is (X-Forwarded-For): their
+   * addresses or CIDR ranges, comma-separated (`127.0.0.1,10.0.0.0/8`). A hop count is not
+   * accepted: it would trust whatever stands that many hops away.
+   * Empty: none, the connection's own address is the client's.
+   */
+  TRUST_PROXY: z.string().default('').refine((v) => v.trim().toLowerCase() !== 'true', {
+    message: 'must name the proxies (addresses or CIDR ranges), not true',
+  }),
   /** Whether `npm start` loads demo data into an empty database. */
   SEED_DEMO: z.enum(['auto', 'yes', 'no']).default('auto'),
 });
@@ -39,6 +48,8 @@ export type Config = {
   demoPassword: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   seedDemo: 'auto' | 'yes' | 'no';
+  /** Fastify's trustProxy: false, or the proxies' addresses. */
+  trustProxy: false | string;
 };
 
 export class ConfigError extends Error {}
@@ -64,5 +75,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoPassword: e.DEMO_PASSWORD,
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO,
+    trustProxy: trustedProxies(e.TRUST_PROXY),
   };
+}
+
+function trustedProxies(value: string): false | string {
+  const proxies = value.split(',').map((p) => p.trim()).filter(Boolean);
+  return proxies.length === 0 ? false : proxies.join(',');
 }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../config.ts';
 import { openConfiguredDatabase } from '../db/open.ts';
+import { translator } from '../lib/i18n.ts';
 import { hashPassword, passwordProblem } from '../modules/auth/passwords.ts';
 import { recordAudit } from '../modules/audit/service.ts';
 import { runMain } from './main.ts';
@@ -50,7 +51,8 @@ await runMain(async () => {
   const password = await readPassword();
   const problem = passwordProblem(password, email);
   if (problem) {
-    process.stderr.write(`ipcoop: ${problem}\n`);
+    // The command line speaks English, like its usage line.
+    process.stderr.write(`ipcoop: ${translator('en')(problem)}\n`);
     process.exit(2);
   }
   const handle = await openConfiguredDatabase(loadConfig());

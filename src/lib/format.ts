@@ -1,5 +1,5 @@
 import type { Side } from '../db/types.ts';
-import { catalogue, type Locale } from './i18n.ts';
+import { catalogue, isMessageKey, type Locale, type Message, verbatim } from './i18n.ts';
 
 /** Display helpers shared by every template. Times are shown in the programme's zone. */
 
@@ -19,6 +19,22 @@ export const SIDE_NAMES: Record<Side, string> = {
 
 /** A stored value (`trimmed_mean`, `confirmed`) as words, in English. */
 const englishLabel = (s: string) => s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+
+/*
+ * Sides and stored values as messages, for what is worded before the reader's language is known.
+ * Each is a `{ key }` so that it can also be a value of another message (where a plain string is text).
+ */
+
+export const sideMessage = (side: string): Message => {
+  const key = `side.${side}`;
+  return isMessageKey(key) ? { key } : verbatim(side);
+};
+
+/** A stored value the catalogue does not name reads as its English words. */
+export const labelMessage = (value: string): Message => {
+  const key = `label.${value}`;
+  return isMessageKey(key) ? { key } : verbatim(englishLabel(value));
+};
 
 /**
  * The display helpers in a language: dates through Intl in Hong Kong time, sides and stored

@@ -1,12 +1,16 @@
 import { z } from 'zod';
+import type { FormErrors } from './errors.ts';
+import { isMessageKey, type Message, type MessageKey, type Params } from './i18n.ts';
 
 /*
  * The one way forms are read: a zod schema over the posted fields. Strings are trimmed and
- * stripped of control characters first; errors come back per field, worded for people, with
- * what was typed so the form can be shown again.
+ * stripped of control characters first; errors come back per field as catalogue messages, with
+ * what was typed so the form can be shown again. A schema's messages are catalogue keys; the
+ * limits a message names (`{max}`, `{min}`) come from the schema's own check, so a limit is
+ * written once.
  */
 
-export type FormErrors = Record<string, string>;
+export type { FormErrors };
 export type FormValues = Record<string, string | string[] | undefined>;
 export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FormErrors; values: FormValues };
 
@@ -28,6 +32,16 @@ function cleanValues(body: unknown): FormValues {
   return values;
 }
 
+/** A schema issue as a message: its key, with the check's limits and any values of its own. */
+function issueMessage(issue: z.core.$ZodIssue): Message {
+  if (!isMessageKey(issue.message)) return 'form.invalid';
+  const params: Params = {};
+  if ('maximum' in issue && (typeof issue.maximum === 'number' || typeof issue.maximum === 'bigint')) params.max = Number(issue.maximum);
+  if ('minimum' in issue && (typeof issue.minimum === 'number' || typeof issue.minimum === 'bigint')) params.min = Number(issue.minimum);
+  if (issue.code === 'custom' && issue.params) Object.assign(params, issue.params);
+  return Object.keys(params).length ? { key: issue.message, params } : issue.message;
+}
+
 export function parseForm<S extends z.ZodType>(schema: S, body: unknown): FormResult<z.output<S>> {
   const values = cleanValues(body);
   const result = schema.safeParse(values);
@@ -35,32 +49,29 @@ export function parseForm<S extends z.ZodType>(schema: S, body: unknown): FormRe
   const errors: FormErrors = {};
   for (const issue of result.error.issues) {
     const field = String(issue.path[0] ?? '_form');
-    errors[field] ??= issue.message;
+    errors[field] ??= issueMessage(issue);
   }
   return { ok: false, errors, values };
 }
 
-/** Field builders with messages a person can act on. */
+/** Field builders whose messages are catalogue keys a person can act on. */
 export const field = {
-  text: (label: string, max = 200) =>
-    z.string({ error: `Enter ${label}.` }).min(1, `Enter ${label}.`).max(max, `${capital(label)} must be at most ${max} characters.`),
-  optionalText: (label: string, max = 200) =>
-    z.string().max(max, `${capital(label)} must be at most ${max} characters.`).optional().default(''),
+  text: (messages: { missing: MessageKey; tooLong: MessageKey }, max = 200) =>
+    z.string({ error: messages.missing }).min(1, messages.missing).max(max, messages.tooLong),
+  optionalText: (tooLong: MessageKey, max = 200) =>
+    z.string().max(max, tooLong).optional().default(''),
   email: () =>
-    z.string({ error: 'Enter your email address.' })
-      .min(1, 'Enter your email address.')
-      .max(254, 'That email address is too long.')
-      .pipe(z.email({ error: 'Enter an email address like name@example.org.' }))
+    z.string({ error: 'participant.errors.email' })
+      .min(1, 'participant.errors.email')
+      .max(254, 'participant.errors.emailLong')
+      .pipe(z.email({ error: 'participant.errors.emailFormat' }))
       .transform((s) => s.toLowerCase()),
-  password: () => z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(1024, 'That password is too long.'),
-  choice: <const T extends readonly [string, ...string[]]>(values: T, message: string) =>
+  password: () => z.string({ error: 'account.errors.passwordMissing' }).min(1, 'account.errors.passwordMissing')
+    .max(1024, 'account.errors.passwordLong'),
+  choice: <const T extends readonly [string, ...string[]]>(values: T, message: MessageKey) =>
     z.enum(values, { error: message }),
-  checkbox: (message: string) => z.literal('on', { error: message }),
+  checkbox: (message: MessageKey) => z.literal('on', { error: message }),
 };
-
-function capital(s: string) {
-  return s.replace(/^(a |an |the |your )/, '').replace(/^./, (c) => c.toUpperCase());
-}
 
 /** A posted field as trimmed text; anything but a string (a repeated key, a missing one) reads as ''. */
 export function textOf(body: Record<string, unknown>, key: string): string {

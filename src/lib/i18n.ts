@@ -52,64 +52,45 @@ export function catalogue(locale: Locale): Catalogue {
   return catalogues[locale];
 }
 
-export type Translate = ((key: MessageKey, params?: Record<string, string | number>) => string) & {
-  /** A sentence written in English elsewhere (a validation message, a refusal), in this language if the catalogue has it. */
-  text: (english: string) => string;
-};
+/** Values filled into a message's `{names}`; a nested message is rendered in the same language. */
+export type Params = Record<string, string | number | Message>;
 
-let englishIndex: Map<string, MessageKey> | undefined;
-let templates: { key: MessageKey; pattern: RegExp; names: string[] }[] | undefined;
+/**
+ * What a person is told: a catalogue key (with its values), or text that is already in the
+ * reader's language (an organiser's title, a name). Services and schemas raise messages where
+ * they arise; only the edge (a view, a mail, the error handler) turns them into words.
+ */
+export type Message = MessageKey | { key: MessageKey; params?: Params } | { text: string };
 
-/** English messages with `{values}` as patterns, so that a sentence built from one is recognised. */
-function englishTemplates() {
-  // Only messages with words of their own: "{title}" alone, or "{a} · {b}", would match any text.
-  const worded = (english: string) => /\{\w+\}/.test(english) && /[A-Za-z]{3}/.test(english.replace(/\{\w+\}/g, ''));
-  templates ??= Object.entries(en).filter(([, english]) => worded(english)).map(([key, english]) => {
-    const names: string[] = [];
-    const source = english.split(/(\{\w+\})/).map((part) => {
-      const name = /^\{(\w+)\}$/.exec(part)?.[1];
-      if (name) {
-        names.push(name);
-        return '(.+?)';
-      }
-      return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    }).join('');
-    return { key: key as MessageKey, pattern: new RegExp(`^${source}$`, 's'), names };
-  });
-  return templates;
-}
+/** A message with values, typed against the catalogue. */
+export const message = (key: MessageKey, params?: Params): Message => (params ? { key, params } : key);
+
+/** Text that is already in the reader's language: shown as it is. */
+export const verbatim = (text: string): Message => ({ text });
+
+export const isMessageKey = (value: unknown): value is MessageKey => typeof value === 'string' && Object.hasOwn(en, value);
+
+/** `t('key', { name })` or `t(message)`: the message in the locale with `{name}` filled in. */
+export type Translate = (message: Message, params?: Params) => string;
 
 /** `t('key', { name })`: the message in the locale with `{name}` filled in. */
 export function translator(locale: Locale): Translate {
   const messages = catalogue(locale);
-  const t = ((key, params) => {
-    const message = messages[key] ?? en[key] ?? key;
-    if (!params) return message;
-    return message.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
-  }) as Translate;
-  t.text = (english) => {
-    if (locale === 'en' || !english) return english;
-    if (!englishIndex) {
-      // The first area to write a sentence translates it everywhere (common, pages, participant … in that order).
-      englishIndex = new Map();
-      for (const [k, v] of Object.entries(en)) if (!englishIndex.has(v)) englishIndex.set(v, k as MessageKey);
-    }
-    const key = englishIndex.get(english);
-    if (key && messages[key]) return messages[key];
-    // A sentence built from a message with values ("3 places are left"): the values carried over.
-    for (const { key: k, pattern, names } of englishTemplates()) {
-      const match = pattern.exec(english);
-      if (match && messages[k]) return t(k, Object.fromEntries(names.map((name, i) => [name, match[i + 1] ?? ''])));
-    }
-    return english;
+  const fill = (text: string, params: Params) =>
+    text.replace(/\{(\w+)\}/g, (whole, name: string) => {
+      const value = params[name];
+      if (value === undefined) return whole;
+      return typeof value === 'object' ? t(value) : String(value);
+    });
+  const t: Translate = (m, extra) => {
+    if (typeof m === 'object' && 'text' in m) return m.text;
+    const key = typeof m === 'string' ? m : m.key;
+    const params = typeof m === 'string' ? extra : { ...m.params, ...extra };
+    // An unknown key shows as itself (the catalogue test keeps every key used defined).
+    const text = messages[key] ?? en[key] ?? key;
+    return params ? fill(text, params) : text;
   };
   return t;
-}
-
-/** Every message of a form's errors in the language. */
-export function localiseErrors<E extends Record<string, string>>(locale: Locale, errors: E): E {
-  const t = translator(locale);
-  return Object.fromEntries(Object.entries(errors).map(([field, message]) => [field, t.text(message)])) as E;
 }
 
 /**

@@ -104,8 +104,9 @@ export class SharedReads {
 }
 
 /** The cache key of a request, or null when the page is not the same for every anonymous visitor. */
-function keyOf(request: FastifyRequest): string | null {
-  if (request.method !== 'GET' || request.user) return null;
+function keyOf(request: FastifyRequest, reply: FastifyReply): string | null {
+  // A page carrying a notice for this visitor ("Your registration is cancelled.") is theirs alone.
+  if (request.method !== 'GET' || request.user || reply.locals?.notice) return null;
   const [path = '/', query] = request.url.split('?');
   if (query && [...new URLSearchParams(query).keys()].some((k) => k !== 'lang')) return null;
   return `${request.locale} ${path}`;
@@ -122,7 +123,7 @@ export async function sendPublicPage(
   request: FastifyRequest, reply: FastifyReply, version: PageVersion, render: () => Promise<PageRender>,
 ): Promise<FastifyReply> {
   const cache = request.server.pageCache;
-  const key = keyOf(request);
+  const key = keyOf(request, reply);
   const current = key ? await cache.reads.read(version.name, version.read) : null;
   const cached = key && current ? cache.get(key, current, Date.now()) : undefined;
   if (cached) {

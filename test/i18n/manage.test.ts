@@ -39,10 +39,32 @@ t.test('the items list and the sub-navigation', async (t) => {
   t.notMatch(en.body, '合作項目');
 
   const audit = await organiser.get('/manage/audit', HK);
-  t.match(audit.body, '<title>審計記錄 · ipcoop</title>', 'the page title is found by its English text');
+  t.match(audit.body, '<title>審計記錄 · ipcoop</title>', 'the page title too');
   const outbox = await organiser.get('/manage/outbox', CN);
   t.match(outbox.body, '<title>发件箱 · ipcoop</title>');
   t.match(outbox.body, '本平台就你的合作项目发出的每封电子邮件');
+});
+
+t.test('an item whose narrative has broken placeholders, refused in Chinese', async (t) => {
+  const { app, db } = await build(t);
+  const item = await db.selectFrom('items as i').innerJoin('item_parties as ip', 'ip.item_id', 'i.id')
+    .innerJoin('organisations as o', 'o.id', 'ip.organisation_id').innerJoin('periods as p', 'p.id', 'i.period_id')
+    .where('o.code', '=', 'HKIPD').where('p.slug', '=', '2018-19').select(['i.id', 'i.number', 'i.title', 'i.status']).executeTakeFirstOrThrow();
+  const organiser = await signedIn(app, 'organiser@hkipd.test');
+  const english = ['Fix the placeholders', 'no event', 'unknown figure', 'There is a problem'];
+
+  const hk = await organiser.post(`/manage/items/${item.id}`, { title: item.title, status: item.status, narrative: '{{attendance no-such-event}} {{colour}}' }, HK);
+  t.equal(hk.statusCode, 400);
+  t.match(hk.body, 'id="f-narrative-error">請先修正以下佔位符：{{attendance no-such-event}} — 找不到活動「no-such-event」；{{colour}} — 沒有「colour」這種數字');
+  t.same(leftovers(hk.body, english), [], 'no English interface words left');
+
+  const cn = await organiser.post(`/manage/items/${item.id}/preview`, { narrative: '{{figure nope}}' }, CN);
+  t.match(cn.body, `<code>{{figure nope}}</code>: 第 ${item.number} 项没有已记录的数字「nope」`);
+
+  const figure = await organiser.post(`/manage/items/${item.id}/figures`, { key: 'k'.repeat(61), label: '', value: 'lots', unit: 'count' }, HK);
+  t.equal(figure.statusCode, 400);
+  t.match(figure.body, 'id="f-key-error">不可超過 60 個字元。<', 'the limit comes from the form');
+  t.match(figure.body, 'id="f-label-error">請輸入名稱。<');
 });
 
 t.test("an event's page and the rows behind its figures", async (t) => {

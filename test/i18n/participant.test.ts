@@ -17,9 +17,10 @@ const { app, db } = await build(t, { mailTransport: inbox.transport });
 
 const HK = { 'accept-language': 'zh-HK' };
 const CN = { 'accept-language': 'zh-CN' };
-// Messages shared with other forms (the same English) may be worded by another area: ask the catalogue.
-const inHK = translator('zh-Hant').text;
-const inCN = translator('zh-Hans').text;
+// Messages are asked of the catalogue by key, in each language.
+const inEN = translator('en');
+const inHK = translator('zh-Hant');
+const inCN = translator('zh-Hans');
 const titleOf = (body: string) => /<title>([^<]*)<\/title>/.exec(body)?.[1] ?? '';
 
 /** Interface words that must not be left in English on a page read in Chinese. */
@@ -114,19 +115,22 @@ t.test('a validation error is shown in Chinese beside its field and in the summa
   const hk = await agent.post(`/events/${event.slug}/register`, { name: '', email: 'not-an-email', side: 'MARS' }, HK);
   t.equal(hk.statusCode, 400);
   t.match(hk.body, '<h2>出現問題</h2>');
-  for (const [field, english] of [
-    ['name', 'Enter your name.'], ['email', 'Enter an email address like name@example.org.'], ['side', 'Choose where you come from.'],
+  for (const [field, key, english] of [
+    ['name', 'participant.errors.name', 'Enter your name.'],
+    ['email', 'participant.errors.emailFormat', 'Enter an email address like name@example.org.'],
+    ['side', 'participant.errors.side', 'Choose where you come from.'],
   ] as const) {
-    t.not(inHK(english), english, `"${english}" is translated`);
-    t.match(hk.body, `id="f-${field}-error">${inHK(english)}<`, `beside the ${field} field`);
-    t.match(hk.body, `>${inHK(english)}</a></li>`, 'and in the summary');
+    t.equal(inEN(key), english);
+    t.not(inHK(key), english, `"${english}" is translated`);
+    t.match(hk.body, `id="f-${field}-error">${inHK(key)}<`, `beside the ${field} field`);
+    t.match(hk.body, `>${inHK(key)}</a></li>`, 'and in the summary');
   }
   t.match(hk.body, 'id="f-consent-error">請剔選方格，表示同意我們按上述方式使用你的資料，否則我們無法為你登記。<');
   noEnglish(t, hk.body, ['Enter your name.', 'Enter an email address like', 'Choose where you come from.', 'There is a problem', 'Tick the box']);
 
   const cn = await agent.post(`/events/${event.slug}/register`, { name: '', email: 'x@example.org', side: 'HK' }, CN);
   t.equal(cn.statusCode, 400);
-  t.match(cn.body, `id="f-name-error">${inCN('Enter your name.')}<`);
+  t.match(cn.body, `id="f-name-error">${inCN('participant.errors.name')}<`);
   t.match(cn.body, 'id="f-consent-error">请勾选复选框，', 'Guangdong ticks with 勾选');
 
   const en = await agent.post(`/events/${event.slug}/register`, { name: '', email: 'x@example.org', side: 'HK' });
@@ -219,7 +223,7 @@ t.test('a contest entry made in Traditional Chinese: the form, the confirmation 
   });
   const missing = await post({ ...fields, title: '', summary: '' });
   t.equal(missing.statusCode, 400);
-  t.match(missing.body, `id="f-title-error">${inHK('Enter a title.')}<`);
+  t.match(missing.body, `id="f-title-error">${inHK('participant.entry.errors.title')}<`);
   t.match(missing.body, 'id="f-summary-error">請填寫摘要。<');
   t.match(missing.body, '更正表格後，請重新選擇檔案。');
 

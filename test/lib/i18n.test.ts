@@ -2,7 +2,9 @@ import t from 'tap';
 import { messages as en } from '../../src/i18n/en/index.ts';
 import { messages as overrides } from '../../src/i18n/zh-Hans/index.ts';
 import { messages as zhHant } from '../../src/i18n/zh-Hant/index.ts';
-import { catalogue, LOCALES, negotiate, toSimplified, toTraditional, translator } from '../../src/lib/i18n.ts';
+import {
+  catalogue, isMessageKey, LOCALES, message, negotiate, toSimplified, toTraditional, translator, verbatim,
+} from '../../src/lib/i18n.ts';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -65,9 +67,32 @@ t.test('the language is the visitor\'s choice, else the best match in Accept-Lan
   for (const [choice, header, expected] of cases) t.equal(negotiate(choice, header), expected, `${choice ?? '-'} / ${header ?? '-'}`);
 });
 
-t.test('sentences written in English elsewhere are found by their text', async (t) => {
-  t.equal(translator('zh-Hant').text('We could not find that page.'), '找不到該頁面。');
-  t.equal(translator('zh-Hans').text('We could not find that page.'), '找不到该页面。');
-  t.equal(translator('zh-Hant').text('A sentence nobody translated.'), 'A sentence nobody translated.', 'left as it is');
-  t.equal(translator('en').text('We could not find that page.'), 'We could not find that page.');
+t.test('a message is a key, a key with values, or text already in the reader\'s language', async (t) => {
+  const hk = translator('zh-Hant');
+  t.equal(hk('layout.nav.signIn'), '登入', 'a key');
+  t.equal(hk({ key: 'error.label', params: { status: 404 } }), '錯誤 404', 'a key with its values');
+  t.equal(translator('zh-Hans')({ key: 'error.label' }, { status: 500 }), '错误 500', 'values given beside a message');
+  t.equal(hk({ key: 'error.label', params: { status: 404 } }, { status: 409 }), '錯誤 409', 'values beside it win');
+  t.equal(hk(verbatim('知識產權 Week')), '知識產權 Week', 'verbatim text is shown as it is');
+  t.equal(translator('en')(verbatim('error.label')), 'error.label', 'verbatim text is never looked up, even when it looks like a key');
+});
+
+t.test('a value may itself be a message, rendered in the same language', async (t) => {
+  const roleAt = message('account.show.roleAt', { role: { key: 'layout.nav.signIn' }, organisation: verbatim('HKIPD') });
+  t.equal(translator('en')(roleAt), 'Sign in, HKIPD');
+  t.equal(translator('zh-Hant')(roleAt), '登入，HKIPD');
+  t.equal(translator('zh-Hans')(roleAt), '登录，HKIPD');
+  const nested = message('account.show.roleAt', { role: message('error.label', { status: 404 }), organisation: 'GDIPA' });
+  t.equal(translator('zh-Hant')(nested), '錯誤 404，GDIPA', 'a nested message keeps its own values');
+  t.equal(translator('en')('account.show.roleAt', { role: 'layout.nav.signIn', organisation: 'x' }), 'layout.nav.signIn, x',
+    'a plain string value is filled in as it is, never looked up');
+});
+
+t.test('message() builds a key with values, or the bare key without', async (t) => {
+  t.equal(message('layout.nav.signIn'), 'layout.nav.signIn');
+  t.same(message('error.label', { status: 404 }), { key: 'error.label', params: { status: 404 } });
+  t.same(verbatim('陳大文'), { text: '陳大文' });
+  t.ok(isMessageKey('error.label'));
+  t.notOk(isMessageKey('We could not find that page.'), 'an English sentence is not a key');
+  t.notOk(isMessageKey('toString'), 'nor is anything inherited');
 });

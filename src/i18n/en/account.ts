@@ -13,9 +13,6 @@ export const account = {
   'account.login.signInFirst': 'Please sign in first.',
 
   // Messages of the shared form fields (src/lib/forms.ts) as they appear on these forms
-  'account.errors.emailMissing': 'Enter your email address.',
-  'account.errors.emailLong': 'That email address is too long.',
-  'account.errors.emailShape': 'Enter an email address like name@example.org.',
   'account.errors.passwordMissing': 'Enter your password.',
   'account.errors.passwordLong': 'That password is too long.',
 
@@ -46,7 +43,7 @@ export const account = {
 
   // New passwords
   'account.password.new': 'New password',
-  'account.password.newHint': 'At least 10 characters. A few unrelated words make a strong password that is easy to remember.',
+  'account.password.newHint': 'At least {min} characters. A few unrelated words make a strong password that is easy to remember.',
   'account.password.again': 'New password again',
   'account.password.tooShort': 'Use at least {min} characters.',
   'account.password.tooLong': 'Use at most {max} characters.',
@@ -66,7 +63,7 @@ export const account = {
   'account.show.change': 'Change password',
   'account.show.currentWrong': 'Your current password is not right.',
   'account.sessions.heading': 'Where you are signed in',
-  'account.sessions.rule': 'Sessions end after 4 hours without activity, and 24 hours after signing in.',
+  'account.sessions.rule': 'Sessions end after {idle} hours without activity, and {absolute} hours after signing in.',
   'account.sessions.signedIn': 'Signed in',
   'account.sessions.lastActive': 'Last active',
   'account.sessions.address': 'Address',
@@ -130,17 +127,19 @@ export const account = {
 
   // Judging: messages and refusals
   'account.assignment.chooseConflict': 'Choose whether you have a conflict of interest.',
-  'account.assignment.reasonLong': 'Keep the reason under 1 000 characters.',
+  'account.assignment.reasonLong': 'Keep the reason under {max} characters.',
   'account.assignment.reasonMissing': 'Say briefly why you have a conflict of interest.',
   'account.assignment.cannotDeclareNone': 'You cannot declare no conflict: your organisation is a party to this entry, so you are conflicted automatically.',
   'account.assignment.scoreMissing': 'Give a score for {criterion} before submitting.',
   'account.assignment.scoreNotNumber': 'Give a score from 0 to {max} for {criterion}.',
   'account.assignment.scoreRange': '{criterion}: Give a score from 0 to {max}.',
   'account.assignment.scoreStep': '{criterion}: Scores go in steps of {step}.',
-  'account.assignment.commentLong': 'Keep the comment on {criterion} under 4 000 characters.',
+  'account.assignment.commentLong': 'Keep the comment on {criterion} under {max} characters.',
   'account.assignment.notFound': 'We could not find that assignment.',
   'account.assignment.attachmentNotFound': 'We could not find that attachment.',
   'account.assignment.fileIdentifies': 'This file cannot be shown without revealing who sent it. Ask the organisers for a copy without names.',
+  // Stands in a blind judge's copy of an entry's text for a name that would identify the entrant.
+  'account.assignment.withheld': '[withheld]',
   'account.assignment.roundNotOpenForJudging': 'This round is not open for judging.',
   'account.assignment.alreadySubmitted': 'You have already submitted your scores for this entry.',
   'account.assignment.alreadyConflicted': 'You have already declared a conflict for this entry.',

@@ -34,6 +34,12 @@ export const common = {
   'error.server': 'Something went wrong on our side. Please try again in a moment.',
   'error.busy': 'The service is busy or briefly unavailable. Please try again in a few seconds.',
   'error.csrf': 'This form has expired or did not come from this site. Go back, reload the page and try again.',
+  'form.invalid': 'Check what you entered here.',
+  'error.detail.400': 'The request could not be read. Go back, reload the page and try again.',
+  'error.detail.405': 'That cannot be done at this address.',
+  'error.detail.413': 'That is more data than this form takes. Send less, or smaller files.',
+  'error.detail.415': 'That form could not be read. Go back, reload the page and try again.',
+  'error.detail.429': 'Too many requests in a short time. Wait a minute, then try again.',
 
   'side.GD': 'Guangdong',
   'side.HK': 'Hong Kong',

@@ -59,6 +59,10 @@ export const pages = {
   'pages.summary.comparedWith': 'Compared with {label}',
   'pages.summary.column.item': 'Item',
   'pages.summary.column.figure': 'Figure',
+  'pages.summary.compare.people': 'Participants',
+  'pages.summary.compare.members': 'Delegation members',
+  'pages.summary.compare.visits': 'Visits',
+  'pages.summary.compare.hosts': 'Hosts',
 
   'pages.published.title': 'Summary of Co-operation Items ({label}), as published',
   'pages.published.asPublished': 'As published on {date}.',

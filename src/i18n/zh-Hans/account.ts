@@ -11,9 +11,6 @@ export const account: Partial<Record<keyof typeof en, string>> = {
   'account.login.throttledMany': '登录失败次数过多，请于 {minutes} 分钟后再试。',
   'account.login.signInFirst': '请先登录。',
 
-  'account.errors.emailMissing': '请输入你的电子邮箱地址。',
-  'account.errors.emailLong': '该邮箱地址过长。',
-  'account.errors.emailShape': '请输入有效的邮箱地址，例如 name@example.org。',
 
   'account.forgot.title': '重置密码',
   'account.forgot.sentAfter': '是某个账户的邮箱地址，我们已向其发送链接，供你设置新密码。链接在一小时内有效。',
@@ -34,7 +31,7 @@ export const account: Partial<Record<keyof typeof en, string>> = {
   'account.invitation.choose': '。请设置密码以开始使用。',
   'account.invitation.submit': '创建我的账户',
 
-  'account.password.newHint': '至少 10 个字符。由几个互不相关的词语组成的密码既安全又容易记住。',
+  'account.password.newHint': '至少 {min} 个字符。由几个互不相关的词语组成的密码既安全又容易记住。',
   'account.password.tooShort': '请至少使用 {min} 个字符。',
   'account.password.tooLong': '请最多使用 {max} 个字符。',
   'account.password.email': '密码不能包含你的邮箱地址。',
@@ -46,7 +43,7 @@ export const account: Partial<Record<keyof typeof en, string>> = {
   'account.show.current': '当前密码',
   'account.show.currentWrong': '当前密码不正确。',
   'account.sessions.heading': '你当前的登录',
-  'account.sessions.rule': '闲置 4 小时后，或登录满 24 小时后，登录即会结束。',
+  'account.sessions.rule': '闲置 {idle} 小时后，或登录满 {absolute} 小时后，登录即会结束。',
   'account.sessions.signedIn': '登录时间',
   'account.sessions.address': 'IP 地址',
   'account.sessions.this': '（本次登录）',

@@ -15,9 +15,6 @@ export const account: Record<keyof typeof en, string> = {
   'account.login.signInFirst': '請先登入。',
 
   // 共用欄位的訊息
-  'account.errors.emailMissing': '請輸入你的電郵地址。',
-  'account.errors.emailLong': '該電郵地址過長。',
-  'account.errors.emailShape': '請輸入有效的電郵地址，例如 name@example.org。',
   'account.errors.passwordMissing': '請輸入你的密碼。',
   'account.errors.passwordLong': '該密碼過長。',
 
@@ -48,7 +45,7 @@ export const account: Record<keyof typeof en, string> = {
 
   // 新密碼
   'account.password.new': '新密碼',
-  'account.password.newHint': '最少 10 個字元。由幾個互不相關的詞語組成的密碼既安全又容易記住。',
+  'account.password.newHint': '最少 {min} 個字元。由幾個互不相關的詞語組成的密碼既安全又容易記住。',
   'account.password.again': '再次輸入新密碼',
   'account.password.tooShort': '請使用最少 {min} 個字元。',
   'account.password.tooLong': '請使用最多 {max} 個字元。',
@@ -68,7 +65,7 @@ export const account: Record<keyof typeof en, string> = {
   'account.show.change': '更改密碼',
   'account.show.currentWrong': '現時密碼不正確。',
   'account.sessions.heading': '你目前的登入',
-  'account.sessions.rule': '閒置 4 小時後，或登入滿 24 小時後，登入即會結束。',
+  'account.sessions.rule': '閒置 {idle} 小時後，或登入滿 {absolute} 小時後，登入即會結束。',
   'account.sessions.signedIn': '登入時間',
   'account.sessions.lastActive': '最後活動時間',
   'account.sessions.address': 'IP 位址',
@@ -132,17 +129,18 @@ export const account: Record<keyof typeof en, string> = {
 
   // 評審：訊息及拒絕
   'account.assignment.chooseConflict': '請選擇你是否有利益衝突。',
-  'account.assignment.reasonLong': '原因不可超過 1 000 字。',
+  'account.assignment.reasonLong': '原因不可超過 {max} 字。',
   'account.assignment.reasonMissing': '請簡述你有利益衝突的原因。',
   'account.assignment.cannotDeclareNone': '你不能申報沒有利益衝突：你所屬的機構是此參賽項目的其中一方，因此自動構成利益衝突。',
   'account.assignment.scoreMissing': '提交前請為「{criterion}」評分。',
   'account.assignment.scoreNotNumber': '請為「{criterion}」給予 0 至 {max} 的分數。',
   'account.assignment.scoreRange': '{criterion}：請給予 0 至 {max} 的分數。',
   'account.assignment.scoreStep': '{criterion}：分數須以 {step} 分為一級。',
-  'account.assignment.commentLong': '「{criterion}」的評語不可超過 4 000 字。',
+  'account.assignment.commentLong': '「{criterion}」的評語不可超過 {max} 字。',
   'account.assignment.notFound': '找不到該評審任務。',
   'account.assignment.attachmentNotFound': '找不到該附件。',
   'account.assignment.fileIdentifies': '此檔案無法在不透露提交者身份的情況下顯示。請向主辦人員索取不含姓名的版本。',
+  'account.assignment.withheld': '［已隱去］',
   'account.assignment.roundNotOpenForJudging': '此輪次現時不接受評審。',
   'account.assignment.alreadySubmitted': '你已提交此參賽項目的評分。',
   'account.assignment.alreadyConflicted': '你已就此參賽項目申報利益衝突。',

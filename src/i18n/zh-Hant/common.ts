@@ -36,6 +36,12 @@ export const common: Record<keyof typeof en, string> = {
   'error.server': '系統出現問題，請稍後再試。',
   'error.busy': '系統繁忙或暫時無法使用，請數秒後再試。',
   'error.csrf': '此表格已過期或並非來自本網站。請返回上一頁，重新載入後再試。',
+  'form.invalid': '請檢查此處輸入的內容。',
+  'error.detail.400': '無法讀取該請求。請返回上一頁，重新載入後再試。',
+  'error.detail.405': '此網址不能進行該操作。',
+  'error.detail.413': '資料量超出此表格可接受的範圍。請減少內容或使用較小的檔案。',
+  'error.detail.415': '無法讀取該表格。請返回上一頁，重新載入後再試。',
+  'error.detail.429': '短時間內的請求過多。請稍候一分鐘再試。',
 
   'side.GD': '廣東',
   'side.HK': '香港',

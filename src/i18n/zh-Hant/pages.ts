@@ -61,6 +61,10 @@ export const pages: Record<keyof typeof en, string> = {
   'pages.summary.comparedWith': '與 {label} 比較',
   'pages.summary.column.item': '項目',
   'pages.summary.column.figure': '數字',
+  'pages.summary.compare.people': '參加者',
+  'pages.summary.compare.members': '代表團成員',
+  'pages.summary.compare.visits': '訪問',
+  'pages.summary.compare.hosts': '接待單位',
 
   'pages.published.title': '合作項目摘要（{label}）發佈版本',
   'pages.published.asPublished': '於{date}發佈的版本。',

@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
+import { type Message, message } from '../../lib/i18n.ts';
 
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 256;
@@ -18,16 +19,14 @@ const COMMON = new Set([
   '12345qwert', 'qwert12345', 'asdf123456', 'intellectual', 'copyright123', 'trademark123', 'patent12345',
 ]);
 
-export type PasswordProblem = string | null;
-
-/** Length and common-choice rules; null when the password is acceptable. */
-export function passwordProblem(password: string, email?: string): PasswordProblem {
-  if (password.length < PASSWORD_MIN) return `Use at least ${PASSWORD_MIN} characters.`;
-  if (password.length > PASSWORD_MAX) return `Use at most ${PASSWORD_MAX} characters.`;
+/** Length and common-choice rules: what is wrong with a new password, or null when it is acceptable. */
+export function passwordProblem(password: string, email?: string): Message | null {
+  if (password.length < PASSWORD_MIN) return message('account.password.tooShort', { min: PASSWORD_MIN });
+  if (password.length > PASSWORD_MAX) return message('account.password.tooLong', { max: PASSWORD_MAX });
   const lower = password.toLowerCase();
-  if (COMMON.has(lower) || /^(.)\1+$/.test(password)) return 'This password is too common. Choose one that is harder to guess.';
+  if (COMMON.has(lower) || /^(.)\1+$/.test(password)) return 'account.password.common';
   const local = email?.split('@')[0]?.toLowerCase();
-  if (local && local.length >= 4 && lower.includes(local)) return 'Do not use your email address in your password.';
+  if (local && local.length >= 4 && lower.includes(local)) return 'account.password.email';
   return null;
 }
 

@@ -1,7 +1,7 @@
 import fastifyCsrf from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Access } from '../../lib/access.ts';
-import { HttpError } from '../../lib/errors.ts';
+import { Refusal } from '../../lib/errors.ts';
 import { isLocale } from '../../lib/i18n.ts';
 import { isTokenShaped } from '../../lib/tokens.ts';
 import { type CurrentUser, rememberLanguage, SESSION_ABSOLUTE_MS, userForSessionToken } from './service.ts';
@@ -83,7 +83,7 @@ export async function installSecurity(app: FastifyInstance) {
       if (!request.user) return refuseAnonymous(request, reply, done);
       if (level !== 'signed-in' && !ALLOWED[level].includes(request.user.role)) {
         // Outside one's role is answered like a page that does not exist.
-        return done(new HttpError(404, 'We could not find that page.'));
+        return done(Refusal.notFound());
       }
     }
     if (UNSAFE.has(request.method)) return app.csrfProtection(request, reply, done);
@@ -96,5 +96,14 @@ function refuseAnonymous(request: FastifyRequest, reply: FastifyReply, done: (er
     reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
     return;
   }
-  done(new HttpError(401, 'Please sign in first.'));
+  done(Refusal.page(401, 'account.login.signInFirst'));
+}
+
+/**
+ * The signed-in user of a route that declared an access other than public: the access check
+ * has already refused anyone else, so a route never casts `request.user`.
+ */
+export function requireUser(request: FastifyRequest): CurrentUser {
+  if (!request.user) throw Refusal.page(401, 'account.login.signInFirst');
+  return request.user;
 }

@@ -31,6 +31,12 @@ export async function deleteSession(db: Executor, sessionId: string) {
   await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
 }
 
+/** Ends one of the user's own sessions; false when the user has no such session. */
+export async function deleteOwnSession(db: Executor, userId: number, sessionId: string): Promise<boolean> {
+  const ended = await db.deleteFrom('sessions').where('id', '=', sessionId).where('user_id', '=', userId).executeTakeFirst();
+  return Number(ended.numDeletedRows) > 0;
+}
+
 export async function deleteUserSessions(db: Executor, userId: number, except?: string) {
   let q = db.deleteFrom('sessions').where('user_id', '=', userId);
   if (except) q = q.where('id', '<>', except);

@@ -1,15 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
-import { notFound } from '../../lib/errors.ts';
-import { field, parseForm } from '../../lib/forms.ts';
-import { type Translate, translator } from '../../lib/i18n.ts';
+import { attempt, type FormErrors, Refusal } from '../../lib/errors.ts';
+import { field, type FormValues, parseForm } from '../../lib/forms.ts';
+import { type MessageKey, message } from '../../lib/i18n.ts';
 import { isTokenShaped } from '../../lib/tokens.ts';
-import { PASSWORD_MAX, PASSWORD_MIN, passwordProblem } from './passwords.ts';
-import { sessionCookieName, sessionCookieOptions } from './plugin.ts';
-import { deleteSession, deleteUserSessions, userSessions } from './queries.ts';
+import { PASSWORD_MIN, passwordProblem } from './passwords.ts';
+import { requireUser, sessionCookieName, sessionCookieOptions } from './plugin.ts';
+import { deleteOwnSession, deleteSession, deleteUserSessions, userSessions } from './queries.ts';
 import {
-  attemptLogin, type CurrentUser, changePassword, linkUser, requestPasswordReset, setPasswordWithLink, startSession,
+  attemptLogin, type CurrentUser, changePassword, type LinkPurpose, linkUser, requestPasswordReset, SESSION_ABSOLUTE_MS,
+  SESSION_IDLE_MS, setPasswordWithLink, startSession,
 } from './service.ts';
 
 const loginForm = z.object({ email: field.email(), password: field.password(), next: z.string().optional() });
@@ -22,17 +23,20 @@ const safeNext = (next: string | undefined) => (next && /^\/(?!\/)[^\\]*$/.test(
 
 export const homeFor = (user: Pick<CurrentUser, 'role'>) => (user.role === 'judge' ? '/judging' : '/manage');
 
-/** The rules on a new password, in the reader's language (the length rules carry a number, so they are written here). */
-function newPasswordErrors(t: Translate, password: string, confirm: string, email: string): Record<string, string> {
+/** The hint beside a new password and the account page's session rule name the code's own limits. */
+const passwordHint = message('account.password.newHint', { min: PASSWORD_MIN });
+const HOUR_MS = 60 * 60 * 1000;
+const sessionRule = message('account.sessions.rule', { idle: SESSION_IDLE_MS / HOUR_MS, absolute: SESSION_ABSOLUTE_MS / HOUR_MS });
+
+/** The rules on a new password, checked before its confirmation. */
+function newPasswordErrors(password: string, confirm: string, email: string): FormErrors {
   const problem = passwordProblem(password, email);
-  if (problem) {
-    if (password.length < PASSWORD_MIN) return { password: t('account.password.tooShort', { min: PASSWORD_MIN }) };
-    if (password.length > PASSWORD_MAX) return { password: t('account.password.tooLong', { max: PASSWORD_MAX }) };
-    return { password: t.text(problem) };
-  }
-  if (password !== confirm) return { confirm: t('account.password.mismatch') };
+  if (problem) return { password: problem };
+  if (password !== confirm) return { confirm: 'account.password.mismatch' };
   return {};
 }
+
+const hasErrors = (errors: FormErrors) => Object.keys(errors).length > 0;
 
 export async function authRoutes(app: FastifyInstance) {
   const secure = app.config.baseUrl.startsWith('https:');
@@ -43,106 +47,104 @@ export async function authRoutes(app: FastifyInstance) {
     reply.setCookie(cookieName, token, sessionCookieOptions(secure));
   };
 
+  const loginPage = (reply: FastifyReply, status: number, values: FormValues, errors: FormErrors = {}) =>
+    reply.code(status).view('auth/login', { title: 'account.login.title', values, errors });
+
   app.get<{ Querystring: { next?: string } }>('/login', access('public'), async (request, reply) => {
     if (request.user) return reply.redirect(homeFor(request.user), 303);
-    return reply.view('auth/login', { title: 'Sign in', values: { next: safeNext(request.query.next) ?? '' }, errors: {} });
+    return loginPage(reply, 200, { next: safeNext(request.query.next) ?? '' });
   });
 
   app.post('/login', access('public'), async (request, reply) => {
     const form = parseForm(loginForm, request.body);
-    if (!form.ok) {
-      return reply.code(400).view('auth/login', { title: 'Sign in', values: { ...form.values, password: '' }, errors: form.errors });
-    }
+    if (!form.ok) return loginPage(reply, 400, { ...form.values, password: '' }, form.errors);
     const result = await attemptLogin(app.db, form.data.email, form.data.password, request.ip);
     if (!result.ok) {
       const minutes = Math.ceil(result.waitSeconds / 60);
       const throttled = result.waitSeconds > 0;
-      const t = translator(request.locale);
-      const message = throttled
-        ? t(minutes === 1 ? 'account.login.throttledOne' : 'account.login.throttledMany', { minutes })
-        : t('account.login.wrong');
-      return reply.code(throttled ? 429 : 400).view('auth/login', {
-        title: 'Sign in', values: { email: form.data.email, next: form.data.next ?? '' }, errors: { password: message },
-      });
+      const reason = throttled
+        ? message(minutes === 1 ? 'account.login.throttledOne' : 'account.login.throttledMany', { minutes })
+        : 'account.login.wrong';
+      return loginPage(reply, throttled ? 429 : 400, { email: form.data.email, next: form.data.next ?? '' }, { password: reason });
     }
     if (request.user) await deleteSession(app.db, request.user.sessionId);
     await signIn(request, reply, result.userId);
-    const user = await app.db.selectFrom('users').select('role').where('id', '=', result.userId).executeTakeFirstOrThrow();
-    return reply.redirect(safeNext(form.data.next) ?? homeFor(user), 303);
+    return reply.redirect(safeNext(form.data.next) ?? homeFor(result), 303);
   });
 
   app.post('/logout', access('signed-in'), async (request, reply) => {
-    if (request.user) await deleteSession(app.db, request.user.sessionId);
+    await deleteSession(app.db, requireUser(request).sessionId);
     reply.clearCookie(cookieName, { path: '/' });
     return reply.redirect('/', 303);
   });
 
-  app.get('/password/forgot', access('public'), async (_request, reply) =>
-    reply.view('auth/forgot', { title: 'Reset your password', values: {}, errors: {}, sent: false }));
+  const forgotPage = (reply: FastifyReply, status: number, values: FormValues, errors: FormErrors, sent: boolean) =>
+    reply.code(status).view('auth/forgot', { title: 'account.forgot.title', values, errors, sent });
+
+  app.get('/password/forgot', access('public'), async (_request, reply) => forgotPage(reply, 200, {}, {}, false));
 
   app.post('/password/forgot', access('public'), async (request, reply) => {
     const form = parseForm(emailForm, request.body);
-    if (!form.ok) return reply.code(400).view('auth/forgot', { title: 'Reset your password', values: form.values, errors: form.errors, sent: false });
+    if (!form.ok) return forgotPage(reply, 400, form.values, form.errors, false);
     await requestPasswordReset(app.db, form.data.email, app.config.baseUrl, app.mail.domain);
-    return reply.view('auth/forgot', { title: 'Reset your password', values: form.data, errors: {}, sent: true });
+    return forgotPage(reply, 200, form.data, {}, true);
   });
 
-  for (const purpose of ['password_reset', 'invitation'] as const) {
-    const path = purpose === 'invitation' ? '/invitations/:token' : '/password/reset/:token';
-    const view = purpose === 'invitation' ? 'auth/accept-invitation' : 'auth/reset';
-    const title = purpose === 'invitation' ? 'Accept your invitation' : 'Choose a new password';
+  /** A single-use link's page: choosing a password signs its owner in and uses the link up. */
+  const linkRoutes = (purpose: LinkPurpose, path: string, view: string, title: MessageKey) => {
+    type TokenRoute = { Params: { token: string } };
+    type Owner = NonNullable<Awaited<ReturnType<typeof linkUser>>>;
+    const owner = async (token: string) => (isTokenShaped(token) ? linkUser(app.db, token, purpose) : undefined);
+    const expired = (reply: FastifyReply) => reply.code(404).view('auth/link-expired', { title: 'account.link.title' });
+    const page = (reply: FastifyReply, status: number, account: Owner, token: string, errors: FormErrors) =>
+      reply.code(status).view(view, { title, account, token, passwordHint, values: {}, errors });
 
-    app.get<{ Params: { token: string } }>(path, access('public'), async (request, reply) => {
+    app.get<TokenRoute>(path, access('public'), async (request, reply) => {
       const { token } = request.params;
-      const user = isTokenShaped(token) ? await linkUser(app.db, token, purpose) : undefined;
-      if (!user) return reply.code(404).view('auth/link-expired', { title: 'This link no longer works' });
-      return reply.view(view, { title, account: user, token, values: {}, errors: {} });
+      const user = await owner(token);
+      if (!user) return expired(reply);
+      return page(reply, 200, user, token, {});
     });
 
-    app.post<{ Params: { token: string } }>(path, access('public'), async (request, reply) => {
+    app.post<TokenRoute>(path, access('public'), async (request, reply) => {
       const { token } = request.params;
-      const user = isTokenShaped(token) ? await linkUser(app.db, token, purpose) : undefined;
-      if (!user) return reply.code(404).view('auth/link-expired', { title: 'This link no longer works' });
+      const user = await owner(token);
+      if (!user) return expired(reply);
       const form = parseForm(newPasswordForm, request.body);
-      const errors = form.ok ? newPasswordErrors(translator(request.locale), form.data.password, form.data.confirm, user.email) : form.errors;
-      if (!form.ok || Object.keys(errors).length) {
-        return reply.code(400).view(view, { title, account: user, token, values: {}, errors });
-      }
+      const errors = form.ok ? newPasswordErrors(form.data.password, form.data.confirm, user.email) : form.errors;
+      if (!form.ok || hasErrors(errors)) return page(reply, 400, user, token, errors);
       const userId = await setPasswordWithLink(app.db, token, purpose, form.data.password);
-      if (!userId) return reply.code(404).view('auth/link-expired', { title: 'This link no longer works' });
+      if (!userId) return expired(reply);
       await signIn(request, reply, userId);
       return reply.redirect(homeFor(user), 303);
     });
-  }
+  };
 
-  app.get('/account', access('signed-in'), async (request, reply) => {
-    const user = request.user as CurrentUser;
-    const sessions = await userSessions(app.db, user.id);
-    return reply.view('account/show', { title: 'Your account', sessions, values: {}, errors: {}, changed: false });
-  });
+  linkRoutes('password_reset', '/password/reset/:token', 'auth/reset', 'account.reset.title');
+  linkRoutes('invitation', '/invitations/:token', 'auth/accept-invitation', 'account.invitation.title');
+
+  const accountPage = async (reply: FastifyReply, user: CurrentUser, errors: FormErrors = {}, changed = false) =>
+    reply.code(hasErrors(errors) ? 400 : 200).view('account/show', {
+      title: 'account.show.title', sessions: await userSessions(app.db, user.id), sessionRule, passwordHint, values: {}, errors, changed,
+    });
+
+  app.get('/account', access('signed-in'), async (request, reply) => accountPage(reply, requireUser(request)));
 
   app.post('/account/password', access('signed-in'), async (request, reply) => {
-    const user = request.user as CurrentUser;
+    const user = requireUser(request);
     const form = parseForm(changePasswordForm, request.body);
-    let errors = form.ok ? newPasswordErrors(translator(request.locale), form.data.password, form.data.confirm, user.email) : form.errors;
-    if (form.ok && Object.keys(errors).length === 0) {
-      const changed = await changePassword(app.db, user, form.data.current, form.data.password);
-      if (changed) {
-        const sessions = await userSessions(app.db, user.id);
-        return reply.view('account/show', { title: 'Your account', sessions, values: {}, errors: {}, changed: true });
-      }
-      errors = { current: 'Your current password is not right.' };
-    }
-    const sessions = await userSessions(app.db, user.id);
-    return reply.code(400).view('account/show', { title: 'Your account', sessions, values: {}, errors, changed: false });
+    if (!form.ok) return accountPage(reply, user, form.errors);
+    const errors = newPasswordErrors(form.data.password, form.data.confirm, user.email);
+    if (hasErrors(errors)) return accountPage(reply, user, errors);
+    const changed = await attempt(() => changePassword(app.db, user, form.data.current, form.data.password));
+    return changed.ok ? accountPage(reply, user, {}, true) : accountPage(reply, user, changed.errors);
   });
 
   app.post<{ Params: { id: string } }>('/account/sessions/:id/end', access('signed-in'), async (request, reply) => {
-    const user = request.user as CurrentUser;
-    const ended = await app.db.deleteFrom('sessions').where('id', '=', request.params.id).where('user_id', '=', user.id)
-      .executeTakeFirst();
-    if (Number(ended.numDeletedRows) === 0) throw notFound('session');
-    if (request.params.id === user.sessionId) {
+    const user = requireUser(request);
+    const { id } = request.params;
+    if (!(await deleteOwnSession(app.db, user.id, id))) throw Refusal.notFound('account.sessions.notFound');
+    if (id === user.sessionId) {
       reply.clearCookie(cookieName, { path: '/' });
       return reply.redirect('/login', 303);
     }
@@ -150,7 +152,7 @@ export async function authRoutes(app: FastifyInstance) {
   });
 
   app.post('/account/sessions/end-others', access('signed-in'), async (request, reply) => {
-    const user = request.user as CurrentUser;
+    const user = requireUser(request);
     await deleteUserSessions(app.db, user.id, user.sessionId);
     return reply.redirect('/account', 303);
   });

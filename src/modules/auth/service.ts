@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
 import type { Role } from '../../db/types.ts';
+import { Refusal } from '../../lib/errors.ts';
 import { type Locale, localeOf, translator } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { recordAudit } from '../audit/service.ts';
@@ -105,7 +106,7 @@ async function recordFailure(db: Executor, key: string, threshold: number) {
   }
 }
 
-export type LoginResult = { ok: true; userId: number } | { ok: false; waitSeconds: number };
+export type LoginResult = { ok: true; userId: number; role: Role } | { ok: false; waitSeconds: number };
 
 /** Checks a password; the answer is the same whether or not the account exists. */
 export async function attemptLogin(db: Database, email: string, password: string, ip: string): Promise<LoginResult> {
@@ -122,16 +123,16 @@ export async function attemptLogin(db: Database, email: string, password: string
     return { ok: false, waitSeconds: await loginWait(db, email, ip) };
   }
   await db.deleteFrom('login_throttle').where('key', '=', emailKey).execute();
-  return { ok: true, userId: user.id };
+  return { ok: true, userId: user.id, role: user.role };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Invitations and password resets: single-use links that expire, stored hashed.
 
 export const LINK_LIFETIME_MS = { invitation: 7 * 24 * 60 * 60 * 1000, password_reset: 60 * 60 * 1000 } as const;
-type Purpose = keyof typeof LINK_LIFETIME_MS;
+export type LinkPurpose = keyof typeof LINK_LIFETIME_MS;
 
-export async function issueLink(db: Executor, userId: number, purpose: Purpose): Promise<string> {
+export async function issueLink(db: Executor, userId: number, purpose: LinkPurpose): Promise<string> {
   const token = newToken();
   await db.updateTable('user_tokens').set({ used_at: sql`now()` })
     .where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
@@ -145,7 +146,7 @@ export async function issueLink(db: Executor, userId: number, purpose: Purpose):
 }
 
 /** The user a live link belongs to, without using it up. */
-export async function linkUser(db: Executor, token: string, purpose: Purpose) {
+export async function linkUser(db: Executor, token: string, purpose: LinkPurpose) {
   return db
     .selectFrom('user_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
@@ -162,7 +163,7 @@ export async function linkUser(db: Executor, token: string, purpose: Purpose) {
  * Sets a new password through a link: the link is used up, every session of the user ends,
  * all in one transaction so a link can never be used twice.
  */
-export async function setPasswordWithLink(db: Database, token: string, purpose: Purpose, password: string) {
+export async function setPasswordWithLink(db: Database, token: string, purpose: LinkPurpose, password: string) {
   const passwordHash = await hashPassword(password);
   return db.transaction().execute(async (trx) => {
     const used = await trx
@@ -182,16 +183,16 @@ export async function setPasswordWithLink(db: Database, token: string, purpose: 
   });
 }
 
-export async function changePassword(db: Database, user: CurrentUser, current: string, next: string): Promise<boolean> {
+/** Changes the user's own password, given the current one; their other sessions end. */
+export async function changePassword(db: Database, user: CurrentUser, current: string, next: string) {
   const row = await q.userByEmail(db, user.email);
-  if (!row || !(await verifyPassword(row.password_hash, current))) return false;
+  if (!row || !(await verifyPassword(row.password_hash, current))) throw Refusal.form({ current: 'account.show.currentWrong' });
   const passwordHash = await hashPassword(next);
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).execute();
     await q.deleteUserSessions(trx, user.id, user.sessionId);
     await recordAudit(trx, user.id, 'change_password', 'user', user.id, {});
   });
-  return true;
 }
 
 /** Sends a reset link if the account exists; the caller says the same thing either way. */

@@ -1,30 +1,37 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
-import { notFound } from '../../lib/errors.ts';
-import { cleanText, field, type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
 import { csvStream, type Cell } from '../../lib/csv.ts';
+import { Refusal } from '../../lib/errors.ts';
 import { format } from '../../lib/format.ts';
+import { cleanText, field, type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
+import { message } from '../../lib/i18n.ts';
+import { idParams, readParams } from '../../lib/params.ts';
 import { xlsxStream } from '../../lib/xlsx.ts';
-import type { CurrentUser } from '../auth/service.ts';
-import { desk, type ScopedEvent, scopedEvent } from '../events/queries.ts';
+import { requireUser } from '../auth/plugin.ts';
+import { desk, type ScopedEvent } from '../events/queries.ts';
+import { EVENT_GROUP, scopeEvent } from '../events/routes.ts';
 import { eventQuestions } from '../registrations/queries.ts';
-import { personFields } from '../registrations/schemas.ts';
+import { personFields, SIDE_CHOICES } from '../registrations/schemas.ts';
 import type { Site } from '../registrations/service.ts';
 import { type AttendanceRow, attendanceRows, audienceOf, mailingsOf, searchDesk } from './queries.ts';
 import { checkInScanned, type DeskOutcome, sendMailing, setCheckedIn, walkIn } from './service.ts';
 
-type SlugParams = { Params: { slug: string } };
-
 const presenceForm = z.object({ present: z.enum(['yes', 'no']), q: z.string().max(200).optional().default('') });
 const scanForm = z.object({ code: z.string().max(500).default('') });
-const walkInForm = z.object(personFields);
-const mailingForm = z.object({
-  audience: field.choice(['all', 'confirmed', 'attended', 'waitlisted'], 'Choose who gets the message.'),
-  subject: field.text('a subject', 200),
-  body: field.text('the message', 10_000),
+/** A walk-in is registered like anyone else, in the words of the desk (the organiser types the name). */
+const walkInForm = z.object({
+  ...personFields,
+  name: field.text({ missing: 'manage.checkin.errors.name', tooLong: 'participant.errors.nameLong' }, 200),
+  organisation: field.optionalText('manage.checkin.errors.organisation', 200),
+  side: field.choice(SIDE_CHOICES, 'manage.checkin.errors.side'),
 });
 const AUDIENCES = ['all', 'confirmed', 'attended', 'waitlisted'] as const;
+const mailingForm = z.object({
+  audience: field.choice(AUDIENCES, 'manage.email.errors.audience'),
+  subject: field.text({ missing: 'manage.email.errors.subject', tooLong: 'manage.email.errors.subjectLength' }, 200),
+  body: field.text({ missing: 'manage.email.errors.body', tooLong: 'manage.email.errors.bodyLength' }, 10_000),
+});
 
 /** Questions that ask for a phone number are left out with the emails when contacts are omitted. */
 const PHONE_QUESTION = /phone|mobile|tel\b|whatsapp|wechat|電話|电话|手機|手机/i;
@@ -34,60 +41,64 @@ const hongKongStamp = new Intl.DateTimeFormat('sv-SE', {
 });
 const stamp = (d: Date | null) => (d ? hongKongStamp.format(d) : '');
 
+/** The check-in desk, the attendance lists and the messages to registrants: one route group per event. */
 export async function checkinRoutes(app: FastifyInstance) {
   const site: Site = { baseUrl: app.config.baseUrl, domain: app.mail.domain };
+  await app.register(async (group) => {
+    scopeEvent(group);
+    deskRoutes(group, site);
+    attendanceRoutes(group);
+    mailingRoutes(group, site);
+  }, { prefix: EVENT_GROUP });
+}
 
-  const loadEvent = async (request: FastifyRequest<SlugParams>) => {
-    const event = await scopedEvent(app.db, request.user as CurrentUser, request.params.slug);
-    if (!event) throw notFound('event');
-    return event;
-  };
-
+/** The door: search, check in and out, scanned tickets, walk-ins, and the live counts. */
+function deskRoutes(group: FastifyInstance, site: Site) {
   const deskPage = async (event: ScopedEvent, q: string, extra: { outcome?: DeskOutcome; walkIn?: { values: FormValues; errors: FormErrors } } = {}) => ({
-    title: `Check-in: ${event.title}`, event, q,
-    counts: await desk(app.db, event.id),
-    people: await searchDesk(app.db, event.id, q),
+    title: message('manage.checkin.pageTitle', { title: event.title }), event, q,
+    counts: await desk(group.db, event.id),
+    people: await searchDesk(group.db, event.id, q),
     outcome: extra.outcome ?? null,
     walkIn: extra.walkIn ?? { values: {}, errors: {} },
   });
 
-  app.get<SlugParams & { Querystring: { q?: string } }>('/manage/events/:slug/checkin', access('organiser'), async (request, reply) => {
-    const event = await loadEvent(request);
+  group.get<{ Querystring: { q?: string } }>('/checkin', access('organiser'), async (request, reply) => {
     const q = typeof request.query.q === 'string' ? cleanText(request.query.q).slice(0, 200) : '';
-    return reply.view('manage/events/checkin', await deskPage(event, q));
+    return reply.view('manage/events/checkin', await deskPage(request.event, q));
   });
 
-  app.get<SlugParams>('/manage/events/:slug/counts.json', access('organiser'), async (request) => desk(app.db, (await loadEvent(request)).id));
+  group.get('/counts.json', access('organiser'), async (request) => desk(group.db, request.event.id));
 
-  app.post<SlugParams & { Params: { id: string } }>('/manage/events/:slug/checkin/:id', access('organiser'), async (request, reply) => {
-    const event = await loadEvent(request);
-    const id = z.coerce.number().int().positive().max(2_147_483_647).safeParse(request.params.id);
+  group.post('/checkin/:id', access('organiser'), async (request, reply) => {
+    const { id } = readParams(idParams, request.params);
     const form = presenceForm.safeParse(request.body);
-    if (!id.success || !form.success) throw notFound('registration');
-    const outcome = await setCheckedIn(app.db, request.user as CurrentUser, event, id.data, form.data.present === 'yes');
-    return reply.code(outcome.ok ? 200 : 404).view('manage/events/checkin', await deskPage(event, cleanText(form.data.q), { outcome }));
+    if (!form.success) throw Refusal.notFound('manage.notFound.registration');
+    const outcome = await setCheckedIn(group.db, requireUser(request), request.event, id, form.data.present === 'yes');
+    return reply.code(outcome.ok ? 200 : 404).view('manage/events/checkin', await deskPage(request.event, cleanText(form.data.q), { outcome }));
   });
 
-  app.post<SlugParams>('/manage/events/:slug/checkin', access('organiser'), async (request, reply) => {
-    const event = await loadEvent(request);
+  group.post('/checkin', access('organiser'), async (request, reply) => {
     const form = scanForm.safeParse(request.body);
-    const outcome = await checkInScanned(app.db, request.user as CurrentUser, event, form.success ? form.data.code : '');
-    return reply.code(outcome.ok ? 200 : 400).view('manage/events/checkin', await deskPage(event, '', { outcome }));
+    const outcome = await checkInScanned(group.db, requireUser(request), request.event, form.success ? form.data.code : '');
+    return reply.code(outcome.ok ? 200 : 400).view('manage/events/checkin', await deskPage(request.event, '', { outcome }));
   });
 
-  app.post<SlugParams>('/manage/events/:slug/walk-in', access('organiser'), async (request, reply) => {
-    const event = await loadEvent(request);
+  group.post('/walk-in', access('organiser'), async (request, reply) => {
+    const { event } = request;
     const form = parseForm(walkInForm, request.body);
     if (!form.ok) return reply.code(400).view('manage/events/checkin', await deskPage(event, '', { walkIn: { values: form.values, errors: form.errors } }));
-    const outcome = await walkIn(app.db, request.user as CurrentUser, site, event, form.data);
+    const outcome = await walkIn(group.db, requireUser(request), site, event, form.data);
     return reply.code(outcome.ok ? 200 : 409).view('manage/events/checkin', await deskPage(event, '', {
       outcome, walkIn: outcome.ok ? undefined : { values: form.data, errors: {} },
     }));
   });
+}
 
+/** Attendance lists to download (in English: they are records) and the printed sign-in sheet. */
+function attendanceRoutes(group: FastifyInstance) {
   /** The attendance list's columns and rows; `withContacts: false` leaves out emails and phone numbers. */
   const attendance = async (event: ScopedEvent, withContacts: boolean) => {
-    const questions = (await eventQuestions(app.db, event.id)).filter((q) => withContacts || !PHONE_QUESTION.test(q.label));
+    const questions = (await eventQuestions(group.db, event.id)).filter((q) => withContacts || !PHONE_QUESTION.test(q.label));
     const header = ['No.', 'Name', 'Organisation', 'Side', ...(withContacts ? ['Email'] : []), 'Status', 'Registered (HK time)',
       'Checked in (HK time)', ...questions.map((q) => q.label)];
     const answer = (r: AttendanceRow, id: number): Cell => {
@@ -96,7 +107,7 @@ export async function checkinRoutes(app: FastifyInstance) {
     };
     async function* rows() {
       let n = 0;
-      for await (const r of attendanceRows(app.db, event.id)) {
+      for await (const r of attendanceRows(group.db, event.id)) {
         yield [++n, r.name, r.organisation, format.side(r.side), ...(withContacts ? [r.email] : []), r.status, stamp(r.created_at),
           stamp(r.checked_in_at), ...questions.map((q) => answer(r, q.id))] as Cell[];
       }
@@ -104,8 +115,8 @@ export async function checkinRoutes(app: FastifyInstance) {
     return { header, rows: rows() };
   };
 
-  app.get<SlugParams & { Querystring: { contact?: string } }>('/manage/events/:slug/attendance.csv', access('organiser'), async (request, reply) => {
-    const event = await loadEvent(request);
+  group.get<{ Querystring: { contact?: string } }>('/attendance.csv', access('organiser'), async (request, reply) => {
+    const { event } = request;
     const { header, rows } = await attendance(event, request.query.contact !== 'omit');
     return reply
       .type('text/csv; charset=utf-8')
@@ -114,8 +125,8 @@ export async function checkinRoutes(app: FastifyInstance) {
       .send(csvStream(header, rows));
   });
 
-  app.get<SlugParams & { Querystring: { contact?: string } }>('/manage/events/:slug/attendance.xlsx', access('organiser'), async (request, reply) => {
-    const event = await loadEvent(request);
+  group.get<{ Querystring: { contact?: string } }>('/attendance.xlsx', access('organiser'), async (request, reply) => {
+    const { event } = request;
     const { header, rows } = await attendance(event, request.query.contact !== 'omit');
     return reply
       .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
@@ -124,30 +135,32 @@ export async function checkinRoutes(app: FastifyInstance) {
       .send(await xlsxStream('Attendance', header.map((h) => ({ header: h, width: h === 'No.' ? 6 : 24 })), rows));
   });
 
-  app.get<SlugParams>('/manage/events/:slug/sign-in-sheet', access('organiser'), async (request, reply) => {
-    const event = await loadEvent(request);
-    const people = await searchDesk(app.db, event.id, '', 100_000);
-    return reply.view('manage/events/sign-in-sheet', { title: `Sign-in sheet: ${event.title}`, event, people });
+  group.get('/sign-in-sheet', access('organiser'), async (request, reply) => {
+    const { event } = request;
+    const people = await searchDesk(group.db, event.id, '', 100_000);
+    return reply.view('manage/events/sign-in-sheet', { title: message('manage.sheet.pageTitle', { title: event.title }), event, people });
   });
+}
 
+/** Messages to registrants, queued through the outbox, with their delivery progress. */
+function mailingRoutes(group: FastifyInstance, site: Site) {
   const mailingPage = async (event: ScopedEvent, values: FormValues, errors: FormErrors) => ({
-    title: `Email registrants: ${event.title}`, event, values, errors,
-    audiences: await Promise.all(AUDIENCES.map(async (a) => ({ value: a, count: (await audienceOf(app.db, event.id, a)).length }))),
-    mailings: await mailingsOf(app.db, event.id),
+    title: message('manage.email.pageTitle', { title: event.title }), event, values, errors,
+    audiences: await Promise.all(AUDIENCES.map(async (a) => ({ value: a, count: (await audienceOf(group.db, event.id, a)).length }))),
+    mailings: await mailingsOf(group.db, event.id),
   });
 
-  app.get<SlugParams>('/manage/events/:slug/email', access('organiser'), async (request, reply) => {
-    const event = await loadEvent(request);
-    const page = await mailingPage(event, { audience: 'confirmed' }, {});
+  group.get('/email', access('organiser'), async (request, reply) => {
+    const page = await mailingPage(request.event, { audience: 'confirmed' }, {});
     if (page.mailings.some((m) => m.sent + m.failed < m.total)) reply.header('refresh', '3');
     return reply.view('manage/events/email', page);
   });
 
-  app.post<SlugParams>('/manage/events/:slug/email', access('organiser'), async (request, reply) => {
-    const event = await loadEvent(request);
+  group.post('/email', access('organiser'), async (request, reply) => {
+    const { event } = request;
     const form = parseForm(mailingForm, request.body);
     if (!form.ok) return reply.code(400).view('manage/events/email', await mailingPage(event, form.values, form.errors));
-    await sendMailing(app.db, request.user as CurrentUser, site, event, form.data);
+    await sendMailing(group.db, requireUser(request), site, event, form.data);
     return reply.redirect(`/manage/events/${event.slug}/email`, 303);
   });
 }

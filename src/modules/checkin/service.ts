@@ -1,11 +1,11 @@
 import type { Database } from '../../db/index.ts';
 import type { MailingAudience } from '../../db/types.ts';
+import { localeOf, type Message, message, translator } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import type { ScopedEvent } from '../events/queries.ts';
 import { queueMail } from '../mail/outbox.ts';
-import { localeOf, translator } from '../../lib/i18n.ts';
 import { eventFacts, participantMail } from '../registrations/messages.ts';
 import { liveRegistrationForEmail, takeSeat } from '../registrations/queries.ts';
 import type { Site } from '../registrations/service.ts';
@@ -14,31 +14,35 @@ import { audienceOf } from './queries.ts';
 
 /* The door: checking people in and out, walk-ins, and messages to everyone registered. */
 
-export type DeskOutcome = { ok: true; name: string } | { ok: false; message: string };
+/** What the desk says after an action: who is checked in, or why not. */
+export type DeskOutcome = { ok: boolean; message: Message };
+
+const checkedIn = (name: string): DeskOutcome => ({ ok: true, message: message('manage.checkin.done', { name }) });
+const refused = (reason: Message): DeskOutcome => ({ ok: false, message: reason });
 
 /** Checks a confirmed registration of this event in (or undoes it); anything else is not found. */
 export async function setCheckedIn(db: Database, user: CurrentUser, event: ScopedEvent, registrationId: number, present: boolean): Promise<DeskOutcome> {
   return db.transaction().execute(async (trx): Promise<DeskOutcome> => {
     const row = await trx.selectFrom('registrations').select(['id', 'name', 'checked_in_at']).where('id', '=', registrationId)
       .where('event_id', '=', event.id).where('status', '=', 'confirmed').forUpdate().executeTakeFirst();
-    if (!row) return { ok: false, message: 'That person is not confirmed for this event.' };
-    if ((row.checked_in_at !== null) === present) return { ok: true, name: row.name };
+    if (!row) return refused('manage.checkin.errors.notConfirmed');
+    if ((row.checked_in_at !== null) === present) return checkedIn(row.name);
     const at = present ? new Date() : null;
     await trx.updateTable('registrations').set({ checked_in_at: at }).where('id', '=', row.id).execute();
     await recordAudit(trx, user.id, present ? 'check_in' : 'undo_check_in', 'registration', row.id,
       { checked_in_at: { from: row.checked_in_at, to: at } }, event.item_id);
-    return { ok: true, name: row.name };
+    return checkedIn(row.name);
   });
 }
 
 /** Checks in whoever a scanned QR ticket (or manage link) belongs to. */
 export async function checkInScanned(db: Database, user: CurrentUser, event: ScopedEvent, scanned: string): Promise<DeskOutcome> {
   const tokenHash = tokenHashFromScan(scanned);
-  if (!tokenHash) return { ok: false, message: 'That is not a ticket of this platform.' };
+  if (!tokenHash) return refused('manage.checkin.errors.notTicket');
   const row = await db.selectFrom('registrations').select(['id', 'status']).where('token_hash', '=', tokenHash)
     .where('event_id', '=', event.id).executeTakeFirst();
-  if (!row) return { ok: false, message: 'No registration for this event has that ticket. An older ticket stops working when a new link is sent.' };
-  if (row.status !== 'confirmed') return { ok: false, message: `This registration is ${row.status === 'waitlisted' ? 'on the waiting list' : 'cancelled'}.` };
+  if (!row) return refused('manage.checkin.errors.noTicket');
+  if (row.status !== 'confirmed') return refused(row.status === 'waitlisted' ? 'manage.checkin.errors.waitlisted' : 'manage.checkin.errors.cancelled');
   return setCheckedIn(db, user, event, row.id, true);
 }
 
@@ -56,9 +60,9 @@ export async function walkIn(db: Database, user: CurrentUser, site: Site, event:
     const existing = await liveRegistrationForEmail(trx, event.id, person.email);
     if (existing?.status === 'confirmed') {
       await trx.updateTable('registrations').set({ checked_in_at: new Date() }).where('id', '=', existing.id).where('checked_in_at', 'is', null).execute();
-      return { ok: true, name: existing.name };
+      return checkedIn(existing.name);
     }
-    if (!(await takeSeat(trx, event.id))) return { ok: false, message: 'All places are taken. Raise the capacity first if the room allows.' };
+    if (!(await takeSeat(trx, event.id))) return refused('manage.checkin.errors.full');
     const now = new Date();
     if (existing) {
       await trx.updateTable('registrations').set({ status: 'confirmed', checked_in_at: now, token_hash: tokenHash }).where('id', '=', existing.id).execute();
@@ -69,7 +73,7 @@ export async function walkIn(db: Database, user: CurrentUser, site: Site, event:
       await recordAudit(trx, user.id, 'walk_in', 'registration', created.id, { name: { from: null, to: person.name } }, event.item_id);
     }
     await queueMail(trx, mail, site.domain);
-    return { ok: true, name: existing?.name ?? person.name };
+    return checkedIn(existing?.name ?? person.name);
   });
 }
 

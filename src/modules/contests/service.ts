@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
 import type { TieBreak } from '../../db/types.ts';
-import { HttpError } from '../../lib/errors.ts';
+import { Refusal } from '../../lib/errors.ts';
+import { message } from '../../lib/i18n.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { type Aggregation, allocateAwards, planAssignments } from '../scoring/engine.ts';
@@ -11,15 +12,14 @@ import { conflictedPairs, type Round, type ScopedContest } from './queries.ts';
 /*
  * What organisers do to a contest they have in scope. The caller has already loaded the
  * contest through the organiser's scope; each operation runs in one transaction, re-reads what
- * it changes under a lock, and writes the audit log.
+ * it changes under a lock, and writes the audit log. A refusal of what an organiser typed is a
+ * form refusal, named by the field it belongs beside; one the contest's state forbids is a conflict.
  */
-
-const refuse = (message: string) => new HttpError(409, message);
 
 async function lockedRound(trx: Executor, contest: ScopedContest, roundId: number) {
   const round = await trx.selectFrom('contest_rounds').selectAll().where('id', '=', roundId).where('contest_id', '=', contest.id)
     .forUpdate().executeTakeFirst();
-  if (!round) throw new HttpError(404, 'We could not find that round.');
+  if (!round) throw Refusal.notFound('contests.errors.roundNotFound');
   return round;
 }
 
@@ -38,7 +38,7 @@ export async function addJudgeToPanel(db: Database, user: CurrentUser, contest: 
   await db.transaction().execute(async (trx) => {
     const judge = await trx.selectFrom('users').select(['id', 'email']).where('id', '=', judgeId).where('role', '=', 'judge')
       .where('disabled_at', 'is', null).executeTakeFirst();
-    if (!judge) throw new HttpError(400, 'Choose a judge account.');
+    if (!judge) throw Refusal.form({ judge_id: 'contests.errors.judgeAccount' });
     const added = await trx.insertInto('contest_judges').values({ contest_id: contest.id, user_id: judge.id })
       .onConflict((oc) => oc.doNothing()).executeTakeFirst();
     if (Number(added.numInsertedOrUpdatedRows ?? 0) > 0) {
@@ -63,9 +63,9 @@ export async function updateRoundSettings(db: Database, user: CurrentUser, conte
 export async function openRound(db: Database, user: CurrentUser, contest: ScopedContest, roundId: number) {
   await db.transaction().execute(async (trx) => {
     const round = await lockedRound(trx, contest, roundId);
-    if (round.status !== 'pending') throw refuse('Only a round that has not started can be opened.');
+    if (round.status !== 'pending') throw Refusal.conflict('contests.errors.openPending');
     const criterion = await trx.selectFrom('criteria').select('id').where('round_id', '=', round.id).executeTakeFirst();
-    if (!criterion) throw refuse('Give the round its criteria (under Set up) before opening it.');
+    if (!criterion) throw Refusal.conflict('contests.errors.criteriaFirst');
     if (round.position === 1) {
       await trx.insertInto('round_entries')
         .columns(['round_id', 'entry_id'])
@@ -83,15 +83,15 @@ export async function openRound(db: Database, user: CurrentUser, contest: Scoped
 }
 
 async function checkAssignable(trx: Executor, contest: ScopedContest, round: Round, entryId: number, judgeId: number) {
-  if (round.status === 'closed') throw refuse('This round is closed.');
+  if (round.status === 'closed') throw Refusal.conflict('account.assignment.roundClosed');
   const inRound = await trx.selectFrom('round_entries').select('entry_id').where('round_id', '=', round.id)
     .where('entry_id', '=', entryId).executeTakeFirst();
-  if (!inRound) throw new HttpError(400, 'That entry is not in this round.');
+  if (!inRound) throw Refusal.form({ assign: 'contests.errors.entryNotInRound' });
   const onPanel = await trx.selectFrom('contest_judges').select('user_id').where('contest_id', '=', contest.id)
     .where('user_id', '=', judgeId).executeTakeFirst();
-  if (!onPanel) throw new HttpError(400, 'That judge is not on the contest\'s panel.');
+  if (!onPanel) throw Refusal.form({ assign: 'contests.errors.judgeNotOnPanel' });
   if ((await conflictedPairs(trx, contest.id)).has(`${entryId}:${judgeId}`)) {
-    throw new HttpError(400, 'That judge has a conflict of interest with that entry.');
+    throw Refusal.form({ assign: 'contests.errors.judgeConflict' });
   }
 }
 
@@ -101,7 +101,7 @@ export async function assignJudge(db: Database, user: CurrentUser, contest: Scop
     await checkAssignable(trx, contest, round, entryId, judgeId);
     const row = await trx.insertInto('assignments').values({ round_id: round.id, entry_id: entryId, judge_id: judgeId })
       .onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst();
-    if (!row) throw new HttpError(400, 'That judge is already assigned to that entry.');
+    if (!row) throw Refusal.form({ assign: 'contests.errors.alreadyAssigned' });
     await recordAudit(trx, user.id, 'assign', 'assignment', row.id, { entry_id: { from: null, to: entryId }, judge_id: { from: null, to: judgeId } }, contest.item_id);
   });
 }
@@ -110,7 +110,7 @@ export async function assignJudge(db: Database, user: CurrentUser, contest: Scop
 export async function autoAssign(db: Database, user: CurrentUser, contest: ScopedContest, roundId: number, perEntry: number) {
   return db.transaction().execute(async (trx) => {
     const round = await lockedRound(trx, contest, roundId);
-    if (round.status === 'closed') throw refuse('This round is closed.');
+    if (round.status === 'closed') throw Refusal.conflict('account.assignment.roundClosed');
     const [entries, judges, existing, conflicts] = await Promise.all([
       trx.selectFrom('round_entries').select('entry_id').where('round_id', '=', round.id).orderBy('entry_id').execute(),
       trx.selectFrom('contest_judges').select('user_id').where('contest_id', '=', contest.id).orderBy('user_id').execute(),
@@ -143,9 +143,9 @@ export async function reopenAssignment(db: Database, user: CurrentUser, contest:
     const a = await trx.selectFrom('assignments as a').innerJoin('contest_rounds as r', 'r.id', 'a.round_id')
       .where('a.id', '=', assignmentId).where('r.contest_id', '=', contest.id)
       .select(['a.id', 'a.status', 'r.status as round_status']).forUpdate('a').executeTakeFirst();
-    if (!a) throw new HttpError(404, 'We could not find that assignment.');
-    if (a.status !== 'submitted') throw refuse('Only submitted scores can be reopened.');
-    if (a.round_status !== 'open') throw refuse('Reopen the round first: scores change only while their round is open.');
+    if (!a) throw Refusal.notFound('account.assignment.notFound');
+    if (a.status !== 'submitted') throw Refusal.conflict('contests.errors.reopenSubmitted');
+    if (a.round_status !== 'open') throw Refusal.conflict('contests.errors.reopenRoundFirst');
     await trx.updateTable('assignments').set({ status: 'draft', submitted_at: null }).where('id', '=', a.id).execute();
     await recordAudit(trx, user.id, 'reopen', 'assignment', a.id, { status: { from: 'submitted', to: 'draft' } }, contest.item_id);
   });
@@ -155,11 +155,11 @@ export async function setRoundStatus(db: Database, user: CurrentUser, contest: S
   await db.transaction().execute(async (trx) => {
     const round = await lockedRound(trx, contest, roundId);
     const allowed = status === 'closed' ? round.status === 'open' : round.status === 'closed';
-    if (!allowed) throw refuse(status === 'closed' ? 'Only an open round can be closed.' : 'Only a closed round can be reopened.');
+    if (!allowed) throw Refusal.conflict(status === 'closed' ? 'contests.errors.closeOpen' : 'contests.errors.reopenClosed');
     if (status === 'open') {
       const next = await trx.selectFrom('round_entries as re').innerJoin('contest_rounds as r', 'r.id', 're.round_id')
         .where('r.contest_id', '=', contest.id).where('r.position', '>', round.position).select('re.entry_id').executeTakeFirst();
-      if (next) throw refuse('Entries have already advanced from this round; it cannot be reopened.');
+      if (next) throw Refusal.conflict('contests.errors.advancedAlready');
     }
     await trx.updateTable('contest_rounds').set({ status, ...(status === 'open' ? { scores_open_to_judges: false } : {}) })
       .where('id', '=', round.id).execute();
@@ -171,7 +171,7 @@ export async function setRoundStatus(db: Database, user: CurrentUser, contest: S
 export async function openScoresToJudges(db: Database, user: CurrentUser, contest: ScopedContest, roundId: number, open: boolean) {
   await db.transaction().execute(async (trx) => {
     const round = await lockedRound(trx, contest, roundId);
-    if (open && round.status !== 'closed') throw refuse('Judges may see each other\'s scores only after the round closes.');
+    if (open && round.status !== 'closed') throw Refusal.conflict('contests.errors.scoresAfterClose');
     await trx.updateTable('contest_rounds').set({ scores_open_to_judges: open }).where('id', '=', round.id).execute();
     await recordAudit(trx, user.id, 'update', 'round', round.id, { scores_open_to_judges: { from: round.scores_open_to_judges, to: open } }, contest.item_id);
   });
@@ -189,17 +189,17 @@ export type Advance = { mode: 'top'; count: number } | { mode: 'threshold'; scor
 export async function advanceEntries(db: Database, user: CurrentUser, contest: ScopedContest, roundId: number, rule: Advance) {
   return db.transaction().execute(async (trx) => {
     const round = await lockedRound(trx, contest, roundId);
-    if (round.status !== 'closed') throw refuse('Close the round before advancing entries.');
+    if (round.status !== 'closed') throw Refusal.conflict('contests.errors.closeBeforeAdvance');
     const next = await trx.selectFrom('contest_rounds').selectAll().where('contest_id', '=', contest.id)
       .where('position', '=', round.position + 1).forUpdate().executeTakeFirst();
-    if (!next) throw refuse('This is the last round: allocate the awards instead.');
+    if (!next) throw Refusal.conflict('contests.errors.lastRound');
     const already = await trx.selectFrom('round_entries').select('entry_id').where('round_id', '=', next.id).executeTakeFirst();
-    if (already) throw refuse(`Entries have already advanced to ${next.name}.`);
+    if (already) throw Refusal.conflict(message('contests.errors.advancedTo', { name: next.name }));
     const ranking = await computeRoundRanking(trx, round);
     const ordered = decidingOrder(ranking, round.normalise);
     const scoreOf = (r: (typeof ordered)[number]) => (round.normalise ? r.normalisedScore : r.score) as number;
     const chosen = rule.mode === 'top' ? ordered.slice(0, rule.count) : ordered.filter((r) => scoreOf(r) >= rule.score - 1e-9);
-    if (chosen.length === 0) throw new HttpError(400, 'No entry meets that rule.');
+    if (chosen.length === 0) throw Refusal.form({ [rule.mode === 'top' ? 'count' : 'score']: 'contests.errors.noEntryMeets' });
     await trx.insertInto('round_entries').values(chosen.map((r) => ({ round_id: next.id, entry_id: r.entryId }))).execute();
     await trx.updateTable('contest_rounds').set({ status: 'open' }).where('id', '=', next.id).execute();
     await recordAudit(trx, user.id, 'advance', 'round', round.id,
@@ -211,7 +211,7 @@ export async function advanceEntries(db: Database, user: CurrentUser, contest: S
 async function finalRound(trx: Executor, contest: ScopedContest) {
   const round = await trx.selectFrom('contest_rounds').selectAll().where('contest_id', '=', contest.id)
     .orderBy('position', 'desc').limit(1).executeTakeFirst();
-  if (!round) throw refuse('This contest has no rounds.');
+  if (!round) throw Refusal.conflict('contests.errors.noRounds');
   return round;
 }
 
@@ -227,13 +227,13 @@ export async function allocateFromRanking(db: Database, user: CurrentUser, conte
   return db.transaction().execute(async (trx) => {
     await trx.selectFrom('contests').select('id').where('id', '=', contest.id).forUpdate().execute();
     const { round, ordered } = await finalRanking(trx, contest);
-    if (round.status !== 'closed') throw refuse(`Close ${round.name} before allocating the awards.`);
+    if (round.status !== 'closed') throw Refusal.conflict(message('contests.errors.closeBeforeAllocating', { round: round.name }));
     const granted = await trx.selectFrom('award_grants as g').innerJoin('award_tiers as t', 't.id', 'g.tier_id')
       .where('t.contest_id', '=', contest.id).select('g.id').executeTakeFirst();
-    if (granted) throw refuse('Awards are already allocated; change them one by one, with a reason.');
+    if (granted) throw Refusal.conflict('contests.errors.allocated');
     const tiers = await trx.selectFrom('award_tiers').select(['id', 'code', 'rank', 'quota']).where('contest_id', '=', contest.id).execute();
     const grants = allocateAwards(ordered.map((r) => r.entryId), tiers);
-    if (grants.length === 0) throw refuse('There is nothing to allocate: no scored entries or no tier with a quota.');
+    if (grants.length === 0) throw Refusal.conflict('contests.errors.nothingToAllocate');
     await trx.insertInto('award_grants')
       .values(grants.map((g) => ({ tier_id: g.tierId, entry_id: g.entryId, granted_by: user.id, reason: `Ranked in ${round.name}` })))
       .execute();
@@ -250,7 +250,7 @@ export async function adjustAward(
     await trx.selectFrom('contests').select('id').where('id', '=', contest.id).forUpdate().execute();
     const entry = await trx.selectFrom('entries').select(['id', 'reference']).where('id', '=', entryId)
       .where('contest_id', '=', contest.id).where('status', '=', 'submitted').executeTakeFirst();
-    if (!entry) throw new HttpError(400, 'Choose an entry of this contest.');
+    if (!entry) throw Refusal.form({ entry_id: 'contests.errors.entryOfContest' });
     const current = await trx.selectFrom('award_grants as g').innerJoin('award_tiers as t', 't.id', 'g.tier_id')
       .where('g.entry_id', '=', entry.id).select(['g.id', 't.id as tier_id', 't.code']).executeTakeFirst();
     if ((current?.tier_id ?? null) === tierId) return;
@@ -259,9 +259,9 @@ export async function adjustAward(
       const tier = await trx.selectFrom('award_tiers as t').where('t.id', '=', tierId).where('t.contest_id', '=', contest.id)
         .select(['t.id', 't.code', 't.name', 't.quota', sql<number>`(select count(*) from award_grants g where g.tier_id = t.id)::int`.as('granted')])
         .executeTakeFirst();
-      if (!tier) throw new HttpError(400, 'Choose an award of this contest.');
+      if (!tier) throw Refusal.form({ tier_id: 'contests.errors.awardOfContest' });
       if (tier.quota !== null && tier.granted >= tier.quota) {
-        throw new HttpError(400, `All ${tier.quota} places of the ${tier.name} are taken. Move or withdraw one first.`);
+        throw Refusal.form({ tier_id: message('contests.errors.quotaTaken', { quota: tier.quota, tier: tier.name }) });
       }
       tierCode = tier.code;
     }
@@ -278,10 +278,10 @@ export async function publishResults(db: Database, user: CurrentUser, contest: S
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('contests').select(['id', 'results_published_at', 'status']).where('id', '=', contest.id)
       .forUpdate().executeTakeFirstOrThrow();
-    if (row.results_published_at) throw refuse('The results are already published.');
+    if (row.results_published_at) throw Refusal.conflict('contests.errors.published');
     const granted = await trx.selectFrom('award_grants as g').innerJoin('award_tiers as t', 't.id', 'g.tier_id')
       .where('t.contest_id', '=', contest.id).select('g.id').executeTakeFirst();
-    if (!granted) throw refuse('Allocate the awards before publishing the results.');
+    if (!granted) throw Refusal.conflict('contests.errors.allocateFirst');
     const now = new Date();
     await trx.updateTable('contests').set({ results_published_at: now, status: 'closed' }).where('id', '=', contest.id).execute();
     await recordAudit(trx, user.id, 'publish_results', 'contest', contest.id,

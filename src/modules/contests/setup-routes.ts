@@ -1,109 +1,119 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { Database } from '../../db/index.ts';
 import { access } from '../../lib/access.ts';
-import { notFound } from '../../lib/errors.ts';
-import { field, type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
-import { localiseErrors, translator } from '../../lib/i18n.ts';
+import { attempt, type FormErrors } from '../../lib/errors.ts';
+import { field, type FormValues, parseForm } from '../../lib/forms.ts';
+import { message, translator, verbatim } from '../../lib/i18n.ts';
+import { requireUser } from '../auth/plugin.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { contestCategories } from '../entries/queries.ts';
 import { itemsInScope } from '../manage/queries.ts';
-import { loadScopedContest } from './manage-routes.ts';
-import { contestCriteria, contestRounds, contestTiers, roundOf, type ScopedContest } from './queries.ts';
+import { contestCriteria, contestRounds, contestTiers, type ScopedContest } from './queries.ts';
 import { addRound, createContest, saveCategories, saveCriteria, saveTiers, updateContestDetails } from './setup.ts';
-import { BLANK_ROWS, CONTEST_KINDS, parseCategories, parseContestDetails, parseCriteria, parseNewContest, parseTiers } from './setup-schemas.ts';
+import {
+  BLANK_ROWS, CONTEST_KINDS, parseCategories, parseContestDetails, parseCriteria, parseNewContest, parseTiers,
+} from './setup-schemas.ts';
 
 /* The organisers' contest setup: a new contest, then its details, categories, award tiers, rounds and criteria. */
 
-const slugParams = z.object({ slug: z.string().max(200) });
-const roundParams = slugParams.extend({ position: z.coerce.number().int().positive().max(1000) });
-const roundForm = z.object({ name: field.text('the name of the new round', 120) });
+const roundForm = z.object({
+  name: field.text({ missing: 'contests.errors.newRoundName', tooLong: 'contests.errors.newRoundNameLength' }, 120),
+});
 
 /** The section of the setup page a failed save belongs to, with what was typed and what is wrong. */
 type Failed = { section: string; values: FormValues; errors: FormErrors };
 
-export async function contestSetupRoutes(app: FastifyInstance) {
-  const userOf = (request: FastifyRequest) => request.user as CurrentUser;
+const setupUrl = (c: { slug: string }, anchor = '') => `/manage/contests/${c.slug}/setup?saved${anchor ? `#${anchor}` : ''}`;
 
-  const loadContest = (request: FastifyRequest) => loadScopedContest(app, request);
+/** The setup page; after a failed save, that section shows what was typed and what is wrong (400). */
+async function setupPage(db: Database, reply: FastifyReply, contest: ScopedContest, failed: Failed | null = null, saved = false) {
+  const [categories, tiers, rounds, criteria, hasEntries] = await Promise.all([
+    contestCategories(db, contest.id), contestTiers(db, contest.id), contestRounds(db, contest.id), contestCriteria(db, contest.id),
+    db.selectFrom('entries').select('id').where('contest_id', '=', contest.id).executeTakeFirst(),
+  ]);
+  return reply.code(failed ? 400 : 200).view('manage/contests/setup', {
+    title: message('contests.setup.title', { title: verbatim(contest.title) }),
+    contest, categories, tiers, rounds, criteria, kinds: CONTEST_KINDS,
+    kindLocked: Boolean(hasEntries), failed, saved, blankRows: BLANK_ROWS,
+  });
+}
 
-  const setupUrl = (c: { slug: string }, anchor = '') => `/manage/contests/${c.slug}/setup?saved${anchor ? `#${anchor}` : ''}`;
-
-  async function setupPage(reply: FastifyReply, contest: ScopedContest, failed: Failed | null = null, saved = false) {
-    const [categories, tiers, rounds, criteria] = await Promise.all([
-      contestCategories(app.db, contest.id),
-      contestTiers(app.db, contest.id), contestRounds(app.db, contest.id), contestCriteria(app.db, contest.id),
-    ]);
-    const hasEntries = await app.db.selectFrom('entries').select('id').where('contest_id', '=', contest.id).executeTakeFirst();
-    return reply.code(failed ? 400 : 200).view('manage/contests/setup', {
-      title: translator(reply.request.locale)('contests.setup.title', { title: contest.title }), contest, categories, tiers, rounds, criteria, kinds: CONTEST_KINDS,
-      kindLocked: Boolean(hasEntries), failed: failed && { ...failed, errors: localiseErrors(reply.request.locale, failed.errors) }, saved, blankRows: BLANK_ROWS,
-    });
-  }
-
-  const newForm = async (reply: FastifyReply, request: FastifyRequest, values: FormValues, errors: FormErrors, status = 200) => {
-    const items = await itemsInScope(app.db, userOf(request));
-    return reply.code(status).view('manage/contests/new', { title: 'New contest', items, kinds: CONTEST_KINDS, values, errors: localiseErrors(request.locale, errors) });
+/** A new contest, in one of the organiser's items, with its first round. */
+export async function newContestRoutes(app: FastifyInstance) {
+  const newForm = async (request: FastifyRequest, reply: FastifyReply, values: FormValues, errors: FormErrors) => {
+    const items = await itemsInScope(app.db, requireUser(request));
+    return reply.view('manage/contests/new', { title: 'contests.new.heading', items, kinds: CONTEST_KINDS, values, errors });
   };
 
-  app.get<{ Querystring: { item?: string } }>('/manage/contests/new', access('organiser'), async (request, reply) =>
-    newForm(reply, request, { item_id: request.query.item ?? '', kind: 'patent_portfolio', first_round: translator(request.locale)('contests.new.firstRoundDefault') }, {}));
+  app.get<{ Querystring: { item?: string } }>('/manage/contests/new', access('organiser'), async (request, reply) => {
+    const firstRound = translator(request.locale)('contests.new.firstRoundDefault');
+    return newForm(request, reply, { item_id: request.query.item ?? '', kind: 'patent_portfolio', first_round: firstRound }, {});
+  });
 
   app.post('/manage/contests/new', access('organiser'), async (request, reply) => {
     const form = parseNewContest(request.body);
-    if (!form.ok) return newForm(reply, request, form.values, form.errors, 400);
-    const created = await createContest(app.db, userOf(request), form.data);
-    if (!created.ok) return newForm(reply, request, request.body as FormValues, created.errors, 400);
-    return reply.redirect(setupUrl(created), 303);
+    if (!form.ok) return newForm(request, reply.code(400), form.values, form.errors);
+    const created = await attempt(() => createContest(app.db, requireUser(request), form.data));
+    if (!created.ok) return newForm(request, reply.code(400), request.body as FormValues, created.errors);
+    return reply.redirect(setupUrl({ slug: created.value }), 303);
   });
+}
 
-  app.get<{ Querystring: { saved?: string } }>('/manage/contests/:slug/setup', access('organiser'), async (request, reply) =>
-    setupPage(reply, await loadContest(request), null, request.query.saved !== undefined));
+/** The setup of the contest of the group (`request.contest`): its page, details, lists and a new round. */
+export async function contestSetupRoutes(group: FastifyInstance) {
+  group.get<{ Querystring: { saved?: string } }>('/setup', access('organiser'), async (request, reply) =>
+    setupPage(group.db, reply, request.contest, null, request.query.saved !== undefined));
 
-  app.post('/manage/contests/:slug/details', access('organiser'), async (request, reply) => {
-    const contest = await loadContest(request);
+  group.post('/details', access('organiser'), async (request, reply) => {
+    const { contest } = request;
     const form = parseContestDetails(request.body);
-    if (!form.ok) return setupPage(reply, contest, { section: 'details', ...form });
-    const saved = await updateContestDetails(app.db, userOf(request), contest, form.data);
-    if (!saved.ok) return setupPage(reply, contest, { section: 'details', values: request.body as FormValues, errors: saved.errors });
+    if (!form.ok) return setupPage(group.db, reply, contest, { section: 'details', ...form });
+    const saved = await attempt(() => updateContestDetails(group.db, requireUser(request), contest, form.data));
+    if (!saved.ok) {
+      return setupPage(group.db, reply, contest, { section: 'details', errors: saved.errors, values: request.body as FormValues });
+    }
     return reply.redirect(setupUrl(contest, 'details'), 303);
   });
 
-  const listSave = <T>(
-    path: string, section: string,
+  /** Saving a list section (categories, award tiers): its rows are read, checked and saved whole. */
+  const saveList = <T>(
+    section: string,
     parse: (body: unknown) => { ok: true; rows: T[] } | { ok: false; errors: FormErrors; values: FormValues },
-    save: (user: CurrentUser, contest: ScopedContest, rows: T[]) => Promise<{ ok: true } | { ok: false; errors: FormErrors }>,
-  ) => {
-    app.post(path, access('organiser'), async (request, reply) => {
-      const contest = await loadContest(request);
-      const form = parse(request.body);
-      if (!form.ok) return setupPage(reply, contest, { section, values: form.values, errors: form.errors });
-      const saved = await save(userOf(request), contest, form.rows);
-      if (!saved.ok) return setupPage(reply, contest, { section, values: request.body as FormValues, errors: saved.errors });
-      return reply.redirect(setupUrl(contest, section), 303);
-    });
+    save: (user: CurrentUser, contest: ScopedContest, rows: T[]) => Promise<void>,
+  ) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const { contest } = request;
+    const form = parse(request.body);
+    if (!form.ok) return setupPage(group.db, reply, contest, { section, values: form.values, errors: form.errors });
+    const saved = await attempt(() => save(requireUser(request), contest, form.rows));
+    if (!saved.ok) return setupPage(group.db, reply, contest, { section, values: request.body as FormValues, errors: saved.errors });
+    return reply.redirect(setupUrl(contest, section), 303);
   };
 
-  listSave('/manage/contests/:slug/categories', 'categories', parseCategories, (u, c, rows) => saveCategories(app.db, u, c, rows));
-  listSave('/manage/contests/:slug/tiers', 'tiers', parseTiers, (u, c, rows) => saveTiers(app.db, u, c, rows));
+  group.post('/categories', access('organiser'),
+    saveList('categories', parseCategories, (user, contest, rows) => saveCategories(group.db, user, contest, rows)));
+  group.post('/tiers', access('organiser'),
+    saveList('tiers', parseTiers, (user, contest, rows) => saveTiers(group.db, user, contest, rows)));
 
-  app.post('/manage/contests/:slug/rounds', access('organiser'), async (request, reply) => {
-    const contest = await loadContest(request);
+  group.post('/rounds', access('organiser'), async (request, reply) => {
+    const { contest } = request;
     const form = parseForm(roundForm, request.body);
-    if (!form.ok) return setupPage(reply, contest, { section: 'new-round', values: form.values, errors: form.errors });
-    const added = await addRound(app.db, userOf(request), contest, form.data.name);
-    return reply.redirect(setupUrl(contest, `round-${added.ok ? added.position : ''}`), 303);
+    if (!form.ok) return setupPage(group.db, reply, contest, { section: 'new-round', values: form.values, errors: form.errors });
+    const position = await addRound(group.db, requireUser(request), contest, form.data.name);
+    return reply.redirect(setupUrl(contest, `round-${position}`), 303);
   });
+}
 
-  app.post('/manage/contests/:slug/rounds/:position/criteria', access('organiser'), async (request, reply) => {
-    const contest = await loadContest(request);
-    const parsed = roundParams.safeParse(request.params);
-    const round = parsed.success ? await roundOf(app.db, contest.id, parsed.data.position) : undefined;
-    if (!round) throw notFound('round');
+/** The criteria of the round of the group (`request.round`), saved from its section of the setup page. */
+export async function roundCriteriaRoutes(group: FastifyInstance) {
+  group.post('/criteria', access('organiser'), async (request, reply) => {
+    const { contest, round } = request;
     const section = `round-${round.position}`;
     const form = parseCriteria(request.body);
-    if (!form.ok) return setupPage(reply, contest, { section, values: form.values, errors: form.errors });
-    const saved = await saveCriteria(app.db, userOf(request), contest, round, form.roundName ?? round.name, form.rows);
-    if (!saved.ok) return setupPage(reply, contest, { section, values: request.body as FormValues, errors: saved.errors });
+    if (!form.ok) return setupPage(group.db, reply, contest, { section, values: form.values, errors: form.errors });
+    const user = requireUser(request);
+    const saved = await attempt(() => saveCriteria(group.db, user, contest, round, form.roundName ?? round.name, form.rows));
+    if (!saved.ok) return setupPage(group.db, reply, contest, { section, values: request.body as FormValues, errors: saved.errors });
     return reply.redirect(setupUrl(contest, section), 303);
   });
 }

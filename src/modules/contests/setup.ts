@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
-import type { FormErrors } from '../../lib/forms.ts';
+import { type FormErrors, Refusal } from '../../lib/errors.ts';
+import { message } from '../../lib/i18n.ts';
 import { slugFor } from '../../lib/slug.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
@@ -11,24 +12,23 @@ import type { CategoryRow, ContestDetails, CriterionRow, NewContest, TierRow } f
 /*
  * Setting a contest up: the contest, its categories, award tiers, rounds and criteria. Each
  * save replaces a whole list in one transaction; rows keep their ids (and with them the entries,
- * grants and scores that point at them) when they stay on the list.
+ * grants and scores that point at them) when they stay on the list. What cannot be saved is
+ * refused as a form, before anything is written.
  */
-
-export type SetupOutcome<T = object> = ({ ok: true } & T) | { ok: false; errors: FormErrors };
 
 /** Moves rows' unique keys out of the way so that a list can be renumbered or have codes swapped. */
 const PARK = 1_000_000;
 
-export async function createContest(db: Database, user: CurrentUser, input: NewContest): Promise<SetupOutcome<{ slug: string }>> {
-  return db.transaction().execute(async (trx): Promise<SetupOutcome<{ slug: string }>> => {
+export async function createContest(db: Database, user: CurrentUser, input: NewContest): Promise<string> {
+  return db.transaction().execute(async (trx) => {
     const item = await trx.selectFrom('items as i').innerJoin('periods as p', 'p.id', 'i.period_id')
       .where('i.id', '=', input.item_id).where(itemInScope(user, 'i.id')).select(['i.id', 'p.ends_on']).executeTakeFirst();
-    if (!item) return { ok: false, errors: { item_id: 'Choose one of your items.' } };
+    if (!item) throw Refusal.form({ item_id: 'manage.eventForm.errors.yourItem' });
     const year = (input.entry_opens_at ?? new Date(`${item.ends_on}T00:00:00Z`)).getUTCFullYear();
     const slug = input.slug || slugFor(input.title, year, 'contest');
-    if (slug === 'new') return { ok: false, errors: { slug: 'This address is reserved; choose another.' } };
+    if (slug === 'new') throw Refusal.form({ slug: 'contests.errors.slugReserved' });
     const clash = await trx.selectFrom('contests').select('id').where('slug', '=', slug).executeTakeFirst();
-    if (clash) return { ok: false, errors: { slug: 'Another contest has this address; choose another.' } };
+    if (clash) throw Refusal.form({ slug: 'contests.errors.slugTaken' });
     const row = {
       item_id: input.item_id, slug, kind: input.kind, title: input.title, description: input.description,
       entry_opens_at: input.entry_opens_at, entry_closes_at: input.entry_closes_at, blind: input.blind,
@@ -36,22 +36,21 @@ export async function createContest(db: Database, user: CurrentUser, input: NewC
     const contest = await trx.insertInto('contests').values(row).returning('id').executeTakeFirstOrThrow();
     await trx.insertInto('contest_rounds').values({ contest_id: contest.id, position: 1, name: input.first_round }).execute();
     await recordAudit(trx, user.id, 'create', 'contest', contest.id, changedFields({}, row), input.item_id);
-    return { ok: true, slug };
+    return slug;
   });
 }
 
-export async function updateContestDetails(db: Database, user: CurrentUser, contest: ScopedContest, details: ContestDetails): Promise<SetupOutcome> {
-  return db.transaction().execute(async (trx): Promise<SetupOutcome> => {
+export async function updateContestDetails(db: Database, user: CurrentUser, contest: ScopedContest, details: ContestDetails) {
+  await db.transaction().execute(async (trx) => {
     const current = await trx.selectFrom('contests').selectAll().where('id', '=', contest.id).forUpdate().executeTakeFirstOrThrow();
     if (details.kind !== current.kind) {
       const entry = await trx.selectFrom('entries').select('id').where('contest_id', '=', contest.id).executeTakeFirst();
-      if (entry) return { ok: false, errors: { kind: 'Entries have been made on this kind of form; the kind can no longer change.' } };
+      if (entry) throw Refusal.form({ kind: 'contests.errors.kindLocked' });
     }
     const diff = changedFields(current, details);
-    if (Object.keys(diff).length === 0) return { ok: true };
+    if (Object.keys(diff).length === 0) return;
     await trx.updateTable('contests').set(details).where('id', '=', contest.id).execute();
     await recordAudit(trx, user.id, 'update', 'contest', contest.id, diff, contest.item_id);
-    return { ok: true };
   });
 }
 
@@ -69,8 +68,8 @@ function reconcile<T extends { id: number | null }>(posted: readonly T[], stored
 
 const codes = (rows: readonly { code: string }[]) => rows.map((r) => r.code).join(', ');
 
-export async function saveCategories(db: Database, user: CurrentUser, contest: ScopedContest, posted: CategoryRow[]): Promise<SetupOutcome> {
-  return db.transaction().execute(async (trx): Promise<SetupOutcome> => {
+export async function saveCategories(db: Database, user: CurrentUser, contest: ScopedContest, posted: CategoryRow[]) {
+  await db.transaction().execute(async (trx) => {
     await lockContest(trx, contest.id);
     const stored = await trx.selectFrom('contest_categories').select(['id', 'code', 'name']).where('contest_id', '=', contest.id).orderBy('id').execute();
     const { rows, removed } = reconcile(posted, stored);
@@ -78,7 +77,8 @@ export async function saveCategories(db: Database, user: CurrentUser, contest: S
       const used = await trx.selectFrom('entries as e').innerJoin('contest_categories as c', 'c.id', 'e.category_id')
         .where('e.category_id', 'in', removed).select('c.name').distinct().execute();
       if (used.length) {
-        return { ok: false, errors: { _form: `Entries are filed under ${used.map((u) => u.name).join(', ')}; move them to another category before removing it.` } };
+        const names = used.map((u) => u.name).join(', ');
+        throw Refusal.form({ _form: message('contests.errors.categoryInUse', { names }) });
       }
       await trx.deleteFrom('contest_categories').where('id', 'in', removed).execute();
     }
@@ -91,12 +91,11 @@ export async function saveCategories(db: Database, user: CurrentUser, contest: S
       await recordAudit(trx, user.id, 'update_categories', 'contest', contest.id,
         { categories: { from: stored.map((s) => `${s.code}: ${s.name}`), to: posted.map((p) => `${p.code}: ${p.name}`) } }, contest.item_id);
     }
-    return { ok: true };
   });
 }
 
-export async function saveTiers(db: Database, user: CurrentUser, contest: ScopedContest, posted: TierRow[]): Promise<SetupOutcome> {
-  return db.transaction().execute(async (trx): Promise<SetupOutcome> => {
+export async function saveTiers(db: Database, user: CurrentUser, contest: ScopedContest, posted: TierRow[]) {
+  await db.transaction().execute(async (trx) => {
     await lockContest(trx, contest.id);
     const stored = await trx.selectFrom('award_tiers as t').where('t.contest_id', '=', contest.id)
       .select(['t.id', 't.code', 't.name', 't.rank', 't.quota', 't.is_major',
@@ -105,14 +104,17 @@ export async function saveTiers(db: Database, user: CurrentUser, contest: Scoped
     const { rows, removed } = reconcile(posted, stored);
     const errors: FormErrors = {};
     const granted = stored.filter((s) => removed.includes(s.id) && s.granted > 0);
-    if (granted.length) errors._form = `${granted.map((g) => g.name).join(', ')} ${granted.length === 1 ? 'has' : 'have'} been granted; withdraw those awards before removing the tier.`;
+    if (granted.length) {
+      const names = granted.map((g) => g.name).join(', ');
+      errors._form = message(granted.length === 1 ? 'contests.errors.tierGrantedOne' : 'contests.errors.tierGrantedMany', { names });
+    }
     for (const { row, index, id } of rows) {
       const before = stored.find((s) => s.id === id);
       if (before && row.quota !== null && row.quota < before.granted) {
-        errors[`tier_${index}_quota`] = `${before.granted} of these awards are already granted; the quota cannot be lower.`;
+        errors[`tier_${index}_quota`] = message('contests.errors.quotaBelowGranted', { n: before.granted });
       }
     }
-    if (Object.keys(errors).length) return { ok: false, errors };
+    if (Object.keys(errors).length) throw Refusal.form(errors);
     if (removed.length) await trx.deleteFrom('award_tiers').where('id', 'in', removed).execute();
     await trx.updateTable('award_tiers').set({ code: sql`'parked-' || id`, rank: sql`rank + ${PARK}` }).where('contest_id', '=', contest.id).execute();
     for (const { row, index, id } of rows) {
@@ -126,12 +128,11 @@ export async function saveTiers(db: Database, user: CurrentUser, contest: Scoped
     if (from.join('|') !== to.join('|') || stored.some((s, i) => s.name !== posted[i]?.name)) {
       await recordAudit(trx, user.id, 'update_tiers', 'contest', contest.id, { tiers: { from, to } }, contest.item_id);
     }
-    return { ok: true };
   });
 }
 
 /** Adds a round after the last one; it starts pending, without criteria. */
-export async function addRound(db: Database, user: CurrentUser, contest: ScopedContest, name: string): Promise<SetupOutcome<{ position: number }>> {
+export async function addRound(db: Database, user: CurrentUser, contest: ScopedContest, name: string): Promise<number> {
   return db.transaction().execute(async (trx) => {
     await lockContest(trx, contest.id);
     const last = await trx.selectFrom('contest_rounds').select(({ fn }) => fn.max('position').as('position'))
@@ -139,7 +140,7 @@ export async function addRound(db: Database, user: CurrentUser, contest: ScopedC
     const position = Number(last?.position ?? 0) + 1;
     const round = await trx.insertInto('contest_rounds').values({ contest_id: contest.id, position, name }).returning('id').executeTakeFirstOrThrow();
     await recordAudit(trx, user.id, 'add_round', 'round', round.id, { name: { from: null, to: name }, position }, contest.item_id);
-    return { ok: true as const, position };
+    return position;
   });
 }
 
@@ -149,8 +150,8 @@ export async function addRound(db: Database, user: CurrentUser, contest: ScopedC
  */
 export async function saveCriteria(
   db: Database, user: CurrentUser, contest: ScopedContest, round: Round, roundName: string, posted: CriterionRow[],
-): Promise<SetupOutcome> {
-  return db.transaction().execute(async (trx): Promise<SetupOutcome> => {
+) {
+  await db.transaction().execute(async (trx) => {
     await trx.selectFrom('contest_rounds').select('id').where('id', '=', round.id).forUpdate().execute();
     const stored = await trx.selectFrom('criteria').select(['id', 'name', 'guidance', 'weight', 'max_score', 'step'])
       .where('round_id', '=', round.id).orderBy('position').execute();
@@ -163,9 +164,7 @@ export async function saveCriteria(
         return id !== null && before?.id === id && Number(before.weight) === row.weight
           && Number(before.max_score) === row.max_score && Number(before.step) === row.step;
       });
-      if (!sameScale) {
-        return { ok: false, errors: { _form: 'Judges have started scoring this round, so its criteria, weights and scales are fixed; only names and guidance can still be corrected.' } };
-      }
+      if (!sameScale) throw Refusal.form({ _form: 'contests.errors.scaleFixed' });
     }
     if (removed.length) await trx.deleteFrom('criteria').where('id', 'in', removed).execute();
     await trx.updateTable('criteria').set({ position: sql`position + ${PARK}` }).where('round_id', '=', round.id).execute();
@@ -183,7 +182,6 @@ export async function saveCriteria(
     if (from.join('|') !== to.join('|')) diff.criteria = { from, to };
     if (roundName !== round.name) diff.name = { from: round.name, to: roundName };
     if (Object.keys(diff).length) await recordAudit(trx, user.id, 'update_criteria', 'round', round.id, diff, contest.item_id);
-    return { ok: true };
   });
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SIDES, type MemberRole, type Side } from '../../db/types.ts';
 import { field, type FormErrors, parseForm, rowNumbers, textOf } from '../../lib/forms.ts';
-import { type Translate, translator } from '../../lib/i18n.ts';
+import type { Message } from '../../lib/i18n.ts';
 
 /*
  * The one-step delegation form: the delegation, its members and its itinerary in one POST.
@@ -116,37 +116,42 @@ export function applyRowAction(values: DelegationValues, action: Exclude<FormAct
   }
 }
 
-const sideChoice = (what: string) => field.choice(SIDES as [Side, ...Side[]], `Choose where the delegation travels ${what}.`);
+const SIDE_CHOICES = SIDES as readonly [Side, ...Side[]];
 
 const delegationSchema = z.object({
-  name: field.text('the name of the delegation', 300),
-  leading_organisation_id: z.string().regex(/^\d{0,9}$/, 'Choose the leading organisation from the list.')
+  name: field.text({ missing: 'participant.delegation.errors.name', tooLong: 'participant.delegation.errors.nameLong' }, 300),
+  leading_organisation_id: z.string().regex(/^\d{0,9}$/, 'participant.delegation.errors.leading')
     .transform((v) => (v ? Number(v) : null)),
-  from_side: sideChoice('from'),
-  to_side: sideChoice('to'),
-  contact_name: field.text('the name of the contact person', 200),
+  from_side: field.choice(SIDE_CHOICES, 'participant.delegation.errors.from'),
+  to_side: field.choice(SIDE_CHOICES, 'participant.delegation.errors.to'),
+  contact_name: field.text(
+    { missing: 'participant.delegation.errors.contactName', tooLong: 'participant.delegation.errors.contactNameLong' }, 200,
+  ),
   contact_email: field.email(),
 });
 
 const memberSchema = z.object({
   id: z.string().regex(/^\d{0,9}$/).transform((v) => (v ? Number(v) : null)),
-  name: field.text('the member\'s name', 200),
-  title: field.optionalText('the title', 200),
-  organisation: field.optionalText('the organisation', 300),
-  role: field.choice(MEMBER_ROLES, 'Choose a role.'),
+  name: field.text({ missing: 'participant.delegation.errors.memberName', tooLong: 'participant.delegation.errors.memberNameLong' }, 200),
+  title: field.optionalText('participant.delegation.errors.titleLong', 200),
+  organisation: field.optionalText('participant.delegation.errors.organisationLong', 300),
+  role: field.choice(MEMBER_ROLES, 'participant.delegation.errors.role'),
   minor: z.string().transform((v) => v === 'on'),
   consent: z.string().transform((v) => v === 'on'),
 });
 
 const visitSchema = z.object({
-  on: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter the date of the visit.')
-    .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), 'Enter a real date.'),
-  at: z.string().regex(/^(|([01]\d|2[0-3]):[0-5]\d)$/, 'Enter the time as hh:mm, for example 09:30.')
+  on: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'participant.delegation.errors.visitDate')
+    .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), 'participant.delegation.errors.realDate'),
+  at: z.string().regex(/^(|([01]\d|2[0-3]):[0-5]\d)$/, 'participant.delegation.errors.time')
     .transform((v) => v || null),
-  host: field.text('the host', 300),
-  place: field.optionalText('the place', 300),
-  purpose: field.optionalText('the purpose', 500),
+  host: field.text({ missing: 'participant.delegation.errors.host', tooLong: 'participant.delegation.errors.hostLong' }, 300),
+  place: field.optionalText('participant.delegation.errors.placeLong', 300),
+  purpose: field.optionalText('participant.delegation.errors.purposeLong', 500),
 });
+
+/** A field's message within a row's: as a value, a bare key would read as text, so it goes as an object. */
+const within = (message: Message): Message => (typeof message === 'string' ? { key: message } : message);
 
 const isBlankMember = (m: MemberValues) => !m.name && !m.title && !m.organisation;
 const isBlankVisit = (v: VisitValues) => !v.on && !v.at && !v.host && !v.place && !v.purpose;
@@ -157,17 +162,16 @@ export type ProgrammeDates = { starts_on: string; ends_on: string };
 
 /**
  * Checks the whole form against the programme. Blank rows are left out; the errors name the
- * field they belong to (`member_2_name`) or the list (`members`, `visits`). Messages that name a
- * row or a member are put together in the reader's language (`t`); the rest are translated where
- * they are shown, by their English text.
+ * field they belong to (`member_2_name`) or the list (`members`, `visits`), and a row's message
+ * says which row it is about.
  */
 export function validateDelegation(
-  values: DelegationValues, programme: ProgrammeDates, t: Translate = translator('en'),
+  values: DelegationValues, programme: ProgrammeDates,
 ): { ok: true; data: DelegationInput } | { ok: false; errors: FormErrors } {
   const errors: FormErrors = {};
   const top = parseForm(delegationSchema, values);
   if (!top.ok) Object.assign(errors, top.errors);
-  if (top.ok && top.data.from_side === top.data.to_side) errors.to_side = 'A delegation travels from one side to another: choose two different sides.';
+  if (top.ok && top.data.from_side === top.data.to_side) errors.to_side = 'participant.delegation.errors.sameSides';
 
   const members: MemberInput[] = [];
   values.members.forEach((row, i) => {
@@ -175,21 +179,22 @@ export function validateDelegation(
     const parsed = parseForm(memberSchema, row);
     if (!parsed.ok) {
       for (const [f, message] of Object.entries(parsed.errors)) {
-        errors[`member_${i}_${f}`] ??= t('participant.delegation.errors.memberRow', { n: i + 1, message: t.text(message) });
+        errors[`member_${i}_${f}`] ??= { key: 'participant.delegation.errors.memberRow', params: { n: i + 1, message: within(message) } };
       }
       return;
     }
     members.push(parsed.data);
   });
   const heads = members.filter((m) => m.role === 'head').length;
-  if (members.length === 0) errors.members = 'List the members of the delegation, starting with its head.';
-  else if (heads === 0) errors.members = 'Name the head of the delegation: give one member the role "Head".';
-  else if (heads > 1) errors.members = 'A delegation has one head: give only one member the role "Head".';
+  if (members.length === 0) errors.members = 'participant.delegation.errors.noMembers';
+  else if (heads === 0) errors.members = 'participant.delegation.errors.noHead';
+  else if (heads > 1) errors.members = 'participant.delegation.errors.twoHeads';
   const seen = new Set<string>();
   for (const m of members) {
     const key = personKey(m);
     if (seen.has(key)) {
-      errors.members ??= t('participant.delegation.errors.listedTwice', { who: `${m.name}${m.organisation ? ` (${m.organisation})` : ''}` });
+      const who = m.organisation ? `${m.name} (${m.organisation})` : m.name;
+      errors.members ??= { key: 'participant.delegation.errors.listedTwice', params: { who } };
     }
     seen.add(key);
   }
@@ -200,12 +205,14 @@ export function validateDelegation(
     const parsed = parseForm(visitSchema, row);
     if (!parsed.ok) {
       for (const [f, message] of Object.entries(parsed.errors)) {
-        errors[`visit_${i}_${f}`] ??= t('participant.delegation.errors.visitRow', { n: i + 1, message: t.text(message) });
+        errors[`visit_${i}_${f}`] ??= { key: 'participant.delegation.errors.visitRow', params: { n: i + 1, message: within(message) } };
       }
       return;
     }
     if (parsed.data.on < programme.starts_on || parsed.data.on > programme.ends_on) {
-      errors[`visit_${i}_on`] = t('participant.delegation.errors.visitOutside', { n: i + 1, start: programme.starts_on, end: programme.ends_on });
+      errors[`visit_${i}_on`] = {
+        key: 'participant.delegation.errors.visitOutside', params: { n: i + 1, start: programme.starts_on, end: programme.ends_on },
+      };
       return;
     }
     visits.push(parsed.data);

@@ -2,50 +2,40 @@ import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
 import type { DelegationStatus, Translations } from '../../db/types.ts';
 import { localText } from '../../lib/content.ts';
-import { format, formatFor } from '../../lib/format.ts';
-import type { FormErrors } from '../../lib/forms.ts';
-import { type Locale, localeOf, type MessageKey, type Translate, translator } from '../../lib/i18n.ts';
+import { Refusal } from '../../lib/errors.ts';
+import { formatFor } from '../../lib/format.ts';
+import { type Locale, localeOf, type Message, message, translator, verbatim } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { queueMail } from '../mail/outbox.ts';
 import type { DelegationInput, MemberInput, VisitInput } from './form.ts';
-import { scopedDelegation } from './queries.ts';
+import { organisationExists } from './queries.ts';
 
 export const INVITATION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 
 type Mailing = { baseUrl: string; mailDomain: string };
-export type Outcome<T = object> = ({ ok: true } & T) | { ok: false; errors: FormErrors };
-
-/** Thrown inside a transaction to undo everything it did and answer with these errors. */
-class Refused extends Error {
-  constructor(readonly errors: FormErrors) {
-    super('refused');
-  }
-}
-
-async function refusedAsErrors<T>(run: () => Promise<T>): Promise<T | { ok: false; errors: FormErrors }> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof Refused) return { ok: false, errors: error.errors };
-    throw error;
-  }
-}
 
 type EditWindow = { edit_deadline: Date | null; programme_status: string; status: DelegationStatus };
 
-
-/** Whether the leader may still change the delegation, and if not, why (in the reader's language). */
-export function editState(d: EditWindow, now = new Date(), locale: Locale = 'en'): { open: true } | { open: false; reason: string } {
-  const t = translator(locale);
-  if (d.status === 'withdrawn') return { open: false, reason: t('participant.delegation.closed.withdrawn') };
-  if (d.status === 'completed') return { open: false, reason: t('participant.delegation.closed.completed') };
-  if (d.programme_status !== 'open') return { open: false, reason: t('participant.delegation.closed.programme') };
+/** Whether the leader may still change the delegation, and if not, why (the deadline written for `locale`). */
+export function editState(d: EditWindow, now = new Date(), locale: Locale = 'en'): { open: true } | { open: false; reason: Message } {
+  if (d.status === 'withdrawn') return { open: false, reason: 'participant.delegation.closed.withdrawn' };
+  if (d.status === 'completed') return { open: false, reason: 'participant.delegation.closed.completed' };
+  if (d.programme_status !== 'open') return { open: false, reason: 'participant.delegation.closed.programme' };
   if (d.edit_deadline && now >= d.edit_deadline) {
-    return { open: false, reason: t('participant.delegation.closed.deadline', { date: formatFor(locale).dateTime(d.edit_deadline) }) };
+    const date = formatFor(locale).dateTime(d.edit_deadline);
+    return { open: false, reason: message('participant.delegation.closed.deadline', { date }) };
   }
   return { open: true };
+}
+
+/** A leading organisation has to be one of the list's. */
+async function checkLeadingOrganisation(trx: Executor, input: DelegationInput) {
+  const lead = input.leadingOrganisationId;
+  if (lead !== null && !(await organisationExists(trx, lead))) {
+    throw Refusal.form({ leading_organisation_id: 'participant.delegation.errors.leading' });
+  }
 }
 
 /**
@@ -53,7 +43,7 @@ export function editState(d: EditWindow, now = new Date(), locale: Locale = 'en'
  * The row lock it takes makes concurrent delegations queue here, each seeing the count the
  * previous one left; the CHECK on the table is the last line of defence.
  */
-async function takeSeats(trx: Executor, programmeId: number, seats: number, t: Translate = translator('en')) {
+async function takeSeats(trx: Executor, programmeId: number, seats: number) {
   if (seats === 0) return;
   const taken = await trx
     .updateTable('programmes')
@@ -66,10 +56,10 @@ async function takeSeats(trx: Executor, programmeId: number, seats: number, t: T
   const p = await trx.selectFrom('programmes').select(['capacity', 'member_count']).where('id', '=', programmeId)
     .executeTakeFirstOrThrow();
   const left = Math.max(0, (p.capacity ?? 0) - p.member_count);
-  throw new Refused({
-    members: left === 0
-      ? t('participant.delegation.errors.full')
-      : t(left === 1 ? 'participant.delegation.errors.notEnoughOne' : 'participant.delegation.errors.notEnoughMany', { n: left, seats }),
+  throw Refusal.form({
+    members: left === 0 ? 'participant.delegation.errors.full' : left === 1
+      ? message('participant.delegation.errors.notEnoughOne', { n: left, seats })
+      : message('participant.delegation.errors.notEnoughMany', { n: left, seats }),
   });
 }
 
@@ -104,19 +94,19 @@ export type RegistrationTarget = {
  */
 export async function registerDelegation(
   db: Database, target: RegistrationTarget, input: DelegationInput, mailing: Mailing, locale: Locale = 'en',
-): Promise<Outcome<{ token: string; delegationId: number }>> {
+): Promise<{ token: string; delegationId: number }> {
   const { programme } = target;
-  const t = translator(locale);
   const token = newToken();
   const now = new Date();
-  return refusedAsErrors(() => db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     if (target.invitationId !== undefined) {
       const used = await trx.updateTable('delegation_invitations').set({ used_at: now })
         .where('id', '=', target.invitationId).where('used_at', 'is', null).where('expires_at', '>', now)
         .returning('id').executeTakeFirst();
-      if (!used) throw new Refused({ _form: 'This invitation has already been used or has expired.' });
+      if (!used) throw Refusal.form({ _form: 'participant.delegation.errors.invitationUsed' });
     }
-    await takeSeats(trx, programme.id, input.members.length, t);
+    await checkLeadingOrganisation(trx, input);
+    await takeSeats(trx, programme.id, input.members.length);
     const delegation = await trx.insertInto('delegations').values({
       programme_id: programme.id, name: input.name, leading_organisation_id: input.leadingOrganisationId,
       from_side: input.fromSide, to_side: input.toSide, contact_name: input.contactName, contact_email: input.contactEmail,
@@ -134,8 +124,8 @@ export async function registerDelegation(
       via: target.invitationId === undefined ? 'public form' : 'invitation',
     }, programme.item_id);
     await queueMail(trx, confirmationMail(programme, input, token, mailing, locale), mailing.mailDomain);
-    return { ok: true as const, token, delegationId: delegation.id };
-  }));
+    return { token, delegationId: delegation.id };
+  });
 }
 
 function confirmationMail(
@@ -181,20 +171,19 @@ function confirmationMail(
  */
 export async function updateDelegation(
   db: Database, tokenHash: string, input: DelegationInput, now = new Date(), locale: Locale = 'en',
-): Promise<Outcome> {
-  return refusedAsErrors(() => db.transaction().execute(async (trx) => {
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('delegations').selectAll().where('token_hash', '=', tokenHash).forUpdate()
       .executeTakeFirst();
-    if (!before) throw new Refused({ _form: 'This delegation no longer exists.' });
+    if (!before) throw Refusal.notFound('participant.delegation.errors.gone');
     const programme = await trx.selectFrom('programmes').select(['id', 'item_id', 'status', 'edit_deadline'])
       .where('id', '=', before.programme_id).executeTakeFirstOrThrow();
     const state = editState({ ...before, edit_deadline: programme.edit_deadline, programme_status: programme.status }, now, locale);
-    if (!state.open) throw new Refused({ _form: state.reason });
+    if (!state.open) throw Refusal.page(403, state.reason);
     if (before.status === 'confirmed' && awaitingConsent(input.members) > 0) {
-      throw new Refused({
-        members: 'The delegation is confirmed, so every member under 18 needs a guardian\'s consent: tick the consent box for each of them.',
-      });
+      throw Refusal.form({ members: 'participant.delegation.errors.confirmedConsent' });
     }
+    await checkLeadingOrganisation(trx, input);
 
     const existing = await trx.selectFrom('delegation_members').select(['id', 'guardian_consent_at'])
       .where('delegation_id', '=', before.id).execute();
@@ -206,7 +195,7 @@ export async function updateDelegation(
       return { member: m, position: i + 1, id: keep ? m.id : null };
     });
 
-    await takeSeats(trx, programme.id, input.members.length - existing.length, translator(locale));
+    await takeSeats(trx, programme.id, input.members.length - existing.length);
     const removed = existing.filter((m) => !keptIds.has(m.id)).map((m) => m.id);
     if (removed.length) await trx.deleteFrom('delegation_members').where('id', 'in', removed).execute();
     // Positions and the single head are unique: move the kept rows out of the way, demote the
@@ -239,78 +228,77 @@ export async function updateDelegation(
       members: { from: existing.length, to: input.members.length },
       visits: { from: Number(visitsBefore.numDeletedRows), to: input.visits.length },
     }, programme.item_id);
-    return { ok: true as const };
-  }));
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
-// Organisers: every operation loads the delegation through the organiser's scope first.
+// Organisers act on a delegation they reached through their scope (`scopedDelegation`), and what
+// its state does not allow is refused with a conflict that says why.
 
-/**
- * What an organiser's action came to: the sentence in English, and, where it carries values, how
- * to say it in the reader's language (a status is named by its label, members' names as a list).
- */
-export type Saying = { key: MessageKey; status?: string; names?: string[] };
-export type OrganiserResult = { ok: boolean; message: string; say?: Saying } | null;
+/** A delegation in the organiser's scope. */
+type InScope = { id: number; item_id: number };
+
+/** A status as a word within a sentence ("is already confirmed"). */
+const STATUS_WORDS: Record<DelegationStatus, Message> = {
+  proposed: { key: 'contests.delegation.status.proposed' },
+  confirmed: { key: 'contests.delegation.status.confirmed' },
+  completed: { key: 'contests.delegation.status.completed' },
+  withdrawn: { key: 'contests.delegation.status.withdrawn' },
+};
+
+/** Names as one list in the reader's language: "A, B, C" in English, 「A、B、C」 in Chinese. */
+function nameList(names: readonly string[]): Message {
+  return names.slice(0, -1).reduceRight<Message>(
+    (rest, name) => message('contests.delegation.names', { name, rest }), verbatim(names.at(-1) ?? ''),
+  );
+}
+
+/** The delegation's row, locked: a leader's edit in flight is then either wholly before or wholly after. */
+async function lockedDelegation(trx: Executor, id: number) {
+  return trx.selectFrom('delegations').selectAll().where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+}
 
 /** Confirms a proposed delegation; refused while a member under 18 has no guardian's consent. */
-export async function confirmDelegation(db: Database, user: CurrentUser, id: number): Promise<OrganiserResult> {
-  return db.transaction().execute(async (trx) => {
-    const d = await scopedDelegation(trx, user, id);
-    if (!d) return null;
-    // Lock first, so that a leader's edit in flight is either wholly before or wholly after.
-    await trx.selectFrom('delegations').select('id').where('id', '=', id).forUpdate().execute();
-    const current = await trx.selectFrom('delegations').select('status').where('id', '=', id).executeTakeFirstOrThrow();
-    if (current.status !== 'proposed') {
-      return { ok: false, message: `The delegation is already ${current.status}.`, say: { key: 'contests.delegation.alreadyStatus', status: current.status } };
-    }
-    const waiting = await trx.selectFrom('delegation_members').select('name').where('delegation_id', '=', id)
+export async function confirmDelegation(db: Database, user: CurrentUser, d: InScope): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const { status } = await lockedDelegation(trx, d.id);
+    if (status !== 'proposed') throw Refusal.conflict(message('contests.delegation.alreadyStatus', { status: STATUS_WORDS[status] }));
+    const waiting = await trx.selectFrom('delegation_members').select('name').where('delegation_id', '=', d.id)
       .where('is_minor', '=', true).where('guardian_consent_at', 'is', null).orderBy('position').execute();
     if (waiting.length > 0) {
-      return {
-        ok: false,
-        message: `Record a guardian's consent for ${waiting.map((m) => m.name).join(', ')} (under 18) before confirming the delegation.`,
-        say: { key: 'contests.delegation.consentFirst', names: waiting.map((m) => m.name) },
-      };
+      throw Refusal.conflict(message('contests.delegation.consentFirst', { names: nameList(waiting.map((m) => m.name)) }));
     }
-    await trx.updateTable('delegations').set({ status: 'confirmed', updated_at: new Date() }).where('id', '=', id).execute();
-    await recordAudit(trx, user.id, 'confirm', 'delegation', id, { status: { from: 'proposed', to: 'confirmed' } }, d.item_id);
-    return { ok: true, message: 'The delegation is confirmed.' };
+    await trx.updateTable('delegations').set({ status: 'confirmed', updated_at: new Date() }).where('id', '=', d.id).execute();
+    await recordAudit(trx, user.id, 'confirm', 'delegation', d.id, { status: { from: 'proposed', to: 'confirmed' } }, d.item_id);
   });
 }
 
 /** Records that a guardian consented for a member under 18. */
-export async function recordConsent(db: Database, user: CurrentUser, id: number, memberId: number): Promise<OrganiserResult> {
-  return db.transaction().execute(async (trx) => {
-    const d = await scopedDelegation(trx, user, id);
-    if (!d) return null;
+export async function recordConsent(db: Database, user: CurrentUser, d: InScope, memberId: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
     const member = await trx.updateTable('delegation_members').set({ guardian_consent_at: new Date() })
-      .where('id', '=', memberId).where('delegation_id', '=', id).where('is_minor', '=', true)
-      .where('guardian_consent_at', 'is', null).returning('name').executeTakeFirst();
-    if (!member) return { ok: false, message: 'There is no consent to record for that member.' };
-    await recordAudit(trx, user.id, 'record_consent', 'delegation_member', memberId, { guardian_consent: { from: false, to: true } }, d.item_id);
-    return { ok: true, message: `Consent recorded for ${member.name}.`, say: { key: 'contests.delegation.consentRecordedFor', names: [member.name] } };
+      .where('id', '=', memberId).where('delegation_id', '=', d.id).where('is_minor', '=', true)
+      .where('guardian_consent_at', 'is', null).returning('id').executeTakeFirst();
+    if (!member) throw Refusal.conflict('contests.delegation.errors.noConsent');
+    await recordAudit(trx, user.id, 'record_consent', 'delegation_member', memberId,
+      { guardian_consent: { from: false, to: true } }, d.item_id);
   });
 }
 
 /** Checks in the whole delegation (memberId null) or one member; only confirmed delegations arrive. */
-export async function checkIn(db: Database, user: CurrentUser, id: number, memberId: number | null): Promise<OrganiserResult> {
-  return db.transaction().execute(async (trx) => {
-    const d = await scopedDelegation(trx, user, id);
-    if (!d) return null;
-    if (d.status !== 'confirmed' && d.status !== 'completed') {
-      return { ok: false, message: 'Confirm the delegation before checking its members in.' };
-    }
+export async function checkIn(db: Database, user: CurrentUser, d: InScope, memberId: number | null): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const { status } = await lockedDelegation(trx, d.id);
+    if (status !== 'confirmed' && status !== 'completed') throw Refusal.conflict('contests.delegation.errors.confirmFirst');
     let q = trx.updateTable('delegation_members').set({ checked_in_at: new Date() })
-      .where('delegation_id', '=', id).where('checked_in_at', 'is', null);
+      .where('delegation_id', '=', d.id).where('checked_in_at', 'is', null);
     if (memberId !== null) q = q.where('id', '=', memberId);
     const checked = await q.returning('id').execute();
     if (checked.length === 0) {
-      return { ok: false, message: memberId === null ? 'Everyone is already checked in.' : 'That member is already checked in.' };
+      throw Refusal.conflict(memberId === null ? 'contests.delegation.errors.allCheckedIn' : 'contests.delegation.errors.memberCheckedIn');
     }
-    await recordAudit(trx, user.id, 'check_in', memberId === null ? 'delegation' : 'delegation_member', memberId ?? id,
+    await recordAudit(trx, user.id, 'check_in', memberId === null ? 'delegation' : 'delegation_member', memberId ?? d.id,
       { checked_in: checked.length }, d.item_id);
-    return { ok: true, message: `${format.count(checked.length, 'member', 'members')} checked in.` };
   });
 }
 
@@ -320,7 +308,9 @@ export async function checkIn(db: Database, user: CurrentUser, id: number, membe
  */
 async function withdraw(
   trx: Executor,
-  d: { id: number; name: string; contact_name: string; contact_email: string; programme_id: number; status: DelegationStatus; language: string },
+  d: {
+    id: number; name: string; contact_name: string; contact_email: string; programme_id: number; status: DelegationStatus; language: string;
+  },
   programme: { item_id: number; title: string; translations: Translations | null }, actorId: number | null, mailDomain: string,
 ) {
   const locale = localeOf(d.language);
@@ -329,7 +319,8 @@ async function withdraw(
     .where('delegation_id', '=', d.id).executeTakeFirstOrThrow();
   await takeSeats(trx, d.programme_id, -Number(members.n));
   await trx.updateTable('delegations').set({ status: 'withdrawn', updated_at: new Date() }).where('id', '=', d.id).execute();
-  await recordAudit(trx, actorId, 'withdraw', 'delegation', d.id, { status: { from: d.status, to: 'withdrawn' }, members: Number(members.n) }, programme.item_id);
+  await recordAudit(trx, actorId, 'withdraw', 'delegation', d.id,
+    { status: { from: d.status, to: 'withdrawn' }, members: Number(members.n) }, programme.item_id);
   await queueMail(trx, {
     to: d.contact_email,
     subject: t('participant.mail.delegation.subjectWithdrawn', { name: d.name }),
@@ -353,42 +344,41 @@ const withdrawable = (status: DelegationStatus) => status === 'proposed' || stat
 /** The leader withdraws through the manage link, while changes are still open. */
 export async function withdrawByLeader(
   db: Database, tokenHash: string, mailDomain: string, now = new Date(), locale: Locale = 'en',
-): Promise<Outcome> {
-  return refusedAsErrors(() => db.transaction().execute(async (trx) => {
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
     const d = await trx.selectFrom('delegations').selectAll().where('token_hash', '=', tokenHash).forUpdate().executeTakeFirst();
-    if (!d) throw new Refused({ _form: 'This delegation no longer exists.' });
+    if (!d) throw Refusal.notFound('participant.delegation.errors.gone');
     const programme = await trx.selectFrom('programmes').select(['item_id', 'title', 'translations', 'status', 'edit_deadline'])
       .where('id', '=', d.programme_id).executeTakeFirstOrThrow();
     const state = editState({ status: d.status, edit_deadline: programme.edit_deadline, programme_status: programme.status }, now, locale);
-    if (!state.open) throw new Refused({ _form: state.reason });
+    if (!state.open) throw Refusal.conflict(state.reason);
     await withdraw(trx, d, programme, null, mailDomain);
-    return { ok: true as const };
-  }));
+  });
 }
 
 /** An organiser withdraws a proposed or confirmed delegation of their programme. */
-export async function withdrawByOrganiser(db: Database, user: CurrentUser, id: number, mailDomain: string): Promise<OrganiserResult> {
-  return db.transaction().execute(async (trx) => {
-    const scoped = await scopedDelegation(trx, user, id);
-    if (!scoped) return null;
-    const d = await trx.selectFrom('delegations').selectAll().where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+export async function withdrawByOrganiser(db: Database, user: CurrentUser, scoped: InScope, mailDomain: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const d = await lockedDelegation(trx, scoped.id);
     if (!withdrawable(d.status)) {
-      return { ok: false, message: `The delegation is ${d.status}; it cannot be withdrawn.`, say: { key: 'contests.delegation.notWithdrawable', status: d.status } };
+      throw Refusal.conflict(message('contests.delegation.notWithdrawable', { status: STATUS_WORDS[d.status] }));
     }
-    const programme = await trx.selectFrom('programmes').select(['item_id', 'title', 'translations']).where('id', '=', d.programme_id).executeTakeFirstOrThrow();
+    const programme = await trx.selectFrom('programmes').select(['item_id', 'title', 'translations']).where('id', '=', d.programme_id)
+      .executeTakeFirstOrThrow();
     await withdraw(trx, d, programme, user.id, mailDomain);
-    return { ok: true, message: 'The delegation is withdrawn and its places are free again.' };
   });
 }
 
 /**
- * Creates a single-use invitation link for a programme in the organiser's scope and emails it.
- * Returns the link, which is shown once and stored only as a hash.
+ * Creates a single-use invitation link for an open programme in the organiser's scope and emails
+ * it. Returns the link, which is shown once and stored only as a hash.
  */
 export async function createInvitation(
-  db: Database, user: CurrentUser, programme: { id: number; item_id: number; title: string; translations: Translations | null },
+  db: Database, user: CurrentUser,
+  programme: { id: number; item_id: number; title: string; translations: Translations | null; status: string },
   email: string, locale: Locale, mailing: Mailing,
 ): Promise<string> {
+  if (programme.status !== 'open') throw Refusal.form({ email: 'contests.errors.openBeforeInviting' });
   const t = translator(locale);
   const title = localText(programme.title, programme.translations, 'title', locale).text;
   const token = newToken();

@@ -4,7 +4,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FastifyReply } from 'fastify';
 import type { PDFDict } from 'pdf-lib';
-import { type Translate, translator } from '../../lib/i18n.ts';
+import { type Message, message } from '../../lib/i18n.ts';
 
 /*
  * Entry attachments: PDF only (judged by the bytes, not by the name or the declared type),
@@ -15,19 +15,29 @@ import { type Translate, translator } from '../../lib/i18n.ts';
 export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
 export const MAX_ATTACHMENTS = 3;
 
+/** A file's name as sent is kept (and shown back) up to this many characters: a longer one is cut. */
+export const MAX_FILENAME_LENGTH = 200;
+
 export type Upload = { fieldname: string; filename: string; buffer: Buffer; truncated: boolean };
+
+/** A sent file's name as it is kept: cut to MAX_FILENAME_LENGTH characters, never between the halves of one. */
+export function keptFilename(name: string): string {
+  const characters = Array.from(name);
+  return characters.length > MAX_FILENAME_LENGTH ? `${characters.slice(0, MAX_FILENAME_LENGTH - 1).join('')}…` : name;
+}
 
 const PDF_MAGIC = Buffer.from('%PDF-');
 
-/** Why an upload cannot be accepted, or null; in the reader's language (`t`), English unless told. */
-export function uploadProblem(upload: Upload, t: Translate = translator('en')): string | null {
+/** Why an upload cannot be accepted, naming the file as it was sent; null when it can. */
+export function uploadProblem(upload: Upload): Message | null {
+  const file = upload.filename;
   if (upload.truncated || upload.buffer.length > MAX_ATTACHMENT_BYTES) {
-    return t('participant.entry.errors.fileTooLarge', { file: upload.filename, mb: MAX_ATTACHMENT_BYTES / 1024 / 1024 });
+    return message('participant.entry.errors.fileTooLarge', { file, mb: MAX_ATTACHMENT_BYTES / 1024 / 1024 });
   }
   if (upload.buffer.length === 0) {
-    return upload.filename ? t('participant.entry.errors.fileEmpty', { file: upload.filename }) : t('participant.entry.errors.emptyFile');
+    return file ? message('participant.entry.errors.fileEmpty', { file }) : 'participant.entry.errors.emptyFile';
   }
-  if (!upload.buffer.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC)) return t('participant.entry.errors.notPdf', { file: upload.filename });
+  if (!upload.buffer.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC)) return message('participant.entry.errors.notPdf', { file });
   return null;
 }
 

@@ -1,30 +1,33 @@
+import { type Message, type MessageKey, message, verbatim } from '../../lib/i18n.ts';
+
 /*
  * What an entry says about itself beyond its columns lives in `entries.details`, shaped by the
  * contest's kind. These helpers turn it into labelled facts, leaving out whatever names the
- * entrant when the contest is judged blind.
+ * entrant when the contest is judged blind. Labels are catalogue messages; what the entrant
+ * wrote is shown as written.
  */
 
-export type Fact = { label: string; value: string };
+export type Fact = { label: Message; value: Message };
 
 export type Student = { name: string; age: number | null; grade: string };
 
 /** Detail keys that name or point at the entrant: hidden from judges of a blind contest. */
 const IDENTIFYING = new Set(['contact_person', 'school', 'teacher', 'nominated_by', 'university', 'patent_numbers']);
 
-const LABELS: Record<string, string> = {
-  patent_numbers: 'Patent numbers',
-  invention_patents: 'Invention patents',
-  utility_models: 'Utility models',
-  pct_applications: 'PCT applications',
-  contact_person: 'Contact person',
-  school: 'School',
-  students: 'Students',
-  teacher: 'Teacher',
-  age_of_eldest: 'Age of the eldest student',
-  guardian_consent: 'Guardian consent',
-  nominated_by: 'Nominated by',
-  university: 'University',
-  year_of_study: 'Year of study',
+const LABELS: Record<string, MessageKey> = {
+  patent_numbers: 'participant.entry.patentNumbers',
+  invention_patents: 'participant.entry.fact.inventionPatents',
+  utility_models: 'participant.entry.fact.utilityModels',
+  pct_applications: 'participant.entry.fact.pct',
+  contact_person: 'participant.entry.contactPerson',
+  school: 'participant.entry.school',
+  students: 'participant.entry.fact.students',
+  teacher: 'label.teacher',
+  age_of_eldest: 'participant.entry.fact.eldest',
+  guardian_consent: 'participant.entry.fact.guardianConsent',
+  nominated_by: 'participant.entry.fact.nominatedBy',
+  university: 'participant.entry.university',
+  year_of_study: 'participant.entry.fact.yearOfStudy',
 };
 
 /** Students are stored as names (older entries) or as name, age and grade. */
@@ -37,38 +40,42 @@ export function studentsOf(details: Record<string, unknown>): Student[] {
   });
 }
 
-function describeStudents(students: Student[], blind: boolean): string {
+/** Parts of a list in the reader's punctuation: `, ` between a student's particulars, `; ` between students. */
+const listOf = (key: 'participant.entry.fact.particulars' | 'participant.entry.fact.list', parts: readonly Message[]): Message =>
+  parts.length ? parts.reduce((first, next) => message(key, { first, next })) : verbatim('');
+
+function describeStudents(students: Student[], blind: boolean): Message {
+  const aged = (s: Student) => (s.age === null ? [] : [message('participant.entry.fact.aged', { age: s.age })]);
+  const grade = (s: Student) => (s.grade ? [verbatim(s.grade)] : []);
   if (blind) {
-    const ages = students.map((s) => (s.age === null ? s.grade : `aged ${s.age}${s.grade ? `, ${s.grade}` : ''}`)).filter(Boolean);
-    return `${students.length} ${students.length === 1 ? 'student' : 'students'}${ages.length ? ` (${ages.join('; ')})` : ''}`;
+    const count = message(students.length === 1 ? 'participant.entry.fact.studentsOne' : 'participant.entry.fact.studentsMany',
+      { n: students.length });
+    const about = students.map((s) => [...aged(s), ...grade(s)]).filter((parts) => parts.length)
+      .map((parts) => listOf('participant.entry.fact.particulars', parts));
+    if (!about.length) return count;
+    return message('participant.entry.fact.studentsAbout', { count, about: listOf('participant.entry.fact.list', about) });
   }
-  return students.map((s) => [s.name, s.age === null ? '' : `aged ${s.age}`, s.grade].filter(Boolean).join(', ')).join('; ');
+  return listOf('participant.entry.fact.list', students.map((s) =>
+    listOf('participant.entry.fact.particulars', [...(s.name ? [verbatim(s.name)] : []), ...aged(s), ...grade(s)])));
 }
 
 export function entryFacts(details: Record<string, unknown>, blind: boolean): Fact[] {
   const facts: Fact[] = [];
   for (const [key, value] of Object.entries(details)) {
     if (blind && IDENTIFYING.has(key)) continue;
+    const label = LABELS[key] ?? verbatim(key);
     if (key === 'students') {
-      facts.push({ label: LABELS.students as string, value: describeStudents(studentsOf(details), blind) });
+      facts.push({ label, value: describeStudents(studentsOf(details), blind) });
     } else if (Array.isArray(value)) {
-      facts.push({ label: LABELS[key] ?? key, value: value.map(String).join(', ') });
+      facts.push({ label, value: verbatim(value.map(String).join(', ')) });
     } else if (typeof value === 'boolean') {
-      facts.push({ label: LABELS[key] ?? key, value: value ? 'Yes' : 'No' });
+      facts.push({ label, value: value ? 'participant.show.yes' : 'participant.show.no' });
     } else if (value !== null && value !== '') {
-      facts.push({ label: LABELS[key] ?? key, value: String(value) });
+      facts.push({ label, value: verbatim(String(value)) });
     }
   }
   return facts;
 }
-
-export const APPLICANT_TYPE_NAMES: Record<string, string> = {
-  enterprise: 'Enterprise',
-  higher_education: 'Higher education institution',
-  rd_centre: 'R&D centre',
-  school: 'School',
-  individual: 'Individual',
-};
 
 /** The names an entry is known by: the entrant, and the people and bodies in its details. */
 export function identitiesOf(applicantName: string, details: Record<string, unknown>): string[] {
@@ -81,9 +88,9 @@ export function identitiesOf(applicantName: string, details: Record<string, unkn
   return [...new Set(names.map((n) => n.trim()).filter((n) => n.length >= 2))].sort((a, b) => b.length - a.length);
 }
 
-/** Free text as a blind judge may read it: every name the entry is known by is withheld. */
-export function withholdIdentities(text: string, identities: readonly string[]): string {
+/** Free text as a blind judge may read it: every name the entry is known by is replaced by `mark`. */
+export function withholdIdentities(text: string, identities: readonly string[], mark: string): string {
   let out = text;
-  for (const name of identities) out = out.split(name).join('[withheld]');
+  for (const name of identities) out = out.split(name).join(mark);
   return out;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type ContestKind, SIDES } from '../../db/types.ts';
 import { field, type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
+import { message } from '../../lib/i18n.ts';
 import type { Student } from './details.ts';
 
 /*
@@ -10,6 +11,8 @@ import type { Student } from './details.ts';
  */
 
 export const MAX_STUDENTS = 3;
+/** Ages a student may be, in years. */
+const STUDENT_AGE = { min: 5, max: 19 };
 
 export type EntryData = {
   title: string;
@@ -23,39 +26,41 @@ export type EntryData = {
 };
 
 const common = {
-  title: field.text('a title', 300),
-  side: field.choice(SIDES as unknown as readonly ['GD', ...string[]], 'Choose where the entrant is based.'),
+  title: field.text({ missing: 'participant.entry.errors.title', tooLong: 'participant.entry.errors.titleLong' }, 300),
+  side: field.choice(SIDES as unknown as readonly ['GD', ...string[]], 'participant.entry.errors.side'),
   category: z.string().optional().default(''),
-  summary: field.text('a summary', 4000),
+  summary: field.text({ missing: 'participant.entry.errors.summary', tooLong: 'participant.entry.errors.summaryLong' }, 4000),
   email: field.email(),
 };
 
 const patentForm = z.object({
   ...common,
-  applicant_name: field.text('the applicant organisation', 300),
-  applicant_type: field.choice(['enterprise', 'higher_education', 'rd_centre'], 'Choose the type of applicant.'),
-  contact_person: field.text('a contact person', 200),
-  patent_numbers: field.text('the patent numbers', 4000),
+  applicant_name: field.text({ missing: 'participant.entry.errors.applicant', tooLong: 'participant.entry.errors.applicantLong' }, 300),
+  applicant_type: field.choice(['enterprise', 'higher_education', 'rd_centre'], 'participant.entry.errors.applicantType'),
+  contact_person: field.text(
+    { missing: 'participant.entry.errors.contactPerson', tooLong: 'participant.entry.errors.contactPersonLong' }, 200),
+  patent_numbers: field.text(
+    { missing: 'participant.entry.errors.patentNumbers', tooLong: 'participant.entry.errors.patentNumbersLong' }, 4000),
 });
 
 const studentFields = Object.fromEntries(Array.from({ length: MAX_STUDENTS }, (_, i) => [
-  [`student_${i + 1}_name`, z.string().max(200, 'A name must be at most 200 characters.').optional().default('')],
+  [`student_${i + 1}_name`, z.string().max(200, 'participant.entry.errors.studentNameLong').optional().default('')],
   [`student_${i + 1}_age`, z.string().optional().default('')],
-  [`student_${i + 1}_grade`, z.string().max(50, 'A grade must be at most 50 characters.').optional().default('')],
+  [`student_${i + 1}_grade`, z.string().max(50, 'participant.entry.errors.gradeLong').optional().default('')],
 ]).flat()) as Record<string, z.ZodDefault<z.ZodOptional<z.ZodString>>>;
 
 const youthForm = z.object({
   ...common,
-  school: field.text('the school', 300),
-  teacher: field.text('the teacher', 200),
+  school: field.text({ missing: 'participant.entry.errors.school', tooLong: 'participant.entry.errors.schoolLong' }, 300),
+  teacher: field.text({ missing: 'participant.entry.errors.teacher', tooLong: 'participant.entry.errors.teacherLong' }, 200),
   ...studentFields,
-  guardian_consent: field.checkbox('A parent or guardian of every student must consent to the entry.'),
+  guardian_consent: field.checkbox('participant.entry.errors.guardianConsent'),
 });
 
 const speechForm = z.object({
   ...common,
-  applicant_name: field.text('the student\'s name', 200),
-  university: field.text('the university', 300),
+  applicant_name: field.text({ missing: 'participant.entry.errors.speaker', tooLong: 'participant.entry.errors.speakerLong' }, 200),
+  university: field.text({ missing: 'participant.entry.errors.university', tooLong: 'participant.entry.errors.universityLong' }, 300),
 });
 
 /** Patent numbers as typed, one per line or separated by commas. */
@@ -70,7 +75,7 @@ export function parseEntryForm(kind: ContestKind, categories: readonly { id: num
   if (!result.ok) Object.assign(errors, result.errors);
 
   const category = categories.find((c) => c.code === values.category);
-  if (categories.length > 0 && !category) errors.category ??= 'Choose a category.';
+  if (categories.length > 0 && !category) errors.category ??= 'participant.entry.errors.category';
 
   const students: Student[] = [];
   if (kind === 'youth_invention') {
@@ -80,11 +85,13 @@ export function parseEntryForm(kind: ContestKind, categories: readonly { id: num
       const grade = String(values[`student_${i}_grade`] ?? '');
       if (!name && !ageText && !grade) continue;
       const age = Number(ageText);
-      if (!name) errors[`student_${i}_name`] ??= `Enter the name of student ${i}.`;
-      if (!/^\d{1,2}$/.test(ageText) || age < 5 || age > 19) errors[`student_${i}_age`] ??= `Enter the age of student ${i}, from 5 to 19.`;
+      if (!name) errors[`student_${i}_name`] ??= message('participant.entry.errors.studentName', { n: i });
+      if (!/^\d{1,2}$/.test(ageText) || age < STUDENT_AGE.min || age > STUDENT_AGE.max) {
+        errors[`student_${i}_age`] ??= message('participant.entry.errors.studentAge', { n: i, min: STUDENT_AGE.min, max: STUDENT_AGE.max });
+      }
       students.push({ name, age, grade });
     }
-    if (students.length === 0) errors.student_1_name ??= 'Enter at least one student.';
+    if (students.length === 0) errors.student_1_name ??= 'participant.entry.errors.oneStudent';
   }
   if (!result.ok || Object.keys(errors).length > 0) return { ok: false, errors, values };
 

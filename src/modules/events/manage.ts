@@ -1,12 +1,12 @@
 import type { Database, Executor } from '../../db/index.ts';
 import type { EventStatus } from '../../db/types.ts';
-import type { FormErrors } from '../../lib/forms.ts';
+import { Refusal } from '../../lib/errors.ts';
+import { localeOf, message, translator } from '../../lib/i18n.ts';
 import { slugFor } from '../../lib/slug.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { itemInScope } from '../manage/scope.ts';
-import { localeOf, translator } from '../../lib/i18n.ts';
 import { eventFacts } from '../registrations/messages.ts';
 import { promoteFromWaitlist, type Site } from '../registrations/service.ts';
 import type { ScopedEvent } from './queries.ts';
@@ -14,23 +14,24 @@ import type { EventInput, QuestionInput } from './schemas.ts';
 
 /* The organisers' side of events: create, edit, and move through draft → published → closed/cancelled. */
 
-export type SaveOutcome = { ok: true; slug: string } | { ok: false; errors: FormErrors };
-
-/** Creates (existing = null) or updates an event and its questions in one transaction. */
-export async function saveEvent(db: Database, user: CurrentUser, site: Site, existing: ScopedEvent | null, input: EventInput): Promise<SaveOutcome> {
-  return db.transaction().execute(async (trx): Promise<SaveOutcome> => {
+/**
+ * Creates (existing = null) or updates an event and its questions in one transaction; returns
+ * its slug. What the form cannot take is refused beside its field, with nothing written.
+ */
+export async function saveEvent(db: Database, user: CurrentUser, site: Site, existing: ScopedEvent | null, input: EventInput): Promise<string> {
+  return db.transaction().execute(async (trx) => {
     const item = await trx.selectFrom('items as i').where('i.id', '=', input.item_id).where(itemInScope(user, 'i.id')).select('i.id').executeTakeFirst();
-    if (!item) return { ok: false, errors: { item_id: 'Choose one of your items.' } };
+    if (!item) throw Refusal.form({ item_id: 'manage.eventForm.errors.yourItem' });
     const slug = input.slug || existing?.slug || slugFor(input.title, input.starts_at.getUTCFullYear(), 'event');
     const clash = await trx.selectFrom('events').select('id').where('slug', '=', slug).$if(existing !== null, (q) => q.where('id', '<>', existing?.id ?? 0)).executeTakeFirst();
-    if (clash) return { ok: false, errors: { slug: 'Another event has this address; choose another.' } };
+    if (clash) throw Refusal.form({ slug: 'manage.eventForm.errors.slugTaken' });
     const { questions, ...fields } = input;
     const row = { ...fields, slug };
     let eventId: number;
     if (existing) {
       const current = await trx.selectFrom('events').selectAll().where('id', '=', existing.id).forUpdate().executeTakeFirstOrThrow();
       if (row.capacity !== null && row.capacity < current.confirmed_count) {
-        return { ok: false, errors: { capacity: `${current.confirmed_count} places are already confirmed; the capacity cannot be lower.` } };
+        throw Refusal.form({ capacity: message('manage.eventForm.errors.placesConfirmed', { n: current.confirmed_count }) });
       }
       eventId = existing.id;
       const diff = changedFields(current, row);
@@ -46,7 +47,7 @@ export async function saveEvent(db: Database, user: CurrentUser, site: Site, exi
     await saveQuestions(trx, eventId, questions);
     // More places, or a waiting list switched back on: the list moves up now.
     await promoteFromWaitlist(trx, site, eventId);
-    return { ok: true, slug };
+    return slug;
   });
 }
 

@@ -1,11 +1,13 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { EVENT_KINDS } from '../../db/types.ts';
 import { access } from '../../lib/access.ts';
-import { notFound } from '../../lib/errors.ts';
+import { attempt, Refusal } from '../../lib/errors.ts';
 import type { FormErrors, FormValues } from '../../lib/forms.ts';
+import { type Message, message, verbatim } from '../../lib/i18n.ts';
 import { sendPublicPage } from '../../lib/page-cache.ts';
-import type { CurrentUser } from '../auth/service.ts';
+import { readParams, slugParams } from '../../lib/params.ts';
+import { requireUser } from '../auth/plugin.ts';
 import { itemsInScope } from '../manage/queries.ts';
 import { eventQuestions } from '../registrations/queries.ts';
 import type { Site } from '../registrations/service.ts';
@@ -14,7 +16,30 @@ import { desk, eventPageVersion, eventsInScope, type ScopedEvent, scopedEvent, u
 import { BLANK_QUESTIONS, dateToZoned, parseEventForm, QUESTION_KINDS, TIME_ZONES } from './schemas.ts';
 import { eventPage, registrationChangesAt, registrationState } from './service.ts';
 
-type SlugParams = { Params: { slug: string } };
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The event of a /manage/events/:slug route, loaded through the organiser's scope (see `scopeEvent`). */
+    event: ScopedEvent;
+  }
+}
+
+/** The organisers' pages of one event, and the check-in desk's, all live under this prefix. */
+export const EVENT_GROUP = '/manage/events/:slug';
+
+/**
+ * Makes a plugin the route group of one event: before any handler runs, the event is loaded
+ * through the organiser's scope, once, as `request.event`; anything outside the scope is not
+ * found. Runs after the access check, so an anonymous visitor is sent to sign in first.
+ */
+export function scopeEvent(group: FastifyInstance) {
+  group.decorateRequest('event', null as unknown as ScopedEvent);
+  group.addHook('preHandler', async (request) => {
+    const { slug } = readParams(slugParams, request.params);
+    const event = await scopedEvent(group.db, requireUser(request), slug);
+    if (!event) throw Refusal.notFound('pages.notFound.event');
+    request.event = event;
+  });
+}
 
 const statusForm = z.object({ status: z.enum(['draft', 'published', 'closed', 'cancelled']) });
 
@@ -24,30 +49,23 @@ export async function eventRoutes(app: FastifyInstance) {
   app.get('/events', access('public'), async (_request, reply) => {
     const now = new Date();
     const events = await upcomingEvents(app.db, now);
-    return reply.view('events/list', { title: 'Upcoming events', events, now, registrationState });
+    return reply.view('events/list', { title: 'pages.events.title', events, now, registrationState });
   });
 
-  app.get<SlugParams>('/events/:slug', access('public'), async (request, reply) => {
-    const { slug } = request.params;
+  app.get('/events/:slug', access('public'), async (request, reply) => {
+    const { slug } = readParams(slugParams, request.params);
     const version = { name: `event ${slug}`, read: () => eventPageVersion(app.db, slug) };
     return sendPublicPage(request, reply, version, async () => {
       const now = new Date();
       const page = await eventPage(app.db, slug, now);
-      if (!page) throw notFound('event');
+      if (!page) throw Refusal.notFound('pages.notFound.event');
       return {
         template: 'events/show',
-        data: { title: request.local(page.event, 'title'), ...page, values: {}, errors: {} },
+        data: { title: verbatim(request.local(page.event, 'title')), ...page, values: {}, errors: {} },
         until: registrationChangesAt(page.event, now),
       };
     });
   });
-
-  // The organisers' side: every event is loaded through the organiser's scope.
-  const loadEvent = async (request: FastifyRequest<SlugParams>) => {
-    const event = await scopedEvent(app.db, request.user as CurrentUser, request.params.slug);
-    if (!event) throw notFound('event');
-    return event;
-  };
 
   /** The form's values from a stored event: local times in its zone, questions as numbered rows. */
   const formValues = async (event: ScopedEvent): Promise<FormValues> => {
@@ -73,63 +91,58 @@ export async function eventRoutes(app: FastifyInstance) {
     return filled + BLANK_QUESTIONS;
   };
 
-  const renderForm = async (request: FastifyRequest, event: ScopedEvent | null, values: FormValues, errors: FormErrors) => {
-    const items = await itemsInScope(app.db, request.user as CurrentUser);
-    return {
-      title: event ? `Edit ${event.title}` : 'New event', event, values, errors, items,
-      kinds: EVENT_KINDS, zones: TIME_ZONES, questionKinds: QUESTION_KINDS, questionRows: questionRows(values),
-    };
+  const formPage = async (request: FastifyRequest, event: ScopedEvent | null, values: FormValues, errors: FormErrors) => ({
+    title: event ? message('manage.eventForm.editTitle', { title: event.title }) : 'manage.events.new',
+    event, values, errors, items: await itemsInScope(app.db, requireUser(request)),
+    kinds: EVENT_KINDS, zones: TIME_ZONES, questionKinds: QUESTION_KINDS, questionRows: questionRows(values),
+  });
+
+  /** Creates (event = null) or updates from the posted form; what cannot be taken goes back beside its field. */
+  const save = async (request: FastifyRequest, reply: FastifyReply, event: ScopedEvent | null) => {
+    const form = parseEventForm(request.body);
+    const saved = form.ok ? await attempt(() => saveEvent(app.db, requireUser(request), site, event, form.data)) : form;
+    if (!saved.ok) {
+      const values = form.ok ? (request.body as FormValues) : form.values;
+      return reply.code(400).view('manage/events/form', await formPage(request, event, values, saved.errors));
+    }
+    return reply.redirect(event ? `/manage/events/${saved.value}?saved` : `/manage/events/${saved.value}`, 303);
   };
 
+  const showPage = async (event: ScopedEvent, extra: { saved?: boolean; problem?: Message } = {}) => ({
+    title: verbatim(event.title), event, counts: await desk(app.db, event.id), moves: allowedMoves(event.status),
+    saved: extra.saved ?? false, problem: extra.problem ?? null,
+  });
+
   app.get('/manage/events', access('organiser'), async (request, reply) => {
-    const events = await eventsInScope(app.db, request.user as CurrentUser);
-    return reply.view('manage/events/index', { title: 'Events', events });
+    const events = await eventsInScope(app.db, requireUser(request));
+    return reply.view('manage/events/index', { title: 'manage.nav.events', events });
   });
 
   app.get<{ Querystring: { item?: string } }>('/manage/events/new', access('organiser'), async (request, reply) => {
     const values: FormValues = { timezone: 'Asia/Hong_Kong', waitlist_enabled: 'on', kind: 'seminar', item_id: request.query.item ?? '' };
-    return reply.view('manage/events/form', await renderForm(request, null, values, {}));
+    return reply.view('manage/events/form', await formPage(request, null, values, {}));
   });
 
-  app.post('/manage/events/new', access('organiser'), async (request, reply) => {
-    const form = parseEventForm(request.body);
-    if (!form.ok) return reply.code(400).view('manage/events/form', await renderForm(request, null, form.values, form.errors));
-    const saved = await saveEvent(app.db, request.user as CurrentUser, site, null, form.data);
-    if (!saved.ok) return reply.code(400).view('manage/events/form', await renderForm(request, null, request.body as FormValues, saved.errors));
-    return reply.redirect(`/manage/events/${saved.slug}`, 303);
-  });
+  app.post('/manage/events/new', access('organiser'), async (request, reply) => save(request, reply, null));
 
-  app.get<SlugParams & { Querystring: { saved?: string } }>('/manage/events/:slug', access('organiser'), async (request, reply) => {
-    const event = await loadEvent(request);
-    const counts = await desk(app.db, event.id);
-    return reply.view('manage/events/show', {
-      title: event.title, event, counts, moves: allowedMoves(event.status), saved: request.query.saved !== undefined,
+  await app.register(async (group) => {
+    scopeEvent(group);
+
+    group.get<{ Querystring: { saved?: string } }>('', access('organiser'), async (request, reply) =>
+      reply.view('manage/events/show', await showPage(request.event, { saved: request.query.saved !== undefined })));
+
+    group.get('/edit', access('organiser'), async (request, reply) =>
+      reply.view('manage/events/form', await formPage(request, request.event, await formValues(request.event), {})));
+
+    group.post('/edit', access('organiser'), async (request, reply) => save(request, reply, request.event));
+
+    group.post('/status', access('organiser'), async (request, reply) => {
+      const { event } = request;
+      const form = statusForm.safeParse(request.body);
+      if (!form.success || !(await setEventStatus(app.db, requireUser(request), site, event, form.data.status))) {
+        return reply.code(400).view('manage/events/show', await showPage(event, { problem: 'manage.event.statusRefused' }));
+      }
+      return reply.redirect(`/manage/events/${event.slug}`, 303);
     });
-  });
-
-  app.get<SlugParams>('/manage/events/:slug/edit', access('organiser'), async (request, reply) => {
-    const event = await loadEvent(request);
-    return reply.view('manage/events/form', await renderForm(request, event, await formValues(event), {}));
-  });
-
-  app.post<SlugParams>('/manage/events/:slug/edit', access('organiser'), async (request, reply) => {
-    const event = await loadEvent(request);
-    const form = parseEventForm(request.body);
-    if (!form.ok) return reply.code(400).view('manage/events/form', await renderForm(request, event, form.values, form.errors));
-    const saved = await saveEvent(app.db, request.user as CurrentUser, site, event, form.data);
-    if (!saved.ok) return reply.code(400).view('manage/events/form', await renderForm(request, event, request.body as FormValues, saved.errors));
-    return reply.redirect(`/manage/events/${saved.slug}?saved`, 303);
-  });
-
-  app.post<SlugParams>('/manage/events/:slug/status', access('organiser'), async (request, reply) => {
-    const event = await loadEvent(request);
-    const form = statusForm.safeParse(request.body);
-    if (!form.success || !(await setEventStatus(app.db, request.user as CurrentUser, site, event, form.data.status))) {
-      return reply.code(400).view('manage/events/show', {
-        title: event.title, event, counts: await desk(app.db, event.id), moves: allowedMoves(event.status), saved: false,
-        problem: 'That change of status is not possible from here.',
-      });
-    }
-    return reply.redirect(`/manage/events/${event.slug}`, 303);
-  });
+  }, { prefix: EVENT_GROUP });
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EVENT_KINDS } from '../../db/types.ts';
 import { cleanText, field, type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
+import { message, type MessageKey } from '../../lib/i18n.ts';
 
 /*
  * The organisers' event form. Times are typed as local date-times in the event's time zone
@@ -12,34 +13,42 @@ export const QUESTION_KINDS = ['text', 'choice', 'checkbox'] as const;
 /** Blank question rows offered under the existing ones. */
 export const BLANK_QUESTIONS = 3;
 const MAX_QUESTIONS = 20;
+const QUESTION_MAX = 300;
+const MAX_OPTIONS = 30;
+const OPTION_MAX = 200;
 
 /** The last part of a public address (/events/…, /programmes/…); empty means "make one from the title". */
-export const slugField = () => z.string().max(80, 'The address must be at most 80 characters.')
-  .regex(/^([a-z0-9][a-z0-9-]*)?$/, 'Use lower-case letters, digits and hyphens, starting with a letter or digit.')
+export const slugField = () => z.string().max(80, 'manage.eventForm.errors.slugLength')
+  .regex(/^([a-z0-9][a-z0-9-]*)?$/, 'manage.eventForm.errors.slugFormat')
   .optional().default('');
 
-/** A number of places, or empty for no limit. */
-export const placesField = () => z.union([z.literal(''), z.coerce.number().int('Enter a whole number of places.').min(1, 'Enter at least 1 place, or leave it empty for no limit.').max(100_000, 'Enter at most 100 000 places.')])
-  .optional().default('');
+/** A number of places, or empty for no limit; anything that is not a number at all is "a whole number". */
+export const placesField = () => z.union([
+  z.literal(''),
+  z.coerce.number().int('manage.eventForm.errors.placesWhole').min(1, 'manage.eventForm.errors.placesMin').max(100_000, 'manage.eventForm.errors.placesMax'),
+], { error: 'manage.eventForm.errors.placesWhole' }).optional().default('');
 
-export const localDateTime = (label: string) =>
-  z.string({ error: `Enter ${label}.` }).regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, `Enter ${label} as a date and time.`);
-export const optionalLocalDateTime = (label: string) => z.union([z.literal(''), localDateTime(label)]).optional().default('');
+/** A local date-time ('2026-12-01T09:30'): `missing` when there is none, `format` when it is not one. */
+export const localDateTime = (messages: { missing: MessageKey; format: MessageKey }) =>
+  z.string({ error: messages.missing }).regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, messages.format);
+/** A local date-time or nothing: only the `format` message can arise. */
+export const optionalLocalDateTime = (format: MessageKey) =>
+  z.union([z.literal(''), z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, format)]).optional().default('');
 
 const eventFields = z.object({
-  item_id: z.coerce.number({ error: 'Choose the item.' }).int().positive('Choose the item.'),
-  kind: field.choice(EVENT_KINDS, 'Choose what kind of event it is.'),
-  title: field.text('a title', 300),
+  item_id: z.coerce.number({ error: 'manage.eventForm.errors.item' }).int().positive('manage.eventForm.errors.item'),
+  kind: field.choice(EVENT_KINDS, 'manage.eventForm.errors.kind'),
+  title: field.text({ missing: 'manage.eventForm.errors.title', tooLong: 'manage.eventForm.errors.titleLength' }, 300),
   slug: slugField(),
-  description: field.optionalText('the description', 5000),
-  timezone: field.choice(TIME_ZONES, 'Choose a time zone.'),
-  starts_at: localDateTime('when it starts'),
-  ends_at: localDateTime('when it ends'),
-  city: field.optionalText('the city', 200),
-  venue: field.optionalText('the venue', 300),
+  description: field.optionalText('manage.eventForm.errors.description', 5000),
+  timezone: field.choice(TIME_ZONES, 'manage.eventForm.errors.timezone'),
+  starts_at: localDateTime({ missing: 'manage.eventForm.errors.starts', format: 'manage.eventForm.errors.startsFormat' }),
+  ends_at: localDateTime({ missing: 'manage.eventForm.errors.ends', format: 'manage.eventForm.errors.endsFormat' }),
+  city: field.optionalText('manage.eventForm.errors.city', 200),
+  venue: field.optionalText('manage.eventForm.errors.venue', 300),
   capacity: placesField(),
-  registration_opens_at: optionalLocalDateTime('when registration opens'),
-  registration_closes_at: optionalLocalDateTime('when registration closes'),
+  registration_opens_at: optionalLocalDateTime('manage.eventForm.errors.opensFormat'),
+  registration_closes_at: optionalLocalDateTime('manage.eventForm.errors.closesFormat'),
   waitlist_enabled: z.literal('on').optional().transform((v) => v === 'on'),
 });
 
@@ -98,13 +107,15 @@ function questionRows(values: FormValues, errors: FormErrors): QuestionInput[] {
     const kind = QUESTION_KINDS.find((k) => k === text('kind'));
     const options = text('options').split('\n').map(cleanText).filter(Boolean);
     const id = /^\d{1,9}$/.test(text('id')) ? Number(text('id')) : null;
-    if (label.length > 300) errors[key] = 'A question must be at most 300 characters.';
-    else if (!kind) errors[key] = 'Choose what kind of answer the question takes.';
-    else if (kind === 'choice' && options.length < 2) errors[key] = 'A choice needs at least two options, one a line.';
-    else if (options.length > 30 || options.some((o) => o.length > 200)) errors[key] = 'Give at most 30 options of at most 200 characters each.';
+    if (label.length > QUESTION_MAX) errors[key] = message('manage.eventForm.errors.questionLength', { max: QUESTION_MAX });
+    else if (!kind) errors[key] = 'manage.eventForm.errors.questionKind';
+    else if (kind === 'choice' && options.length < 2) errors[key] = 'manage.eventForm.errors.questionOptions';
+    else if (options.length > MAX_OPTIONS || options.some((o) => o.length > OPTION_MAX)) {
+      errors[key] = message('manage.eventForm.errors.questionOptionsLength', { options: MAX_OPTIONS, max: OPTION_MAX });
+    }
     questions.push({ id, label, kind: kind ?? 'text', required: text('required') === 'on', options: kind === 'choice' ? options : [] });
   }
-  if (questions.length > MAX_QUESTIONS) errors._form = `An event can ask at most ${MAX_QUESTIONS} questions.`;
+  if (questions.length > MAX_QUESTIONS) errors._form = message('manage.eventForm.errors.questionsMax', { max: MAX_QUESTIONS });
   return questions;
 }
 
@@ -126,9 +137,9 @@ export function parseEventForm(body: unknown): { ok: true; data: EventInput } | 
     registration_closes_at: at(f.registration_closes_at),
     questions,
   };
-  if (data.ends_at < data.starts_at) errors.ends_at = 'The end must be after the start.';
+  if (data.ends_at < data.starts_at) errors.ends_at = 'manage.eventForm.errors.endAfterStart';
   if (data.registration_opens_at && data.registration_closes_at && data.registration_closes_at <= data.registration_opens_at) {
-    errors.registration_closes_at = 'Registration must close after it opens.';
+    errors.registration_closes_at = 'manage.eventForm.errors.closeAfterOpen';
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors, values };
   return { ok: true, data };

@@ -14,6 +14,6 @@ export async function homeRoutes(app: FastifyInstance) {
       openContests(app.db, now),
       openProgrammes(app.db),
     ]);
-    return reply.view('home/index', { title: 'Guangdong/Hong Kong IP co-operation', periods, events, contests, programmes });
+    return reply.view('home/index', { title: 'pages.home.title', periods, events, contests, programmes });
   });
 }

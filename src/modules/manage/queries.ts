@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
+import { message, verbatim } from '../../lib/i18n.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { itemInScope } from './scope.ts';
 
@@ -7,7 +8,7 @@ export async function itemsInScope(db: Executor, user: CurrentUser) {
   return db
     .selectFrom('items as i')
     .innerJoin('periods as p', 'p.id', 'i.period_id')
-    .where(itemInScope(user, 'i.id'))
+    .where((eb) => itemInScope(user, eb.ref('i.id')))
     .select([
       'i.id', 'i.number', 'i.title', 'i.status', 'i.is_new', 'i.updated_at', 'p.slug as period_slug', 'p.label as period_label',
       sql<number>`(select count(*) from events e where e.item_id = i.id)::int`.as('events'),
@@ -24,7 +25,7 @@ export async function scopedItem(db: Executor, user: CurrentUser, itemId: number
     .selectFrom('items as i')
     .innerJoin('periods as p', 'p.id', 'i.period_id')
     .where('i.id', '=', itemId)
-    .where(itemInScope(user, 'i.id'))
+    .where((eb) => itemInScope(user, eb.ref('i.id')))
     .selectAll('i')
     .select(['p.slug as period_slug', 'p.label as period_label'])
     .executeTakeFirst();
@@ -42,7 +43,7 @@ export async function auditInScope(db: Executor, user: CurrentUser, limit = 200)
     // An organiser sees changes to their items and everything under them, and their own actions.
     q = q.where((eb) => eb.or([
       eb('a.actor_user_id', '=', user.id),
-      eb.and([eb('a.item_id', 'is not', null), itemInScope(user, 'a.item_id')]),
+      eb.and([eb('a.item_id', 'is not', null), itemInScope(user, eb.ref('a.item_id'))]),
     ]));
   }
   return q.execute();
@@ -53,7 +54,7 @@ function scopedOutbox(db: Executor, user: CurrentUser) {
   const q = db
     .selectFrom('mail_outbox as m')
     .select(['m.id', 'm.to_address', 'm.subject', 'm.status', 'm.attempts', 'm.last_error', 'm.created_at', 'm.sent_at', 'm.item_id']);
-  return user.role === 'admin' ? q : q.where('m.item_id', 'is not', null).where(itemInScope(user, 'm.item_id'));
+  return user.role === 'admin' ? q : q.where('m.item_id', 'is not', null).where((eb) => itemInScope(user, eb.ref('m.item_id')));
 }
 
 export async function outboxInScope(db: Executor, user: CurrentUser, limit = 200) {
@@ -75,7 +76,7 @@ export async function figuresWithHistory(db: Executor, itemId: number) {
   return { figures, history };
 }
 
-/** The placeholders an item's narrative can use: its events, programmes, contests and figures. */
+/** The placeholders an item's narrative can use (its events, programmes, contests and figures), each with what it counts. */
 export async function placeholderChoices(db: Executor, itemId: number) {
   const [events, programmes, contests, figures] = await Promise.all([
     db.selectFrom('events').where('item_id', '=', itemId).select(['slug', 'title']).orderBy('starts_at').execute(),
@@ -85,19 +86,19 @@ export async function placeholderChoices(db: Executor, itemId: number) {
   ]);
   return [
     ...events.flatMap((e) => [
-      { code: `{{attendance ${e.slug} | about}}`, label: `People checked in at ${e.title}` },
-      { code: `{{registrations ${e.slug}}}`, label: `Confirmed registrations for ${e.title}` },
+      { code: `{{attendance ${e.slug} | about}}`, label: message('manage.item.choice.attendance', { title: e.title }) },
+      { code: `{{registrations ${e.slug}}}`, label: message('manage.item.choice.registrations', { title: e.title }) },
     ]),
     ...programmes.flatMap((p) => [
-      { code: `{{delegations ${p.slug} | words}}`, label: `Delegations of ${p.title}` },
-      { code: `{{members ${p.slug}}}`, label: `Delegation members of ${p.title}` },
-      { code: `{{visits ${p.slug}}}`, label: `Visits of ${p.title}` },
-      { code: `{{hosts ${p.slug} | the}}`, label: `Organisations visited by ${p.title}` },
+      { code: `{{delegations ${p.slug} | words}}`, label: message('manage.item.choice.delegations', { title: p.title }) },
+      { code: `{{members ${p.slug}}}`, label: message('manage.item.choice.members', { title: p.title }) },
+      { code: `{{visits ${p.slug}}}`, label: message('manage.item.choice.visits', { title: p.title }) },
+      { code: `{{hosts ${p.slug} | the}}`, label: message('manage.item.choice.hosts', { title: p.title }) },
     ]),
     ...contests.flatMap((c) => [
-      { code: `{{entries ${c.slug}}}`, label: `Entries to ${c.title}` },
-      { code: `{{awards ${c.slug} major=yes}}`, label: `Major awards of ${c.title}` },
+      { code: `{{entries ${c.slug}}}`, label: message('manage.item.choice.entries', { title: c.title }) },
+      { code: `{{awards ${c.slug} major=yes}}`, label: message('manage.item.choice.awards', { title: c.title }) },
     ]),
-    ...figures.map((f) => ({ code: `{{figure ${f.key}${f.unit === 'hkd' ? ' | hkd' : ''}}}`, label: f.label })),
+    ...figures.map((f) => ({ code: `{{figure ${f.key}${f.unit === 'hkd' ? ' | hkd' : ''}}}`, label: verbatim(f.label) })),
   ];
 }

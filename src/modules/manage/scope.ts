@@ -1,12 +1,21 @@
-import { type RawBuilder, sql } from 'kysely';
+import { type Expression, type RawBuilder, sql } from 'kysely';
 import type { CurrentUser } from '../auth/service.ts';
 
 /**
  * The organiser's scope: the items their organisation is a party to (admins: every item).
  * Every object an organiser reaches is loaded through this condition on its item, so anything
- * outside it is simply not found.
+ * outside it is simply not found. The item is the query's own column, referenced through its
+ * expression builder so that the compiler checks it: `.where((eb) => itemInScope(user, eb.ref('e.item_id')))`.
  */
-export function itemInScope(user: CurrentUser, itemIdColumn: string): RawBuilder<boolean> {
+export function itemInScope(user: CurrentUser, itemId: Expression<number | null>): RawBuilder<boolean>;
+/**
+ * @deprecated The column by name, which nothing checks: kept only until the call sites in the
+ * events, programmes, delegations and contests modules pass a reference.
+ */
+export function itemInScope(user: CurrentUser, itemId: string): RawBuilder<boolean>;
+export function itemInScope(user: CurrentUser, itemId: Expression<number | null> | string): RawBuilder<boolean> {
   if (user.role === 'admin') return sql<boolean>`true`;
-  return sql<boolean>`exists (select 1 from item_parties ip where ip.item_id = ${sql.ref(itemIdColumn)} and ip.organisation_id = ${user.organisationId ?? -1})`;
+  const column = typeof itemId === 'string' ? sql.ref(itemId) : itemId;
+  return sql<boolean>`exists (select 1 from item_parties ip
+    where ip.item_id = ${column} and ip.organisation_id = ${user.organisationId ?? -1})`;
 }

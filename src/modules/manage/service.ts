@@ -1,11 +1,16 @@
 import type { Database } from '../../db/index.ts';
 import type { ItemStatus } from '../../db/types.ts';
+import { Refusal } from '../../lib/errors.ts';
+import { type Message, message } from '../../lib/i18n.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { parseNarrative } from '../summary/placeholders.ts';
 import { periodItems } from '../summary/queries.ts';
-import { loadFigureData, renderNarrative } from '../summary/service.ts';
+import { loadFigureData, type RenderedNarrative, renderNarrative } from '../summary/service.ts';
 import { itemInScope } from './scope.ts';
+
+/** The longest title and narrative an item takes, in English and in each Chinese script. */
+export const ITEM_LIMITS = { title: 500, narrative: 20_000 } as const;
 
 export type ItemChanges = { title: string; status: ItemStatus; is_new: boolean; narrative: string };
 
@@ -17,17 +22,28 @@ export async function narrativeProblems(db: Database, periodId: number, itemNumb
   return renderNarrative(parts, data, itemNumber);
 }
 
-/** Updates an item in the organiser's scope and logs what changed; null when out of scope. */
+/** A message as a value of another: a key alone would be filled in as text. */
+const nested = (m: Message): Message => (typeof m === 'string' ? { key: m } : m);
+
+/** Why a narrative cannot be saved: each broken placeholder with its reason; null when there is none. */
+export function placeholderProblems(found: RenderedNarrative): Message | null {
+  const [first, ...rest] = found.errors.map((e) => message('manage.item.placeholderProblem', { raw: e.raw, error: nested(e.error) }));
+  if (!first) return null;
+  const problems = rest.reduce((list, next) => message('manage.item.placeholderProblems', { list, next }), first);
+  return message('manage.item.fixPlaceholders', { problems });
+}
+
+/** Updates an item in the organiser's scope and logs what changed. */
 export async function updateItem(db: Database, user: CurrentUser, itemId: number, changes: ItemChanges) {
   return db.transaction().execute(async (trx) => {
     const before = await trx
       .selectFrom('items as i')
       .where('i.id', '=', itemId)
-      .where(itemInScope(user, 'i.id'))
+      .where((eb) => itemInScope(user, eb.ref('i.id')))
       .select(['i.id', 'i.title', 'i.status', 'i.is_new', 'i.narrative'])
       .forUpdate()
       .executeTakeFirst();
-    if (!before) return null;
+    if (!before) throw Refusal.notFound('manage.notFound.item');
     const diff = changedFields(before, changes);
     if (Object.keys(diff).length === 0) return diff;
     await trx.updateTable('items').set({ ...changes, updated_at: new Date() }).where('id', '=', itemId).execute();
@@ -44,9 +60,9 @@ export type FigureInput = { key: string; label: string; value: number; unit: 'co
  */
 export async function recordFigure(db: Database, user: CurrentUser, itemId: number, input: FigureInput) {
   return db.transaction().execute(async (trx) => {
-    const item = await trx.selectFrom('items as i').where('i.id', '=', itemId).where(itemInScope(user, 'i.id'))
+    const item = await trx.selectFrom('items as i').where('i.id', '=', itemId).where((eb) => itemInScope(user, eb.ref('i.id')))
       .select('i.id').forUpdate().executeTakeFirst();
-    if (!item) return null;
+    if (!item) throw Refusal.notFound('manage.notFound.item');
     const before = await trx.selectFrom('figures').select(['id', 'label', 'value', 'unit'])
       .where('item_id', '=', itemId).where('key', '=', input.key).forUpdate().executeTakeFirst();
     const values = { label: input.label, value: input.value, unit: input.unit, recorded_by: user.id, recorded_at: new Date() };

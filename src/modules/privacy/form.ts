@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type FormResult, parseForm } from '../../lib/forms.ts';
+import { message } from '../../lib/i18n.ts';
 import type { RetentionInput } from './service.ts';
 
 /*
@@ -7,14 +8,17 @@ import type { RetentionInput } from './service.ts';
  * data is then kept until a rule is set). Both at once is refused rather than guessed at.
  */
 
-const MONTHS_MESSAGE = 'Enter a whole number of months from 0 to 120, or leave it empty.';
+export const RETENTION_MONTHS_MAX = 120;
+
+/** Whichever check refuses the months, the person is told the range, from the limit above. */
+const monthsError = message('contests.retention.errors.months', { max: RETENTION_MONTHS_MAX });
 
 const schema = z.object({
-  retention_months: z.string({ error: MONTHS_MESSAGE }).max(10, MONTHS_MESSAGE).optional().default('')
-    .refine((v) => v === '' || (/^\d{1,3}$/.test(v) && Number(v) <= 120), { error: MONTHS_MESSAGE })
+  retention_months: z.string({ error: 'contests.retention.errors.months' }).optional().default('')
+    .refine((v) => v === '' || (/^\d{1,3}$/.test(v) && Number(v) <= RETENTION_MONTHS_MAX), { error: 'contests.retention.errors.months' })
     .transform((v) => (v === '' ? null : Number(v))),
-  erase_on: z.string({ error: 'Enter the date as YYYY-MM-DD, such as 2021-06-30.' }).max(10, 'Enter the date as YYYY-MM-DD, such as 2021-06-30.').optional().default('')
-    .refine((v) => v === '' || isCalendarDate(v), { error: 'Enter the date as YYYY-MM-DD, such as 2021-06-30.' })
+  erase_on: z.string({ error: 'contests.retention.errors.date' }).optional().default('')
+    .refine((v) => v === '' || isCalendarDate(v), { error: 'contests.retention.errors.date' })
     .transform((v) => (v === '' ? null : v)),
 });
 
@@ -26,14 +30,16 @@ function isCalendarDate(v: string): boolean {
 
 export function parseRetentionForm(body: unknown, period: { ends_on: string }): FormResult<RetentionInput> {
   const form = parseForm(schema, body);
-  if (!form.ok) return form;
+  if (!form.ok) {
+    return form.errors.retention_months ? { ...form, errors: { ...form.errors, retention_months: monthsError } } : form;
+  }
   const { retention_months: months, erase_on: on } = form.data;
   const values = { retention_months: months === null ? '' : String(months), erase_on: on ?? '' };
   if (months !== null && on !== null) {
-    return { ok: false, values, errors: { erase_on: 'Give either a number of months or a date, not both: clear one of them.' } };
+    return { ok: false, values, errors: { erase_on: 'contests.retention.errors.both' } };
   }
   if (on !== null && on <= period.ends_on) {
-    return { ok: false, values, errors: { erase_on: `Choose a date after the period ends (${period.ends_on}), so that its data is complete first.` } };
+    return { ok: false, values, errors: { erase_on: message('contests.retention.errors.afterEnd', { date: period.ends_on }) } };
   }
   return { ok: true, data: { retention_months: months, erase_personal_data_on: on } };
 }

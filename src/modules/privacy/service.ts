@@ -1,4 +1,5 @@
 import type { Database, Executor } from '../../db/index.ts';
+import { Refusal } from '../../lib/errors.ts';
 import { hashToken } from '../../lib/tokens.ts';
 import { recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
@@ -139,11 +140,11 @@ export async function deleteOwnRegistration(db: Database, site: Site, token: str
 
 export type RetentionInput = { retention_months: number | null; erase_personal_data_on: string | null };
 
-/** Sets a period's retention rule; returns null when there is no such period. */
+/** Sets a period's retention rule. */
 export async function setRetention(db: Database, user: CurrentUser, slug: string, input: RetentionInput) {
   return db.transaction().execute(async (trx) => {
     const before = await periodRetention(trx, slug);
-    if (!before) return null;
+    if (!before) throw Refusal.notFound('pages.notFound.period');
     await trx.updateTable('periods').set(input).where('id', '=', before.id).execute();
     await recordAudit(trx, user.id, 'set_retention', 'period', before.id, {
       retention_months: { from: before.retention_months, to: input.retention_months },

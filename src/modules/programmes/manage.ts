@@ -1,6 +1,7 @@
 import type { Database, Executor } from '../../db/index.ts';
-import { format } from '../../lib/format.ts';
-import type { FormErrors } from '../../lib/forms.ts';
+import { Refusal } from '../../lib/errors.ts';
+import { formatFor } from '../../lib/format.ts';
+import { type Locale, message } from '../../lib/i18n.ts';
 import { slugFor } from '../../lib/slug.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
@@ -10,7 +11,6 @@ import type { ProgrammeInput } from './schemas.ts';
 /* The organisers' side of exchange programmes: create, edit, and move draft → open → closed → completed. */
 
 export type ProgrammeStatus = 'draft' | 'open' | 'closed' | 'completed';
-export type SaveOutcome = { ok: true; id: number } | { ok: false; errors: FormErrors };
 
 const MOVES: Record<ProgrammeStatus, readonly ProgrammeStatus[]> = {
   draft: ['open'],
@@ -21,24 +21,33 @@ const MOVES: Record<ProgrammeStatus, readonly ProgrammeStatus[]> = {
 
 export const allowedMoves = (status: ProgrammeStatus) => MOVES[status];
 
-/** Creates (id = null) or updates a programme and its hosts in one transaction. */
-export async function saveProgramme(db: Database, user: CurrentUser, id: number | null, input: ProgrammeInput): Promise<SaveOutcome> {
-  return db.transaction().execute(async (trx): Promise<SaveOutcome> => {
-    const item = await trx.selectFrom('items as i').where('i.id', '=', input.item_id).where(itemInScope(user, 'i.id')).select('i.id').executeTakeFirst();
-    if (!item) return { ok: false, errors: { item_id: 'Choose one of your items.' } };
+/**
+ * Creates (id = null) or updates a programme and its hosts in one transaction, and returns its
+ * id. Input the programme cannot take is refused by field (a date in it written for `locale`).
+ */
+export async function saveProgramme(
+  db: Database, user: CurrentUser, id: number | null, input: ProgrammeInput, locale: Locale = 'en',
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const item = await trx.selectFrom('items as i').where('i.id', '=', input.item_id).where(itemInScope(user, 'i.id')).select('i.id')
+      .executeTakeFirst();
+    if (!item) throw Refusal.form({ item_id: 'manage.eventForm.errors.yourItem' });
     const current = id === null ? undefined
       : await trx.selectFrom('programmes').selectAll().where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
     const slug = input.slug || current?.slug || slugFor(input.title, Number(input.starts_on.slice(0, 4)), 'programme');
     const clash = await trx.selectFrom('programmes').select('id').where('slug', '=', slug)
       .$if(id !== null, (q) => q.where('id', '<>', id ?? 0)).executeTakeFirst();
-    if (clash) return { ok: false, errors: { slug: 'Another programme has this address; choose another.' } };
+    if (clash) throw Refusal.form({ slug: 'contests.errors.programmeSlugTaken' });
     if (input.hosts.length > 0) {
       const known = await trx.selectFrom('organisations').select('id').where('id', 'in', input.hosts).execute();
-      if (known.length !== input.hosts.length) return { ok: false, errors: { hosts: 'Choose the hosts from the list.' } };
+      if (known.length !== input.hosts.length) throw Refusal.form({ hosts: 'contests.errors.hosts' });
     }
     if (current) {
       if (input.capacity !== null && input.capacity < current.member_count) {
-        return { ok: false, errors: { capacity: `${format.count(current.member_count, 'member is', 'members are')} already registered; the capacity cannot be lower.` } };
+        const n = current.member_count;
+        throw Refusal.form({
+          capacity: n === 1 ? message('contests.errors.capacityBelowOne', { n }) : message('contests.errors.capacityBelowMany', { n }),
+        });
       }
       // The itinerary has to fit the programme: dates cannot shrink past a planned visit.
       const outside = await trx.selectFrom('delegation_visits as v').innerJoin('delegations as d', 'd.id', 'v.delegation_id')
@@ -48,10 +57,14 @@ export async function saveProgramme(db: Database, user: CurrentUser, id: number 
       if (outside.length > 0) {
         const first = outside[0] as { visit_on: string; host: string };
         const field = first.visit_on < input.starts_on ? 'starts_on' : 'ends_on';
-        return {
-          ok: false,
-          errors: { [field]: `${format.count(outside.length, 'planned visit falls', 'planned visits fall')} outside these dates (the first: ${first.host} on ${format.date(first.visit_on)}). Change the itinerary first.` },
-        };
+        const n = outside.length;
+        const { host } = first;
+        const date = formatFor(locale).date(first.visit_on);
+        throw Refusal.form({
+          [field]: n === 1
+            ? message('contests.errors.visitsOutsideOne', { n, host, date })
+            : message('contests.errors.visitsOutsideMany', { n, host, date }),
+        });
       }
     }
     const { hosts, ...fields } = input;
@@ -68,16 +81,17 @@ export async function saveProgramme(db: Database, user: CurrentUser, id: number 
         await recordAudit(trx, user.id, 'update', 'programme', programmeId, diff, row.item_id);
       }
       if (hostsChanged) await trx.deleteFrom('programme_hosts').where('programme_id', '=', programmeId).execute();
-      else return { ok: true, id: programmeId };
+      else return programmeId;
     } else {
       const created = await trx.insertInto('programmes').values(row).returning('id').executeTakeFirstOrThrow();
       programmeId = created.id;
       await recordAudit(trx, user.id, 'create', 'programme', programmeId, { ...changedFields({}, row), hosts }, row.item_id);
     }
     if (hosts.length > 0) {
-      await trx.insertInto('programme_hosts').values(hosts.map((organisation_id) => ({ programme_id: programmeId, organisation_id }))).execute();
+      await trx.insertInto('programme_hosts')
+        .values(hosts.map((organisation_id) => ({ programme_id: programmeId, organisation_id }))).execute();
     }
-    return { ok: true, id: programmeId };
+    return programmeId;
   });
 }
 

@@ -10,22 +10,21 @@ import { dateToZoned, optionalLocalDateTime, placesField, slugField, zonedToDate
 export const PROGRAMME_ZONE = 'Asia/Hong_Kong';
 const MAX_HOSTS = 20;
 
-const day = (label: string) => z.iso.date({ error: `Enter ${label} as a date.` });
-
 const programmeFields = z.object({
-  item_id: z.coerce.number({ error: 'Choose the item.' }).int().positive('Choose the item.').max(2_147_483_647, 'Choose the item.'),
-  title: field.text('a title', 300),
+  item_id: z.coerce.number({ error: 'manage.eventForm.errors.item' }).int().positive('manage.eventForm.errors.item')
+    .max(2_147_483_647, 'manage.eventForm.errors.item'),
+  title: field.text({ missing: 'manage.eventForm.errors.title', tooLong: 'manage.eventForm.errors.titleLength' }, 300),
   slug: slugField(),
-  description: field.optionalText('the description', 5000),
-  starts_on: day('the first day'),
-  ends_on: day('the last day'),
+  description: field.optionalText('manage.eventForm.errors.description', 5000),
+  starts_on: z.iso.date({ error: 'contests.errors.programmeFirstDay' }),
+  ends_on: z.iso.date({ error: 'contests.errors.programmeLastDay' }),
   capacity: placesField(),
   public_registration: z.literal('on').optional().transform((v) => v === 'on'),
-  edit_deadline: optionalLocalDateTime('the deadline for changes'),
+  edit_deadline: optionalLocalDateTime('contests.errors.programmeDeadline'),
   hosts: z.union([z.string(), z.array(z.string())]).optional()
     .transform((v) => (v === undefined ? [] : [v].flat()))
-    .refine((ids) => ids.every((id) => /^\d{1,9}$/.test(id)), 'Choose the hosts from the list.')
-    .refine((ids) => ids.length <= MAX_HOSTS, `Choose at most ${MAX_HOSTS} hosts.`)
+    .refine((ids) => ids.every((id) => /^\d{1,9}$/.test(id)), 'contests.errors.hosts')
+    .refine((ids) => ids.length <= MAX_HOSTS, { message: 'contests.errors.tooManyHosts', params: { max: MAX_HOSTS } })
     .transform((ids) => ids.map(Number)),
 });
 
@@ -42,7 +41,9 @@ export type ProgrammeInput = {
   hosts: number[];
 };
 
-export function parseProgrammeForm(body: unknown): { ok: true; data: ProgrammeInput } | { ok: false; errors: FormErrors; values: FormValues } {
+export function parseProgrammeForm(
+  body: unknown,
+): { ok: true; data: ProgrammeInput } | { ok: false; errors: FormErrors; values: FormValues } {
   const parsed = parseForm(programmeFields, body);
   if (!parsed.ok) return parsed;
   const f = parsed.data;
@@ -53,7 +54,7 @@ export function parseProgrammeForm(body: unknown): { ok: true; data: ProgrammeIn
     hosts: [...new Set(f.hosts)],
   };
   if (data.ends_on < data.starts_on) {
-    return { ok: false, errors: { ends_on: 'The last day cannot be before the first.' }, values: body as FormValues };
+    return { ok: false, errors: { ends_on: 'contests.errors.lastBeforeFirst' }, values: body as FormValues };
   }
   return { ok: true, data };
 }

@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { access } from '../../lib/access.ts';
-import { HttpError, notFound } from '../../lib/errors.ts';
+import { Refusal } from '../../lib/errors.ts';
 import { parseForm } from '../../lib/forms.ts';
-import { translator } from '../../lib/i18n.ts';
+import { message, verbatim } from '../../lib/i18n.ts';
+import { readParams, slugParams, tokenParams } from '../../lib/params.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
 import { eventForRegistration, eventPage } from '../events/service.ts';
 import { deleteOwnRegistration, registrationData } from '../privacy/service.ts';
@@ -13,30 +14,30 @@ import { registrationSchema } from './schemas.ts';
 import { cancelRegistration, register, type Site, waitlistPosition } from './service.ts';
 import { ticketPng } from './ticket.ts';
 
-type TokenParams = { Params: { token: string } };
+type Registration = NonNullable<Awaited<ReturnType<typeof registrationByTokenHash>>>;
 
-const linkGone = () => new HttpError(404, 'We could not find that registration. If you asked for a new link, use the one in the latest email.');
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The registration behind the private link of a /registrations/:token route. */
+    registration: Registration;
+  }
+}
+
+const linkGone = () => Refusal.notFound('participant.errors.registrationGone');
 
 export async function registrationRoutes(app: FastifyInstance) {
   const site: Site = { baseUrl: app.config.baseUrl, domain: app.mail.domain };
 
-  /** The registration behind a private link; the link is the only key, so pages are never cached. */
-  const byToken = async (token: string, reply: FastifyReply) => {
-    if (!isTokenShaped(token)) throw linkGone();
-    const registration = await registrationByTokenHash(app.db, hashToken(token));
-    if (!registration) throw linkGone();
-    reply.header('cache-control', 'no-store');
-    return registration;
-  };
-
-  app.post<{ Params: { slug: string } }>('/events/:slug/register', access('public'), async (request, reply) => {
-    const page = await eventForRegistration(app.db, request.params.slug, new Date());
-    if (!page) throw notFound('event');
-    if (!page.state.open) return reply.code(409).view('registrations/refused', { title: request.local(page.event, 'title'), event: page.event, reason: page.state.reason });
+  app.post('/events/:slug/register', access('public'), async (request, reply) => {
+    const { slug } = readParams(slugParams, request.params);
+    const page = await eventForRegistration(app.db, slug, new Date());
+    if (!page) throw Refusal.notFound('participant.errors.eventNotFound');
+    const title = verbatim(request.local(page.event, 'title'));
+    if (!page.state.open) return reply.code(409).view('registrations/refused', { title, event: page.event, reason: page.state.reason });
     const form = parseForm(registrationSchema(page.questions), request.body);
     if (!form.ok) {
-      const full = await eventPage(app.db, request.params.slug, new Date());
-      return reply.code(400).view('events/show', { title: request.local(page.event, 'title'), ...full, values: form.values, errors: form.errors });
+      const full = await eventPage(app.db, slug, new Date());
+      return reply.code(400).view('events/show', { title, ...full, values: form.values, errors: form.errors });
     }
     const outcome = await register(app.db, site, page.event, form.data, new Date(), request.locale);
     switch (outcome.kind) {
@@ -46,77 +47,92 @@ export async function registrationRoutes(app: FastifyInstance) {
         return reply.redirect(`/events/${page.event.slug}/check-your-inbox`, 303);
       default:
         return reply.code(409).view('registrations/refused', {
-          title: request.local(page.event, 'title'), event: page.event, reason: outcome.kind === 'full' ? 'full' : outcome.reason,
+          title, event: page.event, reason: outcome.kind === 'full' ? 'full' : outcome.reason,
         });
     }
   });
 
-  app.get<{ Params: { slug: string } }>('/events/:slug/check-your-inbox', access('public'), async (request, reply) => {
-    const page = await eventPage(app.db, request.params.slug, new Date());
-    if (!page) throw notFound('event');
-    return reply.view('registrations/check-inbox', { title: 'Check your inbox', event: page.event });
+  app.get('/events/:slug/check-your-inbox', access('public'), async (request, reply) => {
+    const page = await eventPage(app.db, readParams(slugParams, request.params).slug, new Date());
+    if (!page) throw Refusal.notFound('participant.errors.eventNotFound');
+    return reply.view('registrations/check-inbox', { title: 'participant.inbox.title', event: page.event });
   });
 
-  app.get<TokenParams>('/registrations/:token', access('public'), async (request, reply) => {
-    const registration = await byToken(request.params.token, reply);
+  await app.register(async (group) => privateLinkRoutes(group, site), { prefix: '/registrations/:token' });
+}
+
+/**
+ * The pages behind a registration's private link. The link is the only key: the registration
+ * is found by it once per request, and nothing behind it is ever cached.
+ */
+function privateLinkRoutes(group: FastifyInstance, site: Site) {
+  group.decorateRequest('registration', null as unknown as Registration);
+  group.addHook('preHandler', async (request, reply) => {
+    const { token } = readParams(tokenParams, request.params);
+    const registration = isTokenShaped(token) ? await registrationByTokenHash(group.db, hashToken(token)) : undefined;
+    if (!registration) throw linkGone();
+    reply.header('cache-control', 'no-store');
+    request.registration = registration;
+  });
+  const tokenOf = (params: unknown) => readParams(tokenParams, params).token;
+
+  group.get('', access('public'), async (request, reply) => {
+    const { registration } = request;
     const [event, questions] = await Promise.all([
-      eventDetails(app.db, registration.event_id), eventQuestions(app.db, registration.event_id),
+      eventDetails(group.db, registration.event_id), eventQuestions(group.db, registration.event_id),
     ]);
-    const position = registration.status === 'waitlisted' ? await waitlistPosition(app.db, registration) : null;
+    const position = registration.status === 'waitlisted' ? await waitlistPosition(group.db, registration) : null;
     return reply.view('registrations/show', {
-      title: translator(request.locale)('participant.show.title', { title: request.local(event, 'title') }), registration, event, questions, position, token: request.params.token,
+      title: message('participant.show.title', { title: request.local(event, 'title') }),
+      registration, event, questions, position, token: tokenOf(request.params),
     });
   });
 
-  app.get<TokenParams>('/registrations/:token/cancel', access('public'), async (request, reply) => {
-    const registration = await byToken(request.params.token, reply);
-    const event = await eventDetails(app.db, registration.event_id);
-    return reply.view('registrations/cancel', { title: 'Cancel your registration', registration, event, token: request.params.token });
+  group.get('/cancel', access('public'), async (request, reply) => {
+    const event = await eventDetails(group.db, request.registration.event_id);
+    return reply.view('registrations/cancel', {
+      title: 'participant.cancel.title', registration: request.registration, event, token: tokenOf(request.params),
+    });
   });
 
-  app.post<TokenParams>('/registrations/:token/cancel', access('public'), async (request, reply) => {
-    await byToken(request.params.token, reply);
-    const outcome = await cancelRegistration(app.db, site, request.params.token);
-    if (outcome === 'not_found') throw linkGone();
-    if (outcome === 'checked_in') throw new HttpError(409, 'You have already been checked in at this event, so the registration can no longer be cancelled.');
-    return reply.redirect(`/registrations/${request.params.token}`, 303);
+  group.post('/cancel', access('public'), async (request, reply) => {
+    const token = tokenOf(request.params);
+    await cancelRegistration(group.db, site, token);
+    return reply.redirect(`/registrations/${token}`, 303);
   });
 
   // The person's own data: a copy to keep, and deletion (which cancels a live registration first).
-  app.get<TokenParams>('/registrations/:token/my-data.json', access('public'), async (request, reply) => {
-    const registration = await byToken(request.params.token, reply);
-    const data = await registrationData(app.db, registration);
+  group.get('/my-data.json', access('public'), async (request, reply) => {
+    const data = await registrationData(group.db, request.registration);
     return reply
       .type('application/json; charset=utf-8')
       .header('content-disposition', `attachment; filename="my-registration-${data.event.slug}.json"`)
       .send(JSON.stringify(data, null, 2));
   });
 
-  app.get<TokenParams>('/registrations/:token/delete', access('public'), async (request, reply) => {
-    const registration = await byToken(request.params.token, reply);
-    const event = await eventDetails(app.db, registration.event_id);
-    return reply.view('registrations/delete', { title: 'Delete your data', registration, event, token: request.params.token });
+  group.get('/delete', access('public'), async (request, reply) => {
+    const event = await eventDetails(group.db, request.registration.event_id);
+    return reply.view('registrations/delete', {
+      title: 'participant.delete.title', registration: request.registration, event, token: tokenOf(request.params),
+    });
   });
 
-  app.post<TokenParams>('/registrations/:token/delete', access('public'), async (request, reply) => {
-    await byToken(request.params.token, reply);
-    const outcome = await deleteOwnRegistration(app.db, site, request.params.token);
-    if (outcome === 'not_found') throw linkGone();
-    return reply.redirect(`/registrations/${request.params.token}`, 303);
+  group.post('/delete', access('public'), async (request, reply) => {
+    const token = tokenOf(request.params);
+    if ((await deleteOwnRegistration(group.db, site, token)) === 'not_found') throw linkGone();
+    return reply.redirect(`/registrations/${token}`, 303);
   });
 
-  app.get<TokenParams>('/registrations/:token/event.ics', access('public'), async (request, reply) => {
-    const registration = await byToken(request.params.token, reply);
-    const event = await eventDetails(app.db, registration.event_id);
+  group.get('/event.ics', access('public'), async (request, reply) => {
+    const event = await eventDetails(group.db, request.registration.event_id);
     return reply
       .type('text/calendar; charset=utf-8')
       .header('content-disposition', `attachment; filename="${event.slug}.ics"`)
       .send(icsFile(calendarEvent(event, site.baseUrl, site.domain)));
   });
 
-  app.get<TokenParams>('/registrations/:token/ticket.png', access('public'), async (request, reply) => {
-    const registration = await byToken(request.params.token, reply);
-    if (registration.status !== 'confirmed') throw new HttpError(404, 'A ticket is issued once your place is confirmed.');
-    return reply.type('image/png').send(await ticketPng(registration.token_hash));
+  group.get('/ticket.png', access('public'), async (request, reply) => {
+    if (request.registration.status !== 'confirmed') throw Refusal.notFound('participant.errors.noTicket');
+    return reply.type('image/png').send(await ticketPng(request.registration.token_hash));
   });
 }

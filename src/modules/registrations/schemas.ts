@@ -17,28 +17,33 @@ export const ANSWER_MAX = 500;
 function questionSchema(q: Question): z.ZodType {
   switch (q.kind) {
     case 'text':
-      return q.required ? field.text('an answer', ANSWER_MAX) : field.optionalText('the answer', ANSWER_MAX);
+      return q.required
+        ? field.text({ missing: 'participant.errors.answer', tooLong: 'participant.errors.answerLong' }, ANSWER_MAX)
+        : field.optionalText('participant.errors.answerLong', ANSWER_MAX);
     case 'choice': {
-      const options = z.string({ error: 'Choose one of the options.' })
-        .refine((v) => q.options.includes(v), { error: 'Choose one of the options.' });
+      const options = z.string({ error: 'participant.errors.option' })
+        .refine((v) => q.options.includes(v), { error: 'participant.errors.option' });
       return q.required ? options : z.union([z.literal(''), options]).optional().default('');
     }
     case 'checkbox':
-      return q.required ? field.checkbox('Tick this box to register.') : z.literal('on').optional();
+      return q.required ? field.checkbox('participant.errors.tickToRegister') : z.literal('on').optional();
   }
 }
 
+/** The sides as the non-empty tuple a choice field takes. */
+export const SIDE_CHOICES = SIDES as unknown as readonly [Side, ...Side[]];
+
 export const personFields = {
-  name: field.text('your name', 200),
+  name: field.text({ missing: 'participant.errors.name', tooLong: 'participant.errors.nameLong' }, 200),
   email: field.email(),
-  organisation: field.optionalText('your organisation', 200),
-  side: field.choice(SIDES as unknown as readonly [Side, ...Side[]], 'Choose where you come from.'),
+  organisation: field.optionalText('participant.errors.organisationLong', 200),
+  side: field.choice(SIDE_CHOICES, 'participant.errors.side'),
 };
 
 export function registrationSchema(questions: readonly Question[]) {
   const shape: Record<string, z.ZodType> = {
     ...personFields,
-    consent: field.checkbox('Tick the box to agree to how your details are used, or we cannot register you.'),
+    consent: field.checkbox('participant.errors.consent'),
   };
   for (const q of questions) shape[questionField(q)] = questionSchema(q);
   return z.object(shape).transform((data): RegistrationInput => {

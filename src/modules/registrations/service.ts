@@ -1,4 +1,5 @@
 import type { Database, Executor } from '../../db/index.ts';
+import { Refusal } from '../../lib/errors.ts';
 import { type Locale, localeOf } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { registrationState } from '../events/service.ts';
@@ -142,10 +143,11 @@ export async function promoteFromWaitlist(trx: Executor, site: Site, eventId: nu
   }
 }
 
-export type CancelOutcome = 'cancelled' | 'already_cancelled' | 'checked_in' | 'not_found';
-
-/** Cancels by private token; a confirmed place goes to the first on the waiting list. */
-export async function cancelRegistration(db: Database, site: Site, token: string, now = new Date()): Promise<CancelOutcome> {
+/**
+ * Cancels by private token; a confirmed place goes to the first on the waiting list. Cancelling
+ * twice is harmless; a link that no longer works, or a person already checked in, is refused.
+ */
+export async function cancelRegistration(db: Database, site: Site, token: string, now = new Date()): Promise<'cancelled' | 'already_cancelled'> {
   return db.transaction().execute(async (trx) => {
     const registration = await trx
       .selectFrom('registrations')
@@ -153,9 +155,9 @@ export async function cancelRegistration(db: Database, site: Site, token: string
       .select(['id', 'event_id', 'name', 'email', 'status', 'checked_in_at', 'language'])
       .forUpdate()
       .executeTakeFirst();
-    if (!registration) return 'not_found';
+    if (!registration) throw Refusal.notFound('participant.errors.registrationGone');
     if (registration.status === 'cancelled') return 'already_cancelled';
-    if (registration.checked_in_at) return 'checked_in';
+    if (registration.checked_in_at) throw Refusal.conflict('participant.errors.checkedIn');
     await cancelLocked(trx, site, registration, now);
     const event = await eventDetails(trx, registration.event_id);
     await queueMail(trx, await participantMail('cancelled', event, registration, null, site, localeOf(registration.language)), site.domain);

@@ -12,10 +12,13 @@ const truncate = (s: string, max: number) => (s.length > max ? `${s.slice(0, max
 
 let chartCount = 0;
 
-/** A horizontal bar chart; one bar per row, the value printed at the end of each bar. */
+/**
+ * A horizontal bar chart; one bar per row, the value printed at the end of each bar. Its words
+ * come in the reader's language: the title, each bar's description and what an empty chart says.
+ */
 export function barChart(
   title: string, rows: readonly ChartRow[],
-  options: { unit?: string; describe?: (row: ChartRow) => string; noData?: string } = {},
+  words: { describe: (row: ChartRow) => string; noData: string },
 ): string {
   const id = `chart-${++chartCount}`;
   const labelWidth = 300;
@@ -25,11 +28,8 @@ export function barChart(
   const height = top + Math.max(1, rows.length) * rowHeight + 8;
   const width = labelWidth + barArea + 70;
   const max = Math.max(1, ...rows.map((r) => r.value));
-  const unit = options.unit ? ` ${options.unit}` : '';
-  const noData = options.noData ?? 'No data yet.';
-  const description = rows.length
-    ? rows.map((r) => (options.describe ? options.describe(r) : `${r.label}: ${r.value}${unit}`)).join('; ')
-    : noData;
+  const { noData } = words;
+  const description = rows.length ? rows.map(words.describe).join('; ') : noData;
   const bars = rows.map((r, i) => {
     const y = top + i * rowHeight;
     const w = Math.round((r.value / max) * barArea);

@@ -1,20 +1,28 @@
 import type { Executor } from '../../db/index.ts';
-import { format } from '../../lib/format.ts';
+import { labelMessage, sideMessage } from '../../lib/format.ts';
+import { type Message, type MessageKey, message, verbatim } from '../../lib/i18n.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { scopedContest } from '../contests/queries.ts';
 import { scopedEvent } from '../events/queries.ts';
 import { itemInScope } from '../manage/scope.ts';
 
+/** A cell: words, or a date the page writes in the reader's way. */
+export type DrilldownCell = Message | { date: Date | string } | { dateTime: Date | null };
+
 /** The rows behind one live figure: what an organiser sees when they follow it. */
-export type Drilldown = { title: string; columns: string[]; rows: string[][] };
+export type Drilldown = { title: Message; columns: MessageKey[]; rows: DrilldownCell[][] };
 
 type Filters = Record<string, string | undefined>;
 
-const when = (d: Date | null) => (d ? format.dateTime(d) : '');
+const text = (s: string | null) => verbatim(s ?? '');
+
+type Column = 'Name' | 'Organisation' | 'Side' | 'Registered' | 'Checked in' | 'Delegation' | 'Date' | 'Host' | 'Place' | 'From' | 'To'
+  | 'Status' | 'Role' | 'Reference' | 'Entry' | 'Entrant' | 'Category' | 'Award';
+const columns = (...names: Column[]): MessageKey[] => names.map((name) => `manage.drilldown.col.${name}` as const);
 
 /** A programme by slug through the organiser's scope (the programmes module loads them by id). */
 async function scopedProgrammeBySlug(db: Executor, user: CurrentUser, slug: string) {
-  return db.selectFrom('programmes as p').where('p.slug', '=', slug).where(itemInScope(user, 'p.item_id'))
+  return db.selectFrom('programmes as p').where('p.slug', '=', slug).where((eb) => itemInScope(user, eb.ref('p.item_id')))
     .select(['p.id', 'p.title']).executeTakeFirst();
 }
 
@@ -30,10 +38,13 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
       q = metric === 'attendance' ? q.where('checked_in_at', 'is not', null) : q.where('status', '=', 'confirmed');
       if (f.side) q = q.where('side', '=', f.side as never);
       const rows = await q.execute();
+      const title = message(`manage.drilldown.${metric}`, { title: event.title });
       return {
-        title: `${metric === 'attendance' ? 'Checked in at' : 'Confirmed for'} ${event.title}${f.side ? ` (${format.side(f.side)})` : ''}`,
-        columns: ['Name', 'Organisation', 'Side', 'Registered', 'Checked in'],
-        rows: rows.map((r) => [r.name, r.organisation, format.side(r.side), when(r.created_at), when(r.checked_in_at)]),
+        title: f.side ? message('manage.drilldown.withSide', { title, side: sideMessage(f.side) }) : title,
+        columns: columns('Name', 'Organisation', 'Side', 'Registered', 'Checked in'),
+        rows: rows.map((r) => [
+          text(r.name), text(r.organisation), sideMessage(r.side), { dateTime: r.created_at }, { dateTime: r.checked_in_at },
+        ]),
       };
     }
     case 'delegations':
@@ -50,7 +61,11 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
         if (f.to) visits = visits.where('d.to_side', '=', f.to as never);
         if (f.on) visits = visits.where('v.visit_on', '=', f.on);
         const rows = await visits.execute();
-        return { title: `Visits of ${programme.title}`, columns: ['Delegation', 'Date', 'Host', 'Place'], rows: rows.map((r) => [r.name, format.date(r.visit_on), r.host, r.place]) };
+        return {
+          title: message('manage.drilldown.visits', { title: programme.title }),
+          columns: columns('Delegation', 'Date', 'Host', 'Place'),
+          rows: rows.map((r) => [text(r.name), { date: r.visit_on }, text(r.host), text(r.place)]),
+        };
       }
       let q = db.selectFrom('delegations as d').where('d.programme_id', '=', programme.id).where('d.status', '<>', 'withdrawn');
       if (f.from) q = q.where('d.from_side', '=', f.from as never);
@@ -58,9 +73,9 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
         if (f.to) q = q.where('d.to_side', '=', f.to as never);
         const rows = await q.select(['d.name', 'd.from_side', 'd.to_side', 'd.status']).orderBy('d.id').execute();
         return {
-          title: `Delegations of ${programme.title}`,
-          columns: ['Delegation', 'From', 'To', 'Status'],
-          rows: rows.map((r) => [r.name, format.side(r.from_side), format.side(r.to_side), format.label(r.status)]),
+          title: message('manage.drilldown.delegations', { title: programme.title }),
+          columns: columns('Delegation', 'From', 'To', 'Status'),
+          rows: rows.map((r) => [text(r.name), sideMessage(r.from_side), sideMessage(r.to_side), labelMessage(r.status)]),
         };
       }
       let members = q.innerJoin('delegation_members as m', 'm.delegation_id', 'd.id')
@@ -68,9 +83,11 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
       if (f.role) members = members.where('m.role', '=', f.role as never);
       const rows = await members.execute();
       return {
-        title: `Members of the delegations of ${programme.title}`,
-        columns: ['Delegation', 'Name', 'Role', 'Organisation'],
-        rows: rows.map((r) => [r.delegation, r.is_minor ? '(minor — withheld)' : r.name, format.label(r.role), r.organisation]),
+        title: message('manage.drilldown.members', { title: programme.title }),
+        columns: columns('Delegation', 'Name', 'Role', 'Organisation'),
+        rows: rows.map((r) => [
+          text(r.delegation), r.is_minor ? 'manage.drilldown.minor' : text(r.name), labelMessage(r.role), text(r.organisation),
+        ]),
       };
     }
     case 'entries':
@@ -85,9 +102,9 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
         if (f.category) q = q.where('cc.code', '=', f.category);
         const rows = await q.execute();
         return {
-          title: `Entries to ${contest.title}`,
-          columns: ['Reference', 'Entry', 'Entrant', 'Side', 'Category'],
-          rows: rows.map((r) => [r.reference, r.title, r.applicant_name, format.side(r.side), r.category ?? '']),
+          title: message('manage.drilldown.entries', { title: contest.title }),
+          columns: columns('Reference', 'Entry', 'Entrant', 'Side', 'Category'),
+          rows: rows.map((r) => [text(r.reference), text(r.title), text(r.applicant_name), sideMessage(r.side), text(r.category)]),
         };
       }
       let q = db.selectFrom('award_grants as g').innerJoin('award_tiers as t', 't.id', 'g.tier_id').innerJoin('entries as e', 'e.id', 'g.entry_id')
@@ -98,9 +115,9 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
       if (f.side) q = q.where('e.side', '=', f.side as never);
       const rows = await q.execute();
       return {
-        title: `Awards of ${contest.title}`,
-        columns: ['Award', 'Reference', 'Entry', 'Entrant', 'Side'],
-        rows: rows.map((r) => [r.tier, r.reference, r.title, r.applicant_name, format.side(r.side)]),
+        title: message('manage.drilldown.awards', { title: contest.title }),
+        columns: columns('Award', 'Reference', 'Entry', 'Entrant', 'Side'),
+        rows: rows.map((r) => [text(r.tier), text(r.reference), text(r.title), text(r.applicant_name), sideMessage(r.side)]),
       };
     }
     default:

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
-import { notFound } from '../../lib/errors.ts';
-import type { CurrentUser } from '../auth/service.ts';
+import { Refusal } from '../../lib/errors.ts';
+import { message } from '../../lib/i18n.ts';
+import { readParams, slugParams } from '../../lib/params.ts';
+import { requireUser } from '../auth/plugin.ts';
 import { periodBySlug } from '../summary/queries.ts';
 import { buildSummary } from '../summary/service.ts';
 import { drilldown } from './drilldown.ts';
@@ -17,61 +19,70 @@ const drillFilters = z.object({
   major: z.string().max(5).optional(), on: z.iso.date().optional(),
 });
 
+const periodNotFound = () => Refusal.notFound('pages.notFound.period');
+const figureNotFound = () => Refusal.notFound('manage.notFound.figure');
+
 export async function reportRoutes(app: FastifyInstance) {
-  const summaryOr404 = async (slug: string) => {
-    const summary = await buildSummary(app.db, slug);
-    if (!summary) throw notFound('programme year');
+  /** The English summary of the period named by the route. */
+  const summaryOf = async (params: unknown) => {
+    const summary = await buildSummary(app.db, readParams(slugParams, params).slug);
+    if (!summary) throw periodNotFound();
     return summary;
   };
 
-  app.get<{ Params: { slug: string } }>('/periods/:slug/summary.md', access('public'), async (request, reply) => {
-    const summary = await summaryOr404(request.params.slug);
+  /** The period named by the route and its latest published edition. */
+  const editionOf = async (params: unknown) => {
+    const period = await periodBySlug(app.db, readParams(slugParams, params).slug);
+    const edition = period && await latestEdition(app.db, period.id);
+    if (!period || !edition) throw Refusal.notFound('pages.notFound.edition');
+    return { period, edition };
+  };
+
+  app.get('/periods/:slug/summary.md', access('public'), async (request, reply) => {
+    const summary = await summaryOf(request.params);
     return reply.type('text/markdown; charset=utf-8')
       .header('content-disposition', `inline; filename="summary-${summary.period.slug}.md"`)
       .send(summaryAsMarkdown(summary));
   });
 
-  app.get<{ Params: { slug: string } }>('/periods/:slug/summary.docx', access('public'), async (request, reply) => {
-    const summary = await summaryOr404(request.params.slug);
+  app.get('/periods/:slug/summary.docx', access('public'), async (request, reply) => {
+    const summary = await summaryOf(request.params);
     return reply.type('application/vnd.openxmlformats-officedocument.wordprocessingml.document')
       .header('content-disposition', `attachment; filename="summary-${summary.period.slug}.docx"`)
       .send(await summaryAsDocx(summary));
   });
 
-  app.get<{ Params: { slug: string } }>('/periods/:slug/print', access('public'), async (request, reply) => {
-    const summary = await summaryOr404(request.params.slug);
+  // The print page has a head of its own: its title is written there.
+  app.get('/periods/:slug/print', access('public'), async (request, reply) => {
+    const summary = await summaryOf(request.params);
     const charts = await periodCharts(app.db, summary.period.id);
-    return reply.view('reports/print', { title: `Summary of Co-operation Items (${summary.period.label})`, summary, charts });
+    return reply.view('reports/print', { summary, charts });
   });
 
-  app.get<{ Params: { slug: string } }>('/periods/:slug/published', access('public'), async (request, reply) => {
-    const period = await periodBySlug(app.db, request.params.slug);
-    const edition = period && await latestEdition(app.db, period.id);
-    if (!period || !edition) throw notFound('published edition');
+  app.get('/periods/:slug/published', access('public'), async (request, reply) => {
+    const { period, edition } = await editionOf(request.params);
     return reply.view('reports/published', {
-      title: `Summary of Co-operation Items (${period.label}), as published`, period, edition, content: edition.content as EditionContent,
+      title: message('pages.published.title', { label: period.label }), period, edition, content: edition.content as EditionContent,
     });
   });
 
-  app.get<{ Params: { slug: string } }>('/periods/:slug/published.txt', access('public'), async (request, reply) => {
-    const period = await periodBySlug(app.db, request.params.slug);
-    const edition = period && await latestEdition(app.db, period.id);
-    if (!period || !edition) throw notFound('published edition');
+  app.get('/periods/:slug/published.txt', access('public'), async (request, reply) => {
+    const { edition } = await editionOf(request.params);
     return reply.type('text/plain; charset=utf-8').send(edition.text_body);
   });
 
-  app.post<{ Params: { slug: string } }>('/manage/periods/:slug/publish', access('organiser'), async (request, reply) => {
-    const edition = await publishPeriod(app.db, request.user as CurrentUser, request.params.slug);
-    if (!edition) throw notFound('programme year');
-    return reply.redirect(`/periods/${request.params.slug}?published=1`, 303);
+  app.post('/manage/periods/:slug/publish', access('organiser'), async (request, reply) => {
+    const { slug } = readParams(slugParams, request.params);
+    await publishPeriod(app.db, requireUser(request), slug);
+    return reply.redirect(`/periods/${slug}?published=1`, 303);
   });
 
   app.get('/manage/figures/:metric/:ref', access('organiser'), async (request, reply) => {
     const params = drillParams.safeParse(request.params);
     const filters = drillFilters.safeParse(request.query);
-    if (!params.success || !filters.success) throw notFound('figure');
-    const result = await drilldown(app.db, request.user as CurrentUser, params.data.metric, params.data.ref, filters.data);
-    if (!result) throw notFound('figure');
+    if (!params.success || !filters.success) throw figureNotFound();
+    const result = await drilldown(app.db, requireUser(request), params.data.metric, params.data.ref, filters.data);
+    if (!result) throw figureNotFound();
     return reply.view('reports/drilldown', { title: result.title, result });
   });
 }

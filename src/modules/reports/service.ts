@@ -1,6 +1,7 @@
 import type { Database, Executor } from '../../db/index.ts';
-import { format, formatFor } from '../../lib/format.ts';
-import { type Locale, type MessageKey, translator } from '../../lib/i18n.ts';
+import { Refusal } from '../../lib/errors.ts';
+import { formatFor, labelMessage } from '../../lib/format.ts';
+import { type Locale, type Message, type MessageKey, translator, verbatim } from '../../lib/i18n.ts';
 import { recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { formatNumber } from '../summary/placeholders.ts';
@@ -37,14 +38,14 @@ async function canPublish(db: Executor, user: CurrentUser, periodId: number) {
 
 /**
  * Freezes the summary as it reads now: its text and paragraphs are stored, so later changes
- * to the data never alter this edition. Returns null when the period is outside the user's reach.
+ * to the data never alter this edition. A period outside the user's reach is not found.
  */
 export async function publishPeriod(db: Database, user: CurrentUser, slug: string) {
   return db.transaction().execute(async (trx) => {
     const period = await periodBySlug(trx, slug);
-    if (!period || !(await canPublish(trx, user, period.id))) return null;
+    if (!period || !(await canPublish(trx, user, period.id))) throw Refusal.notFound('pages.notFound.period');
     const summary = await buildSummary(trx, slug);
-    if (!summary) return null;
+    if (!summary) throw Refusal.notFound('pages.notFound.period');
     const edition = await trx.insertInto('summary_editions').values({
       period_id: period.id,
       published_by: user.id,
@@ -123,14 +124,19 @@ export async function itemCharts(db: Executor, periodId: number, itemId: number,
   return charts;
 }
 
-export type FigureComparison = { itemNumber: number; title: string; rows: { label: string; current: string; previous: string }[] };
+export type FigureComparison = { itemNumber: number; title: string; rows: { label: Message; current: string; previous: string }[] };
 
 type FigurePart = { metric: string; ref: string | null; value: number | null };
 
 /** Figures that measure the same thing even when counted differently (registered vs attended). */
 const FAMILY: Record<string, string> = { attendance: 'people', registrations: 'people' };
 const family = (metric: string) => FAMILY[metric] ?? metric;
-const LABELS: Record<string, string> = { people: 'Participants', delegations: 'Delegations', members: 'Delegation members', visits: 'Visits', entries: 'Entries', awards: 'Awards' };
+/** What each family of counts is called in the comparison. */
+const LABELS: Record<string, MessageKey> = {
+  people: 'pages.summary.compare.people', delegations: 'pages.item.column.delegations', members: 'pages.summary.compare.members',
+  visits: 'pages.summary.compare.visits', hosts: 'pages.summary.compare.hosts', entries: 'pages.item.column.entries',
+  awards: 'pages.item.column.awards',
+};
 
 /** The previous figure that best matches: the same recorded figure, else the same kind of count. */
 function counterpart(fig: FigurePart, candidates: readonly FigurePart[], used: Set<number>): number {
@@ -168,7 +174,9 @@ export async function compareWithPrevious(db: Executor, summary: Summary): Promi
     const rows = figuresOf(now.narrative).map((fig) => {
       const index = counterpart(fig, candidates, used);
       if (index >= 0) used.add(index);
-      const label = fig.metric === 'figure' ? (fig.ref ?? 'Figure') : (LABELS[family(fig.metric)] ?? format.label(fig.metric));
+      const label = fig.metric === 'figure'
+        ? (fig.ref ? verbatim(fig.ref) : 'pages.summary.column.figure')
+        : (LABELS[family(fig.metric)] ?? labelMessage(fig.metric));
       return { label, current: shown(fig.value), previous: index >= 0 ? shown(candidates[index]?.value) : '—' };
     });
     if (rows.length) items.push({ itemNumber: now.number, title: now.title, rows });

@@ -61,11 +61,11 @@ export function weightedTotal(criteria: readonly ScoredCriterion[], scores: Read
   return (100 * sum(criteria.map((c) => (c.weight * (scores[c.id] ?? 0)) / c.max))) / weights;
 }
 
-/** Why a typed score cannot be stored, or null when it can. */
-export function scoreProblem(value: number, criterion: Pick<ScoredCriterion, 'max' | 'step'>): string | null {
-  if (!Number.isFinite(value) || value < 0 || value > criterion.max) return `Give a score from 0 to ${criterion.max}.`;
+/** Why a typed score cannot be stored: outside 0 to the maximum, or between steps; null when it can. */
+export function scoreProblem(value: number, criterion: Pick<ScoredCriterion, 'max' | 'step'>): 'range' | 'step' | null {
+  if (!Number.isFinite(value) || value < 0 || value > criterion.max) return 'range';
   const steps = value / criterion.step;
-  if (Math.abs(steps - Math.round(steps)) > 1e-6) return `Scores go in steps of ${criterion.step}.`;
+  if (Math.abs(steps - Math.round(steps)) > 1e-6) return 'step';
   return null;
 }
 
@@ -135,8 +135,11 @@ export type RankingRow = {
   spread: number | null;
   disagreement: boolean;
   /** When the score equalled a neighbour's: what separated them. */
-  tieBrokenBy: string | null;
+  tieBrokenBy: TieBreakReason | null;
 };
+
+/** What put one of two equal scores first: a higher mean on a criterion, closer agreement, an earlier entry, or the reference. */
+export type TieBreakReason = { by: 'criterion'; criterion: string } | { by: 'consensus' } | { by: 'earlier' } | { by: 'reference' };
 
 export type Ranking = { rows: RankingRow[]; judges: JudgeStatistics[] };
 
@@ -188,18 +191,18 @@ export function rankEntries({ criteria, entries, sheets, aggregation, tieBreak }
 
   type Row = (typeof rows)[number];
   /** Compares two rows of equal score by the round's rule; returns the order and what decided it. */
-  const breakTie = (a: Row, b: Row): [number, string] => {
+  const breakTie = (a: Row, b: Row): [number, TieBreakReason] => {
     if (tieBreak === 'criteria') {
       for (const [i, c] of criteria.entries()) {
         const d = (b.criterionMeans[i] ?? 0) / c.max - (a.criterionMeans[i] ?? 0) / c.max;
-        if (!same(d, 0)) return [d, `higher ${c.name}`];
+        if (!same(d, 0)) return [d, { by: 'criterion', criterion: c.name }];
       }
     } else if (tieBreak === 'consensus') {
-      if (!same(a.consensus, b.consensus)) return [a.consensus - b.consensus, 'closer agreement among judges'];
+      if (!same(a.consensus, b.consensus)) return [a.consensus - b.consensus, { by: 'consensus' }];
     } else if (a.createdAt.getTime() !== b.createdAt.getTime()) {
-      return [a.createdAt.getTime() - b.createdAt.getTime(), 'earlier entry'];
+      return [a.createdAt.getTime() - b.createdAt.getTime(), { by: 'earlier' }];
     }
-    return [a.reference.localeCompare(b.reference), 'reference'];
+    return [a.reference.localeCompare(b.reference), { by: 'reference' }];
   };
 
   const order = (score: (r: Row) => number | null) => (a: Row, b: Row) => {

@@ -1,3 +1,5 @@
+import { type Message, message } from '../../lib/i18n.ts';
+
 /*
  * The narrative placeholder language: `{{metric ref key=value | format}}`.
  * Parsed by hand into plain data and resolved against rows; nothing in a narrative is ever
@@ -31,6 +33,12 @@ export const METRICS: Record<MetricName, MetricSpec> = {
 
 const FORMATS: readonly FormatName[] = ['words', 'about', 'over', 'hkd', 'the'];
 
+/** What a metric's reference names, as a value of a message about it (a key alone would be taken as text). */
+const REFERENCE_KINDS: Record<NonNullable<MetricSpec['ref']>, Message> = {
+  event: { key: 'manage.placeholder.kind.event' }, programme: { key: 'manage.placeholder.kind.programme' },
+  contest: { key: 'manage.placeholder.kind.contest' }, figure: { key: 'manage.placeholder.kind.figure' },
+};
+
 export type Placeholder = {
   raw: string;
   metric: MetricName;
@@ -42,7 +50,7 @@ export type Placeholder = {
 export type NarrativePart =
   | { kind: 'text'; text: string }
   | { kind: 'placeholder'; placeholder: Placeholder }
-  | { kind: 'invalid'; raw: string; error: string };
+  | { kind: 'invalid'; raw: string; error: Message };
 
 const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -52,38 +60,39 @@ function isMetric(name: string): name is MetricName {
 }
 
 export function parsePlaceholder(raw: string, body: string): NarrativePart {
+  const invalid = (error: Message): NarrativePart => ({ kind: 'invalid', raw, error });
   const [head = '', ...formatParts] = body.split('|').map((s) => s.trim());
   const tokens = head.split(/\s+/).filter(Boolean);
   const metric = tokens.shift();
-  if (!metric) return { kind: 'invalid', raw, error: 'empty placeholder' };
-  if (!isMetric(metric)) {
-    return { kind: 'invalid', raw, error: `unknown figure "${metric}" (known: ${Object.keys(METRICS).join(', ')})` };
-  }
+  if (!metric) return invalid('manage.placeholder.empty');
+  if (!isMetric(metric)) return invalid(message('manage.placeholder.unknownMetric', { metric, known: Object.keys(METRICS).join(', ') }));
   const spec = METRICS[metric];
   let ref: string | null = null;
   const filters: Record<string, string> = {};
   for (const token of tokens) {
     const eq = token.indexOf('=');
     if (eq === -1) {
-      if (ref !== null || spec.ref === null) return { kind: 'invalid', raw, error: `unexpected "${token}" in ${metric}` };
-      if (!TOKEN.test(token)) return { kind: 'invalid', raw, error: `"${token}" is not a valid ${spec.ref} reference` };
+      if (ref !== null || spec.ref === null) return invalid(message('manage.placeholder.unexpected', { token, metric }));
+      if (!TOKEN.test(token)) return invalid(message('manage.placeholder.badReference', { token, kind: REFERENCE_KINDS[spec.ref] }));
       ref = token;
       continue;
     }
     const key = token.slice(0, eq);
     const value = token.slice(eq + 1);
     if (!spec.filters.includes(key)) {
-      const allowed = spec.filters.length ? spec.filters.join(', ') : 'none';
-      return { kind: 'invalid', raw, error: `${metric} has no filter "${key}" (allowed: ${allowed})` };
+      const allowed = spec.filters.length ? spec.filters.join(', ') : { key: 'manage.placeholder.none' } as const;
+      return invalid(message('manage.placeholder.noFilter', { metric, filter: key, allowed }));
     }
-    if (!TOKEN.test(value)) return { kind: 'invalid', raw, error: `filter ${key} needs a value` };
+    if (!TOKEN.test(value)) return invalid(message('manage.placeholder.filterValue', { filter: key }));
     filters[key] = value;
   }
-  if (spec.ref !== null && ref === null) return { kind: 'invalid', raw, error: `${metric} needs a ${spec.ref}` };
+  if (spec.ref !== null && ref === null) {
+    return invalid(message('manage.placeholder.needsReference', { metric, kind: REFERENCE_KINDS[spec.ref] }));
+  }
   const formats: FormatName[] = [];
   for (const f of formatParts) {
     if (!(FORMATS as readonly string[]).includes(f)) {
-      return { kind: 'invalid', raw, error: `unknown format "${f}" (known: ${FORMATS.join(', ')})` };
+      return invalid(message('manage.placeholder.unknownFormat', { format: f, known: FORMATS.join(', ') }));
     }
     formats.push(f as FormatName);
   }
@@ -191,9 +200,26 @@ function joinChinese(labels: readonly string[], locale: 'zh-Hant' | 'zh-Hans'): 
   return `${labels.slice(0, -1).join('、')}${ZH_WORDS[locale].and}${labels.at(-1)}`;
 }
 
-/** A figure that opens a sentence is capitalised ("About 100 participants ..."). */
+const SENTENCE_ENDS = '.!?:';
+const CLOSING_QUOTES = '"”\')';
+/** Whitespace as `\s` and trim() mean it. */
+const isSpace = (c: string) => c.trim() === '';
+
+/**
+ * A figure that opens a sentence is capitalised ("About 100 participants ..."): after nothing,
+ * after a line break, or after a sentence's end and a space. Read backwards from the end: an
+ * expression anchored at the end would try again from every space of a long run (quadratic).
+ */
 export function startsSentence(before: string): boolean {
-  return before.trim() === '' || /[.!?:]["”')]?\s+$/.test(before) || /\n\s*$/.test(before);
+  let i = before.length - 1;
+  for (; i >= 0 && isSpace(before.charAt(i)); i--) {
+    if (before.charAt(i) === '\n') return true;
+  }
+  if (i < 0) return true;
+  if (i === before.length - 1) return false;
+  const last = before.charAt(i);
+  const end = CLOSING_QUOTES.includes(last) ? before.charAt(i - 1) : last;
+  return end !== '' && SENTENCE_ENDS.includes(end);
 }
 
 export function capitalise(s: string): string {

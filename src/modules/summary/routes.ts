@@ -2,8 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { access } from '../../lib/access.ts';
 import { localize, localText } from '../../lib/content.ts';
 import { z } from 'zod';
-import { notFound } from '../../lib/errors.ts';
+import { Refusal } from '../../lib/errors.ts';
+import { message, verbatim } from '../../lib/i18n.ts';
 import { sendPublicPage } from '../../lib/page-cache.ts';
+import { readParams, slugParam, slugParams } from '../../lib/params.ts';
 import { contestsOfItem } from '../contests/queries.ts';
 import { eventsOfItem } from '../events/queries.ts';
 import { programmesOfItem } from '../programmes/queries.ts';
@@ -11,9 +13,10 @@ import { latestEdition } from '../reports/queries.ts';
 import { changedSincePublication, compareWithPrevious, type EditionContent, itemCharts, periodCharts } from '../reports/service.ts';
 import { parseNarrative } from './placeholders.ts';
 import { allPeriods, itemByNumber, itemFigures, itemParties, periodBySlug, periodItems, publicContentVersion } from './queries.ts';
-import { buildSummary, loadFigureData, renderNarrative, SUMMARY_HEADINGS, summaryAsText } from './service.ts';
+import { buildSummary, loadFigureData, renderNarrative, summaryAsText } from './service.ts';
 
-const itemParams = z.object({ slug: z.string(), number: z.coerce.number().int().positive().max(10_000) });
+const itemParams = z.object({ slug: slugParam, number: z.coerce.number().int().positive().max(10_000) });
+const periodNotFound = () => Refusal.notFound('pages.notFound.period');
 
 export async function summaryRoutes(app: FastifyInstance) {
   // The summary and item pages show the whole year, and the year before: one version for all.
@@ -21,35 +24,36 @@ export async function summaryRoutes(app: FastifyInstance) {
 
   app.get('/periods', access('public'), async (_request, reply) => {
     const periods = await allPeriods(app.db);
-    return reply.view('summary/periods', { title: 'Programme years', periods });
+    return reply.view('summary/periods', { title: 'pages.periods.title', periods });
   });
 
-  app.get<{ Params: { slug: string }; Querystring: { published?: string } }>('/periods/:slug', access('public'), async (request, reply) =>
+  app.get<{ Querystring: { published?: string } }>('/periods/:slug', access('public'), async (request, reply) =>
     sendPublicPage(request, reply, contentVersion, async () => {
-    const summary = await buildSummary(app.db, request.params.slug, request.locale);
-    if (!summary) throw notFound('programme year');
-    // Published editions and last year's figures are kept in English: compare against the English text.
-    const english = request.locale === 'en' ? summary : await buildSummary(app.db, request.params.slug);
-    const [charts, edition, comparison] = await Promise.all([
-      periodCharts(app.db, summary.period.id, request.locale),
-      latestEdition(app.db, summary.period.id),
-      compareWithPrevious(app.db, english ?? summary),
-    ]);
-    const changed = edition ? changedSincePublication(english ?? summary, edition.content as EditionContent) : new Set<number>();
-    return {
-      template: 'summary/period',
-      data: {
-        title: `${SUMMARY_HEADINGS[request.locale].title} (${summary.period.label})`,
-        summary, charts, edition, changed, comparison,
-        justPublished: request.query.published === '1',
-        drill: request.user !== null && request.user.role !== 'judge',
-      },
-    };
-  }));
+      const { slug } = readParams(slugParams, request.params);
+      const summary = await buildSummary(app.db, slug, request.locale);
+      if (!summary) throw periodNotFound();
+      // Published editions and last year's figures are kept in English: compare against the English text.
+      const english = request.locale === 'en' ? summary : await buildSummary(app.db, slug);
+      const [charts, edition, comparison] = await Promise.all([
+        periodCharts(app.db, summary.period.id, request.locale),
+        latestEdition(app.db, summary.period.id),
+        compareWithPrevious(app.db, english ?? summary),
+      ]);
+      const changed = edition ? changedSincePublication(english ?? summary, edition.content as EditionContent) : new Set<number>();
+      return {
+        template: 'summary/period',
+        data: {
+          title: message('pages.common.summaryOf', { label: summary.period.label }),
+          summary, charts, edition, changed, comparison,
+          justPublished: request.query.published === '1',
+          drill: request.user !== null && request.user.role !== 'judge',
+        },
+      };
+    }));
 
-  app.get<{ Params: { slug: string } }>('/periods/:slug/summary.txt', access('public'), async (request, reply) => {
-    const summary = await buildSummary(app.db, request.params.slug, request.locale);
-    if (!summary) throw notFound('programme year');
+  app.get('/periods/:slug/summary.txt', access('public'), async (request, reply) => {
+    const summary = await buildSummary(app.db, readParams(slugParams, request.params).slug, request.locale);
+    if (!summary) throw periodNotFound();
     return reply
       .type('text/plain; charset=utf-8')
       .header('content-disposition', `inline; filename="summary-${summary.period.slug}.txt"`)
@@ -58,36 +62,35 @@ export async function summaryRoutes(app: FastifyInstance) {
 
   app.get('/periods/:slug/items/:number', access('public'), async (request, reply) =>
     sendPublicPage(request, reply, contentVersion, async () => {
-    const params = itemParams.safeParse(request.params);
-    if (!params.success) throw notFound('item');
-    const period = await periodBySlug(app.db, params.data.slug);
-    if (!period) throw notFound('programme year');
-    const stored = await itemByNumber(app.db, period.id, params.data.number);
-    if (!stored) throw notFound('item');
-    const item = localize(stored, request.locale, ['title']);
-    const narrativeText = localText(stored.narrative, stored.translations, 'narrative', request.locale);
-    const parts = parseNarrative(narrativeText.text);
-    const [items, parties, events, programmes, contests, figures] = await Promise.all([
-      periodItems(app.db, period.id).then((rows) => rows.map((r) => localize(r, request.locale, ['title']))),
-      itemParties(app.db, item.id),
-      eventsOfItem(app.db, item.id),
-      programmesOfItem(app.db, item.id),
-      contestsOfItem(app.db, item.id),
-      itemFigures(app.db, item.id),
-    ]);
-    const data = await loadFigureData(app.db, period.id, items, [parts]);
-    const narrative = renderNarrative(parts, data, item.number, narrativeText.source === 'english' ? 'en' : request.locale);
-    const charts = await itemCharts(app.db, period.id, item.id, request.locale);
-    const index = items.findIndex((i) => i.id === item.id);
-    return {
-      template: 'summary/item',
-      data: {
-        title: `${item.number}. ${item.title}`,
-        period, item, narrative, parties, events, programmes, contests, figures, charts,
-        drill: request.user !== null && request.user.role !== 'judge',
-        previous: items[index - 1] ?? null,
-        next: items[index + 1] ?? null,
-      },
-    };
-  }));
+      const params = readParams(itemParams, request.params);
+      const period = await periodBySlug(app.db, params.slug);
+      if (!period) throw periodNotFound();
+      const stored = await itemByNumber(app.db, period.id, params.number);
+      if (!stored) throw Refusal.notFound('pages.notFound.item');
+      const item = localize(stored, request.locale, ['title']);
+      const narrativeText = localText(stored.narrative, stored.translations, 'narrative', request.locale);
+      const parts = parseNarrative(narrativeText.text);
+      const [items, parties, events, programmes, contests, figures] = await Promise.all([
+        periodItems(app.db, period.id).then((rows) => rows.map((r) => localize(r, request.locale, ['title']))),
+        itemParties(app.db, item.id),
+        eventsOfItem(app.db, item.id),
+        programmesOfItem(app.db, item.id),
+        contestsOfItem(app.db, item.id),
+        itemFigures(app.db, item.id),
+      ]);
+      const data = await loadFigureData(app.db, period.id, items, [parts]);
+      const narrative = renderNarrative(parts, data, item.number, narrativeText.source === 'english' ? 'en' : request.locale);
+      const charts = await itemCharts(app.db, period.id, item.id, request.locale);
+      const index = items.findIndex((i) => i.id === item.id);
+      return {
+        template: 'summary/item',
+        data: {
+          title: verbatim(`${item.number}. ${item.title}`),
+          period, item, narrative, parties, events, programmes, contests, figures, charts,
+          drill: request.user !== null && request.user.role !== 'judge',
+          previous: items[index - 1] ?? null,
+          next: items[index + 1] ?? null,
+        },
+      };
+    }));
 }

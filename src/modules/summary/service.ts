@@ -1,6 +1,7 @@
 import type { Executor } from '../../db/index.ts';
 import type { Period } from '../../db/types.ts';
 import { localize, localText } from '../../lib/content.ts';
+import { type Message, message } from '../../lib/i18n.ts';
 import {
   capitalise, formatHkd, formatItemList, formatNameList, formatValue, type NarrativePart, parseNarrative, type Placeholder,
   type SummaryLocale, startsSentence,
@@ -21,7 +22,7 @@ export type RenderedPart =
     metric: string;
     ref: string | null;
     filters: Record<string, string>;
-    error: string | null;
+    error: Message | null;
   };
 
 export type RenderedParagraph = RenderedPart[];
@@ -29,7 +30,7 @@ export type RenderedParagraph = RenderedPart[];
 export type RenderedNarrative = {
   paragraphs: RenderedParagraph[];
   /** Placeholder problems, for whoever edits the narrative. */
-  errors: { raw: string; error: string }[];
+  errors: { raw: string; error: Message }[];
 };
 
 type ItemFacts = { number: number; is_new: boolean; status: string };
@@ -97,7 +98,7 @@ export async function loadFigureData(
   };
 }
 
-type Resolved = { value: number; text?: string } | { error: string };
+type Resolved = { value: number; text?: string } | { error: Message };
 
 const sum = <T>(rows: readonly T[], pick: (row: T) => number) => rows.reduce((n, row) => n + pick(row), 0);
 
@@ -108,14 +109,14 @@ function resolve(p: Placeholder, data: FigureData, itemNumber: number | null, lo
     case 'attendance':
     case 'registrations': {
       const rows = data.events.get(ref);
-      if (!rows) return { error: `no event "${ref}"` };
+      if (!rows) return { error: message('manage.placeholder.noEvent', { ref }) };
       const matching = rows.filter((r) => !f.side || r.side === f.side);
       return { value: sum(matching, (r) => (p.metric === 'attendance' ? r.attended : r.confirmed)) };
     }
     case 'delegations':
     case 'members': {
       const rows = data.delegations.get(ref);
-      if (!rows) return { error: `no programme "${ref}"` };
+      if (!rows) return { error: message('manage.placeholder.noProgramme', { ref }) };
       const matching = rows.filter((r) => r.delegation_id !== null && (!f.from || r.from_side === f.from));
       if (p.metric === 'delegations') {
         const chosen = matching.filter((r) => !f.to || r.to_side === f.to);
@@ -126,30 +127,30 @@ function resolve(p: Placeholder, data: FigureData, itemNumber: number | null, lo
     case 'visits':
     case 'hosts': {
       const rows = data.visits.get(ref);
-      if (!rows) return { error: `no programme "${ref}"` };
+      if (!rows) return { error: message('manage.placeholder.noProgramme', { ref }) };
       const matching = rows.filter((r) => r.visit_id !== null && (!f.from || r.from_side === f.from)
         && (!f.to || r.to_side === f.to) && (!f.on || r.visit_on === f.on));
       if (p.metric === 'visits') return { value: matching.length };
       const hosts = [...new Set(matching.map((r) => r.host ?? ''))];
-      if (hosts.length === 0) return { error: `no visits of "${ref}" match` };
+      if (hosts.length === 0) return { error: message('manage.placeholder.noVisits', { ref }) };
       return { value: hosts.length, text: formatNameList(hosts, p.formats, locale) };
     }
     case 'entries': {
       const rows = data.entries.get(ref);
-      if (!rows) return { error: `no contest "${ref}"` };
+      if (!rows) return { error: message('manage.placeholder.noContest', { ref }) };
       return { value: sum(rows.filter((r) => (!f.side || r.side === f.side) && (!f.category || r.category === f.category)), (r) => r.entries) };
     }
     case 'awards': {
-      if (!data.contests.has(ref)) return { error: `no contest "${ref}"` };
+      if (!data.contests.has(ref)) return { error: message('manage.placeholder.noContest', { ref }) };
       const rows = (data.awards.get(ref) ?? []).filter((r) =>
         (!f.tier || r.tier === f.tier) && (!f.side || r.side === f.side) && (f.major !== 'yes' || r.is_major));
       return { value: sum(rows, (r) => r.awards) };
     }
     case 'figure': {
       const number = f.item ? Number(f.item) : itemNumber;
-      if (number === null || !Number.isInteger(number)) return { error: 'figure outside an item needs item=N' };
+      if (number === null || !Number.isInteger(number)) return { error: 'manage.placeholder.figureItem' };
       const row = data.figures.find((r) => r.item_number === number && r.key === ref);
-      if (!row) return { error: `no recorded figure "${ref}" on item ${number}` };
+      if (!row) return { error: message('manage.placeholder.noFigure', { ref, number }) };
       return row.unit === 'hkd' && p.formats.length === 0 ? { value: row.value, text: formatHkd(row.value, locale) } : { value: row.value };
     }
     case 'items':

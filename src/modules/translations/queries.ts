@@ -1,10 +1,12 @@
 import type { Executor } from '../../db/index.ts';
 import type { Translations } from '../../db/types.ts';
+import { Refusal } from '../../lib/errors.ts';
+import type { Message, MessageKey } from '../../lib/i18n.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { scopedContest } from '../contests/queries.ts';
 import { scopedEvent } from '../events/queries.ts';
 import { scopedItem } from '../manage/queries.ts';
-import { narrativeProblems } from '../manage/service.ts';
+import { ITEM_LIMITS, narrativeProblems, placeholderProblems } from '../manage/service.ts';
 import { scopedProgramme } from '../programmes/queries.ts';
 
 /*
@@ -15,8 +17,6 @@ import { scopedProgramme } from '../programmes/queries.ts';
 
 export const TRANSLATABLE_KINDS = ['item', 'event', 'programme', 'contest', 'criterion', 'tier'] as const;
 export type TranslatableKind = (typeof TRANSLATABLE_KINDS)[number];
-export const isTranslatableKind = (value: unknown): value is TranslatableKind =>
-  typeof value === 'string' && (TRANSLATABLE_KINDS as readonly string[]).includes(value);
 
 export type TranslatableField = { name: string; max: number; multiline: boolean };
 
@@ -32,12 +32,14 @@ export type Translatable = {
   english: Record<string, string>;
   translations: Translations;
   /** Further checks of a field's text beyond its length (an item narrative's placeholders); the message, or null. */
-  problem?: (field: string, text: string) => Promise<string | null>;
+  problem?: (field: string, text: string) => Promise<Message | null>;
 };
 
 type KindSpec = {
   table: 'items' | 'events' | 'programmes' | 'contests' | 'criteria' | 'award_tiers';
   auditEntity: string;
+  /** What the organiser is told when the object is not in their scope. */
+  notFound: MessageKey;
   fields: readonly TranslatableField[];
   /** Whether the table has an updated_at to move along with the content. */
   touches: boolean;
@@ -56,7 +58,8 @@ function idOf(ref: string): number | null {
 
 export const KINDS: Record<TranslatableKind, KindSpec> = {
   item: {
-    table: 'items', auditEntity: 'item', touches: true, fields: [text('title', 500), long('narrative', 20_000)],
+    table: 'items', auditEntity: 'item', notFound: 'manage.notFound.item', touches: true,
+    fields: [text('title', ITEM_LIMITS.title), long('narrative', ITEM_LIMITS.narrative)],
     async load(db, user, ref) {
       const id = idOf(ref);
       const item = id === null ? undefined : await scopedItem(db, user, id);
@@ -64,7 +67,8 @@ export const KINDS: Record<TranslatableKind, KindSpec> = {
     },
   },
   event: {
-    table: 'events', auditEntity: 'event', touches: true, fields: [text('title', 300), long('description', 5000)],
+    table: 'events', auditEntity: 'event', notFound: 'manage.notFound.event', touches: true,
+    fields: [text('title', 300), long('description', 5000)],
     async load(db, user, ref) {
       const event = await scopedEvent(db, user, ref);
       if (!event) return undefined;
@@ -75,7 +79,8 @@ export const KINDS: Record<TranslatableKind, KindSpec> = {
     },
   },
   programme: {
-    table: 'programmes', auditEntity: 'programme', touches: false, fields: [text('title', 300), long('description', 5000)],
+    table: 'programmes', auditEntity: 'programme', notFound: 'pages.notFound.programme', touches: false,
+    fields: [text('title', 300), long('description', 5000)],
     async load(db, user, ref) {
       const id = idOf(ref);
       const programme = id === null ? undefined : await scopedProgramme(db, user, id);
@@ -87,7 +92,8 @@ export const KINDS: Record<TranslatableKind, KindSpec> = {
     },
   },
   contest: {
-    table: 'contests', auditEntity: 'contest', touches: false, fields: [text('title', 300), long('description', 5000)],
+    table: 'contests', auditEntity: 'contest', notFound: 'pages.notFound.contest', touches: false,
+    fields: [text('title', 300), long('description', 5000)],
     async load(db, user, ref) {
       const contest = await scopedContest(db, user, ref);
       if (!contest) return undefined;
@@ -98,7 +104,8 @@ export const KINDS: Record<TranslatableKind, KindSpec> = {
     },
   },
   criterion: {
-    table: 'criteria', auditEntity: 'criterion', touches: false, fields: [text('name', 200), long('guidance', 2000)],
+    table: 'criteria', auditEntity: 'criterion', notFound: 'manage.notFound.criterion', touches: false,
+    fields: [text('name', 200), long('guidance', 2000)],
     async load(db, user, ref) {
       const id = idOf(ref);
       const row = id === null ? undefined : await db.selectFrom('criteria as c')
@@ -114,7 +121,8 @@ export const KINDS: Record<TranslatableKind, KindSpec> = {
     },
   },
   tier: {
-    table: 'award_tiers', auditEntity: 'award_tier', touches: false, fields: [text('name', 200)],
+    table: 'award_tiers', auditEntity: 'award_tier', notFound: 'manage.notFound.award', touches: false,
+    fields: [text('name', 200)],
     async load(db, user, ref) {
       const id = idOf(ref);
       const row = id === null ? undefined : await db.selectFrom('award_tiers as t').innerJoin('contests as k', 'k.id', 't.contest_id')
@@ -139,15 +147,16 @@ export function itemTranslatable(db: Executor, item: ScopedItem): Translatable {
     // Chinese narratives use the same placeholders as the English one: checked the same way.
     async problem(field, value) {
       if (field !== 'narrative') return null;
-      const found = await narrativeProblems(db, item.period_id, item.number, value);
-      return found.errors.length ? `Fix the placeholders first: ${found.errors.map((e) => `${e.raw} — ${e.error}`).join('; ')}.` : null;
+      return placeholderProblems(await narrativeProblems(db, item.period_id, item.number, value));
     },
   };
 }
 
-/** The object of a kind named by `ref` (an id, or a slug for events and contests) in the organiser's scope. */
-export function loadTranslatable(db: Executor, user: CurrentUser, kind: TranslatableKind, ref: string) {
-  return KINDS[kind].load(db, user, ref);
+/** The object of a kind named by `ref` (an id, or a slug for events and contests) in the organiser's scope; not found outside it. */
+export async function loadTranslatable(db: Executor, user: CurrentUser, kind: TranslatableKind, ref: string): Promise<Translatable> {
+  const object = await KINDS[kind].load(db, user, ref);
+  if (!object) throw Refusal.notFound(KINDS[kind].notFound);
+  return object;
 }
 
 /** Locks the object's row for the rest of the transaction and reads its translations as they are now. */

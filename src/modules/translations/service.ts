@@ -35,7 +35,7 @@ function formSchema(kind: TranslatableKind) {
   const shape: Record<string, z.ZodType<string>> = {};
   for (const locale of CHINESE) {
     for (const { name, max } of KINDS[kind].fields) {
-      shape[inputName(name, locale)] = z.string({ error: 'Invalid input' }).max(max, `Use at most ${max} characters.`).default('') as z.ZodType<string>;
+      shape[inputName(name, locale)] = z.string({ error: 'manage.errors.invalid' }).max(max, 'account.password.tooLong').default('');
     }
   }
   return z.object(shape);
@@ -49,14 +49,15 @@ export type SaveResult =
   | { ok: false; object: Translatable; errors: FormErrors; values: Record<string, string> };
 
 /**
- * Saves the Chinese versions of an object in the organiser's scope (undefined when out of it).
+ * Saves the Chinese versions of an object in the organiser's scope (not found outside it).
  * Every field is checked first and nothing is written when one is wrong; an empty field is
  * dropped, so the reader falls back to the other script or to English. The change is audited.
  */
-export async function saveTranslations(db: Database, user: CurrentUser, kind: TranslatableKind, ref: string, body: unknown): Promise<SaveResult | undefined> {
+export async function saveTranslations(
+  db: Database, user: CurrentUser, kind: TranslatableKind, ref: string, body: unknown,
+): Promise<SaveResult> {
   return db.transaction().execute(async (trx) => {
     const object = await loadTranslatable(trx, user, kind, ref);
-    if (!object) return undefined;
     const form = parseForm(formSchema(kind), body);
     if (!form.ok) return { ok: false, object, errors: form.errors, values: valuesOf(form.values) };
     const errors: FormErrors = {};

@@ -1,18 +1,30 @@
-import type { Database } from '../../db/index.ts';
+import type { Database, Executor } from '../../db/index.ts';
 import type { Role } from '../../db/types.ts';
-import { changedFields, recordAudit } from '../audit/service.ts';
-import type { CurrentUser } from '../auth/service.ts';
-import { issueLink } from '../auth/service.ts';
-import { queueMail } from '../mail/outbox.ts';
+import { type FormErrors, Refusal } from '../../lib/errors.ts';
 import { formatFor } from '../../lib/format.ts';
 import { type Locale, localeOf, translator } from '../../lib/i18n.ts';
+import { idParam } from '../../lib/params.ts';
+import { changedFields, recordAudit } from '../audit/service.ts';
+import { type CurrentUser, issueLink } from '../auth/service.ts';
+import { queueMail } from '../mail/outbox.ts';
 
-/** `language`: the language of the invitee's emails, this one first. */
-export type Invitation = { name: string; email: string; role: Role; organisationId: number | null; language: Locale };
+/**
+ * `organisation_id`: as chosen from the form's list ('' for none); only an organiser keeps one.
+ * `language`: the language of the invitee's emails, this one first.
+ */
+export type Invitation = { name: string; email: string; role: Role; organisation_id: string; language: Locale };
 export type MailContext = { baseUrl: string; domain: string };
 
 /** Roles a user may invite: admins anyone, organisers only judges. */
 export const invitableRoles = (actor: CurrentUser): Role[] => (actor.role === 'admin' ? ['admin', 'organiser', 'judge'] : ['judge']);
+
+/** The organisation chosen from a form's list, or null when none was chosen or the choice names none. */
+async function listedOrganisation(db: Executor, chosen: string): Promise<number | null> {
+  const id = idParam.safeParse(chosen);
+  if (!id.success) return null;
+  const row = await db.selectFrom('organisations').select('id').where('id', '=', id.data).executeTakeFirst();
+  return row?.id ?? null;
+}
 
 /**
  * Creates the account and mails a single-use invitation link, in one transaction. If the address
@@ -20,6 +32,13 @@ export const invitableRoles = (actor: CurrentUser): Role[] => (actor.role === 'a
  */
 export async function inviteUser(db: Database, actor: CurrentUser, invite: Invitation, mail: MailContext) {
   await db.transaction().execute(async (trx) => {
+    const errors: FormErrors = {};
+    if (!invitableRoles(actor).includes(invite.role)) errors.role = 'manage.users.errors.judgesOnly';
+    const listed = await listedOrganisation(trx, invite.organisation_id);
+    if (invite.role === 'organiser' && listed === null) errors.organisation_id = 'manage.users.errors.organiserOrganisation';
+    else if (invite.organisation_id && listed === null) errors.organisation_id = 'manage.users.errors.organisationList';
+    if (Object.keys(errors).length) throw Refusal.form(errors);
+    const organisationId = invite.role === 'organiser' ? listed : null;
     const existing = await trx.selectFrom('users').select(['id', 'name', 'language']).where('email', '=', invite.email).executeTakeFirst();
     if (existing) {
       // The account's own language, not the one the inviter chose.
@@ -35,7 +54,7 @@ export async function inviteUser(db: Database, actor: CurrentUser, invite: Invit
       email: invite.email,
       name: invite.name,
       role: invite.role,
-      organisation_id: invite.role === 'organiser' ? invite.organisationId : null,
+      organisation_id: organisationId,
       language: invite.language,
     }).returning('id').executeTakeFirstOrThrow();
     const t = translator(invite.language);
@@ -53,21 +72,27 @@ export async function inviteUser(db: Database, actor: CurrentUser, invite: Invit
         `${mail.baseUrl}/invitations/${token}`,
       ].join('\n'),
     }, mail.domain);
-    await recordAudit(trx, actor.id, 'invite', 'user', user.id, { email: invite.email, role: invite.role, organisation_id: invite.organisationId, language: invite.language });
+    await recordAudit(trx, actor.id, 'invite', 'user', user.id, { email: invite.email, role: invite.role, organisation_id: organisationId, language: invite.language });
   });
 }
 
-export type UserChanges = { role: Role; organisation_id: number | null; disabled: boolean };
+/** `organisation_id`: as chosen from the form's list ('' for none); only an organiser keeps one. */
+export type UserChanges = { role: Role; organisation_id: string; disabled: boolean };
 
 /** Changes a user's role, organisation or standing; disabling ends their sessions. */
 export async function updateUser(db: Database, actor: CurrentUser, userId: number, changes: UserChanges) {
   return db.transaction().execute(async (trx) => {
+    const listed = await listedOrganisation(trx, changes.organisation_id);
+    if (changes.role === 'organiser' && listed === null) throw Refusal.form({ organisation_id: 'manage.users.errors.organiserMustBelong' });
+    if (changes.organisation_id && listed === null) throw Refusal.form({ organisation_id: 'manage.users.errors.organisationList' });
+    const dropsOwnAccess = userId === actor.id && (changes.disabled || changes.role !== 'admin');
+    if (dropsOwnAccess) throw Refusal.form({ role: 'manage.users.errors.ownAccess' });
     const before = await trx.selectFrom('users').select(['id', 'role', 'organisation_id', 'disabled_at'])
       .where('id', '=', userId).forUpdate().executeTakeFirst();
-    if (!before) return null;
+    if (!before) throw Refusal.notFound('manage.notFound.user');
     const next = {
       role: changes.role,
-      organisation_id: changes.role === 'organiser' ? changes.organisation_id : null,
+      organisation_id: changes.role === 'organiser' ? listed : null,
       disabled_at: changes.disabled ? (before.disabled_at ?? new Date()) : null,
     };
     const diff = changedFields(before, next);

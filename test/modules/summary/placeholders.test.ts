@@ -1,4 +1,5 @@
 import t from 'tap';
+import { translator } from '../../../src/lib/i18n.ts';
 import {
   formatItemList, formatNameList, formatNumber, formatValue, parseNarrative, startsSentence,
 } from '../../../src/modules/summary/placeholders.ts';
@@ -26,10 +27,13 @@ t.test('reports each kind of mistake without losing the surrounding text', async
     ['{{figure <script>}}', /not a valid figure reference/],
     ['{{attendance forum side=}}', /needs a value/],
   ];
+  const english = translator('en');
   for (const [source, error] of cases) {
     const parts = parseNarrative(`Before ${source} after.`);
     t.equal(parts.length, 3, source);
-    t.match(parts[1], { kind: 'invalid', raw: source, error }, source);
+    const part = parts[1];
+    t.match(part, { kind: 'invalid', raw: source }, source);
+    t.match(part?.kind === 'invalid' ? english(part.error) : '', error, source);
     t.same(parts[2], { kind: 'text', text: ' after.' }, source);
   }
 });
@@ -83,6 +87,17 @@ t.test('knows when a figure opens a sentence', async (t) => {
   t.ok(startsSentence('It said "yes." '));
   t.notOk(startsSentence('with '));
   t.notOk(startsSentence('HK$8.3'));
+  t.ok(startsSentence('The end.\n'));
+  t.ok(startsSentence('It ended (finally.) '));
+  t.notOk(startsSentence('said "yes" '));
+});
+
+t.test('a long run of line breaks and ideographic spaces is read in one pass', async (t) => {
+  const run = '\n\u3000'.repeat(10_000);
+  t.equal(run.length, 20_000);
+  t.ok(startsSentence(`word${run}`), 'a figure after a line break opens a sentence');
+  t.notOk(startsSentence(`${run}word`), 'a figure straight after a word does not');
+  t.ok(startsSentence(run), 'nor does only whitespace stop one');
 });
 
 t.test('lists host names as prose, with the article on request', async (t) => {

@@ -1,0 +1,67 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { access } from '../../lib/access.ts';
+import { attempt, Refusal } from '../../lib/errors.ts';
+import { parseForm } from '../../lib/forms.ts';
+import { message } from '../../lib/i18n.ts';
+import { idParam, readParams } from '../../lib/params.ts';
+import { requireUser } from '../auth/plugin.ts';
+import { sendCertificate } from './certificates.ts';
+import { adjustForm, type PageExtra } from './manage-schemas.ts';
+import { certificateFacts, contestEntries, contestTiers } from './queries.ts';
+import { round2 } from './round-routes.ts';
+import { adjustAward, allocateFromRanking, finalRanking, publishResults } from './service.ts';
+
+/*
+ * A contest's awards (`request.contest`, loaded by the contest group): allocated from the final
+ * ranking, changed one by one with a reason, certified, and published.
+ */
+
+const grantParams = z.object({ grantId: idParam });
+const awardsUrl = (request: FastifyRequest) => `/manage/contests/${request.contest.slug}/awards`;
+
+export async function awardRoutes(group: FastifyInstance) {
+  async function awardsPage(request: FastifyRequest, reply: FastifyReply, extra: PageExtra = {}) {
+    const { contest } = request;
+    const [{ round, ordered }, tiers, entries] = await Promise.all([
+      finalRanking(group.db, contest), contestTiers(group.db, contest.id), contestEntries(group.db, contest.id),
+    ]);
+    const byId = new Map(entries.map((e) => [e.id, e]));
+    const ranked = ordered.map((r, i) => ({
+      place: i + 1, score: round.normalise ? r.normalisedScore : r.score, entry: byId.get(r.entryId)!,
+    }));
+    const unranked = entries.filter((e) => e.status === 'submitted' && !ordered.some((r) => r.entryId === e.id));
+    return reply.view('manage/contests/awards', {
+      title: message('contests.awards.title', { title: contest.title }), contest, round, tiers, ranked, unranked, round2,
+      granted: tiers.reduce((n, t) => n + t.granted, 0), errors: extra.errors ?? {}, values: extra.values ?? {},
+    });
+  }
+
+  group.get('/awards', access('organiser'), async (request, reply) => awardsPage(request, reply));
+
+  group.post('/awards/allocate', access('organiser'), async (request, reply) => {
+    await allocateFromRanking(group.db, requireUser(request), request.contest);
+    return reply.redirect(awardsUrl(request), 303);
+  });
+
+  group.post('/awards/adjust', access('organiser'), async (request, reply) => {
+    const form = parseForm(adjustForm, request.body);
+    if (!form.ok) return awardsPage(request, reply.code(400), { errors: form.errors, values: form.values });
+    const { entry_id, tier_id, reason } = form.data;
+    const adjusted = await attempt(() => adjustAward(group.db, requireUser(request), request.contest, entry_id, tier_id, reason));
+    if (!adjusted.ok) return awardsPage(request, reply.code(400), { errors: adjusted.errors, values: form.data });
+    return reply.redirect(awardsUrl(request), 303);
+  });
+
+  group.get('/certificates/:grantId.pdf', access('organiser'), async (request, reply) => {
+    const { grantId } = readParams(grantParams, request.params);
+    const facts = await certificateFacts(group.db, { contestId: request.contest.id, grantId });
+    if (!facts) throw Refusal.notFound('contests.errors.certificateNotFound');
+    return sendCertificate(reply, facts);
+  });
+
+  group.post('/publish', access('organiser'), async (request, reply) => {
+    await publishResults(group.db, requireUser(request), request.contest);
+    return reply.redirect(`/contests/${request.contest.slug}/results`, 303);
+  });
+}
