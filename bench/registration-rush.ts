@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { DatabaseHandle } from '../src/db/index.ts';
 import { hashToken, newToken } from '../src/lib/tokens.ts';
 import { participantMail } from '../src/modules/registrations/messages.ts';
-import { eventDetails } from '../src/modules/registrations/queries.ts';
+import { eventDetails } from '../src/modules/events/queries.ts';
 import { connectionUrl, isMain, listen, load, pooled, standaloneDatabase } from './support.ts';
 
 /*

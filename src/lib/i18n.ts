@@ -52,18 +52,26 @@ export function catalogue(locale: Locale): Catalogue {
   return catalogues[locale];
 }
 
-/** Values filled into a message's `{names}`; a nested message is rendered in the same language. */
-export type Params = Record<string, string | number | Message>;
-
 /**
  * What a person is told: a catalogue key (with its values), or text that is already in the
  * reader's language (an organiser's title, a name). Services and schemas raise messages where
  * they arise; only the edge (a view, a mail, the error handler) turns them into words.
  */
-export type Message = MessageKey | { key: MessageKey; params?: Params } | { text: string };
+export type Message = MessageKey | KeyedMessage | { text: string };
+type KeyedMessage = { key: MessageKey; params?: Params };
 
-/** A message with values, typed against the catalogue. */
-export const message = (key: MessageKey, params?: Params): Message => (params ? { key, params } : key);
+/**
+ * Values filled into a message's `{names}`. A string is shown as it is; a message among the
+ * values is rendered in the same language, and is therefore always an object: a bare key
+ * would be indistinguishable from text (`message()` and `nested()` give the object form).
+ */
+export type Params = { [name: string]: string | number | Exclude<Message, string> };
+
+/** A message with values, typed against the catalogue; an object, so that it may be nested. */
+export const message = (key: MessageKey, params?: Params): KeyedMessage => (params ? { key, params } : { key });
+
+/** Any message in the form a value of another message takes. */
+export const nested = (m: Message): Exclude<Message, string> => (typeof m === 'string' ? { key: m } : m);
 
 /** Text that is already in the reader's language: shown as it is. */
 export const verbatim = (text: string): Message => ({ text });

@@ -3,7 +3,7 @@ import { messages as en } from '../../src/i18n/en/index.ts';
 import { messages as overrides } from '../../src/i18n/zh-Hans/index.ts';
 import { messages as zhHant } from '../../src/i18n/zh-Hant/index.ts';
 import {
-  catalogue, isMessageKey, LOCALES, message, negotiate, toSimplified, toTraditional, translator, verbatim,
+  catalogue, isMessageKey, LOCALES, message, negotiate, nested, toSimplified, toTraditional, translator, verbatim,
 } from '../../src/lib/i18n.ts';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
@@ -88,8 +88,12 @@ t.test('a value may itself be a message, rendered in the same language', async (
     'a plain string value is filled in as it is, never looked up');
 });
 
-t.test('message() builds a key with values, or the bare key without', async (t) => {
-  t.equal(message('layout.nav.signIn'), 'layout.nav.signIn');
+t.test('message() builds a key with its values, always as an object so that it can be nested', async (t) => {
+  t.same(message('layout.nav.signIn'), { key: 'layout.nav.signIn' });
+  t.equal(translator('zh-Hant')(message('account.show.roleAt', { role: message('layout.nav.signIn'), organisation: 'x' })),
+    `${translator('zh-Hant')('layout.nav.signIn')}，x`, 'a nested message without values is rendered, not printed as its key');
+  t.same(nested('layout.nav.signIn'), { key: 'layout.nav.signIn' });
+  t.same(nested(verbatim('x')), { text: 'x' });
   t.same(message('error.label', { status: 404 }), { key: 'error.label', params: { status: 404 } });
   t.same(verbatim('陳大文'), { text: '陳大文' });
   t.ok(isMessageKey('error.label'));

@@ -10,10 +10,10 @@ import { idParams, readParams } from '../../lib/params.ts';
 import { xlsxStream } from '../../lib/xlsx.ts';
 import { requireUser } from '../auth/plugin.ts';
 import { desk, type ScopedEvent } from '../events/queries.ts';
-import { EVENT_GROUP, scopeEvent } from '../events/routes.ts';
-import { eventQuestions } from '../registrations/queries.ts';
+import { EVENT_GROUP, scopeEvent } from '../event-admin/routes.ts';
+import { eventQuestions } from '../events/queries.ts';
 import { personFields, SIDE_CHOICES } from '../registrations/schemas.ts';
-import type { Site } from '../registrations/service.ts';
+import type { Site } from '../../lib/site.ts';
 import { type AttendanceRow, attendanceRows, audienceOf, mailingsOf, searchDesk } from './queries.ts';
 import { checkInScanned, type DeskOutcome, sendMailing, setCheckedIn, walkIn } from './service.ts';
 

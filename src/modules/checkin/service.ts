@@ -8,7 +8,7 @@ import type { ScopedEvent } from '../events/queries.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { eventFacts, participantMail } from '../registrations/messages.ts';
 import { liveRegistrationForEmail, takeSeat } from '../registrations/queries.ts';
-import type { Site } from '../registrations/service.ts';
+import type { Site } from '../../lib/site.ts';
 import { tokenHashFromScan } from '../registrations/ticket.ts';
 import { audienceOf } from './queries.ts';
 

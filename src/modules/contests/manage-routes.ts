@@ -6,7 +6,7 @@ import { parseForm } from '../../lib/forms.ts';
 import { verbatim } from '../../lib/i18n.ts';
 import { idParam, readParams, slugParams } from '../../lib/params.ts';
 import { requireUser } from '../auth/plugin.ts';
-import { sendAttachment } from '../entries/attachments.ts';
+import { sendAttachment } from '../../lib/pdf-files.ts';
 import { awardRoutes } from './award-routes.ts';
 import { hkInput, judgeForm, type PageExtra, settingsForm } from './manage-schemas.ts';
 import {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 import type { CurrentUser } from '../auth/service.ts';
-import { itemInScope } from '../manage/scope.ts';
+import { itemInScope } from '../scope/scope.ts';
 
 const publicStatuses = ['open', 'judging', 'closed'] as const;
 
@@ -83,7 +83,7 @@ export async function contestsInScope(db: Executor, user: CurrentUser) {
     .selectFrom('contests as c')
     .innerJoin('items as i', 'i.id', 'c.item_id')
     .innerJoin('periods as p', 'p.id', 'i.period_id')
-    .where(itemInScope(user, 'c.item_id'))
+    .where((eb) => itemInScope(user, eb.ref('c.item_id')))
     .select([
       'c.slug', 'c.title', 'c.kind', 'c.status', 'c.blind', 'c.results_published_at', 'p.label as period_label', 'i.number as item_number',
       sql<number>`(select count(*) from entries e where e.contest_id = c.id and e.status = 'submitted')::int`.as('entries'),
@@ -100,7 +100,7 @@ export async function scopedContest(db: Executor, user: CurrentUser, slug: strin
     .innerJoin('items as i', 'i.id', 'c.item_id')
     .innerJoin('periods as p', 'p.id', 'i.period_id')
     .where('c.slug', '=', slug)
-    .where(itemInScope(user, 'c.item_id'))
+    .where((eb) => itemInScope(user, eb.ref('c.item_id')))
     .selectAll('c')
     .select(['i.number as item_number', 'p.label as period_label'])
     .executeTakeFirst();
@@ -264,3 +264,8 @@ export async function certificateFacts(db: Executor, by: { contestId: number; gr
 }
 
 export type CertificateFacts = NonNullable<Awaited<ReturnType<typeof certificateFacts>>>;
+
+/** A contest's categories, in the order they were made. */
+export async function contestCategories(db: Executor, contestId: number) {
+  return db.selectFrom('contest_categories').select(['id', 'code', 'name']).where('contest_id', '=', contestId).orderBy('id').execute();
+}

@@ -3,10 +3,9 @@ import { access } from '../../lib/access.ts';
 import { Refusal } from '../../lib/errors.ts';
 import { message, verbatim } from '../../lib/i18n.ts';
 import { readParams, slugParams } from '../../lib/params.ts';
-import { contestCategories } from '../entries/queries.ts';
-import { entryWindowOpen } from '../entries/service.ts';
 import { manageContestRoutes } from './manage-routes.ts';
-import { contestOverview, publicContestBySlug, publishedResults } from './queries.ts';
+import { contestCategories, contestOverview, publicContestBySlug, publishedResults } from './queries.ts';
+import { entryWindowOpen } from './service.ts';
 
 export async function contestRoutes(app: FastifyInstance) {
   await app.register(manageContestRoutes);

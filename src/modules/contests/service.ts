@@ -288,3 +288,12 @@ export async function publishResults(db: Database, user: CurrentUser, contest: S
       { results_published_at: { from: null, to: now.toISOString() }, status: { from: row.status, to: 'closed' } }, contest.item_id);
   });
 }
+
+type EntryWindow = { status: string; entry_opens_at: Date | null; entry_closes_at: Date | null };
+
+/** Entries are taken (and edited) while the contest is open and its window has not closed. */
+export function entryWindowOpen(contest: EntryWindow, now = new Date()) {
+  return contest.status === 'open'
+    && (contest.entry_opens_at === null || contest.entry_opens_at <= now)
+    && (contest.entry_closes_at === null || contest.entry_closes_at > now);
+}

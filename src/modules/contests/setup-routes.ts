@@ -7,9 +7,8 @@ import { field, type FormValues, parseForm } from '../../lib/forms.ts';
 import { message, translator, verbatim } from '../../lib/i18n.ts';
 import { requireUser } from '../auth/plugin.ts';
 import type { CurrentUser } from '../auth/service.ts';
-import { contestCategories } from '../entries/queries.ts';
-import { itemsInScope } from '../manage/queries.ts';
-import { contestCriteria, contestRounds, contestTiers, type ScopedContest } from './queries.ts';
+import { itemsInScope } from '../scope/queries.ts';
+import { contestCategories, contestCriteria, contestRounds, contestTiers, type ScopedContest } from './queries.ts';
 import { addRound, createContest, saveCategories, saveCriteria, saveTiers, updateContestDetails } from './setup.ts';
 import {
   BLANK_ROWS, CONTEST_KINDS, parseCategories, parseContestDetails, parseCriteria, parseNewContest, parseTiers,

@@ -5,7 +5,7 @@ import { message } from '../../lib/i18n.ts';
 import { slugFor } from '../../lib/slug.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
-import { itemInScope } from '../manage/scope.ts';
+import { itemInScope } from '../scope/scope.ts';
 import type { Round, ScopedContest } from './queries.ts';
 import type { CategoryRow, ContestDetails, CriterionRow, NewContest, TierRow } from './setup-schemas.ts';
 
@@ -22,7 +22,7 @@ const PARK = 1_000_000;
 export async function createContest(db: Database, user: CurrentUser, input: NewContest): Promise<string> {
   return db.transaction().execute(async (trx) => {
     const item = await trx.selectFrom('items as i').innerJoin('periods as p', 'p.id', 'i.period_id')
-      .where('i.id', '=', input.item_id).where(itemInScope(user, 'i.id')).select(['i.id', 'p.ends_on']).executeTakeFirst();
+      .where('i.id', '=', input.item_id).where((eb) => itemInScope(user, eb.ref('i.id'))).select(['i.id', 'p.ends_on']).executeTakeFirst();
     if (!item) throw Refusal.form({ item_id: 'manage.eventForm.errors.yourItem' });
     const year = (input.entry_opens_at ?? new Date(`${item.ends_on}T00:00:00Z`)).getUTCFullYear();
     const slug = input.slug || slugFor(input.title, year, 'contest');

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 import type { CurrentUser } from '../auth/service.ts';
-import { itemInScope } from '../manage/scope.ts';
+import { itemInScope } from '../scope/scope.ts';
 
 /** Organisations a leader can name as leading the delegation. */
 export async function organisationChoices(db: Executor) {
@@ -69,7 +69,7 @@ export async function scopedDelegation(db: Executor, user: CurrentUser, id: numb
     .innerJoin('programmes as p', 'p.id', 'd.programme_id')
     .leftJoin('organisations as o', 'o.id', 'd.leading_organisation_id')
     .where('d.id', '=', id)
-    .where(itemInScope(user, 'p.item_id'))
+    .where((eb) => itemInScope(user, eb.ref('p.item_id')))
     .selectAll('d')
     .select([
       'o.name as leading_organisation', 'p.id as programme_id', 'p.item_id', 'p.title as programme_title',

@@ -1,9 +1,5 @@
 import type { Executor } from '../../db/index.ts';
 
-export async function contestCategories(db: Executor, contestId: number) {
-  return db.selectFrom('contest_categories').select(['id', 'code', 'name']).where('contest_id', '=', contestId).orderBy('id').execute();
-}
-
 /** An entry by the hash of its manage-link token, with what the page needs of its contest. */
 export async function entryByToken(db: Executor, tokenHash: string) {
   return db

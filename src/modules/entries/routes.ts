@@ -6,14 +6,16 @@ import { Refusal } from '../../lib/errors.ts';
 import type { FormErrors, FormValues } from '../../lib/forms.ts';
 import { type Message, message, verbatim } from '../../lib/i18n.ts';
 import { idParam, readParams, slugParams, tokenParams } from '../../lib/params.ts';
+import { sendAttachment } from '../../lib/pdf-files.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
 import { sendCertificate } from '../contests/certificates.ts';
-import { certificateFacts, contestOverview, publicContestBySlug } from '../contests/queries.ts';
-import { keptFilename, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES, sendAttachment, type Upload, uploadProblem } from './attachments.ts';
+import { certificateFacts, contestCategories, contestOverview, publicContestBySlug } from '../contests/queries.ts';
+import { entryWindowOpen } from '../contests/service.ts';
+import { keptFilename, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES, type Upload, uploadProblem } from './attachments.ts';
 import { entryFacts, studentsOf } from './details.ts';
 import { entryValues, parseEntryForm } from './form.ts';
-import { contestCategories, entryAttachmentsOf, entryByToken, type EntryByToken } from './queries.ts';
-import { entryWindowOpen, submitEntry, updateEntry } from './service.ts';
+import { entryAttachmentsOf, entryByToken, type EntryByToken } from './queries.ts';
+import { submitEntry, updateEntry } from './service.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

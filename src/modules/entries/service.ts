@@ -1,20 +1,13 @@
 import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
 import { type Locale, translator } from '../../lib/i18n.ts';
+import { discardAttachmentFiles, saveAttachmentFile } from '../../lib/pdf-files.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
+import { entryWindowOpen } from '../contests/service.ts';
 import { queueMail } from '../mail/outbox.ts';
-import { discardAttachmentFiles, saveAttachmentFile, type Upload } from './attachments.ts';
+import type { Upload } from './attachments.ts';
 import type { EntryData } from './form.ts';
-
-type Window = { status: string; entry_opens_at: Date | null; entry_closes_at: Date | null };
-
-/** Entries are taken (and edited) while the contest is open and its window has not closed. */
-export function entryWindowOpen(contest: Window, now = new Date()) {
-  return contest.status === 'open'
-    && (contest.entry_opens_at === null || contest.entry_opens_at <= now)
-    && (contest.entry_closes_at === null || contest.entry_closes_at > now);
-}
 
 /** Where links point and files go; `locale` is the language the entry is made in (English unless told). */
 type MailContext = { baseUrl: string; domain: string; dataDir: string; locale?: Locale };

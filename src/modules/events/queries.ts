@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 import type { CurrentUser } from '../auth/service.ts';
-import { itemInScope } from '../manage/scope.ts';
+import { itemInScope } from '../scope/scope.ts';
+import type { Question } from './schemas.ts';
 
 const publicStatuses = ['published', 'closed', 'cancelled'] as const;
 
@@ -84,7 +85,7 @@ export async function eventsInScope(db: Executor, user: CurrentUser) {
     .selectFrom('events as e')
     .innerJoin('items as i', 'i.id', 'e.item_id')
     .innerJoin('periods as p', 'p.id', 'i.period_id')
-    .where(itemInScope(user, 'e.item_id'))
+    .where((eb) => itemInScope(user, eb.ref('e.item_id')))
     .select([
       'e.id', 'e.slug', 'e.title', 'e.kind', 'e.status', 'e.starts_at', 'e.city', 'e.capacity', 'e.confirmed_count',
       'i.number as item_number', 'p.label as period_label',
@@ -102,7 +103,7 @@ export async function scopedEvent(db: Executor, user: CurrentUser, slug: string)
     .innerJoin('items as i', 'i.id', 'e.item_id')
     .innerJoin('periods as p', 'p.id', 'i.period_id')
     .where('e.slug', '=', slug)
-    .where(itemInScope(user, 'e.item_id'))
+    .where((eb) => itemInScope(user, eb.ref('e.item_id')))
     .selectAll('e')
     .select(['i.number as item_number', 'i.title as item_title', 'p.slug as period_slug', 'p.label as period_label'])
     .executeTakeFirst();
@@ -123,3 +124,25 @@ export async function desk(db: Executor, eventId: number) {
     ])
     .executeTakeFirstOrThrow();
 }
+
+/** What a registration's emails, calendar file and pages say about its event. */
+export const EVENT_DETAILS = [
+  'e.id', 'e.item_id', 'e.slug', 'e.title', 'e.kind', 'e.description', 'e.starts_at', 'e.ends_at', 'e.timezone', 'e.city',
+  'e.venue', 'e.status', 'e.capacity', 'e.confirmed_count', 'e.registration_opens_at', 'e.registration_closes_at',
+  'e.waitlist_enabled', 'e.translations',
+] as const;
+
+export async function eventQuestions(db: Executor, eventId: number): Promise<Question[]> {
+  return db
+    .selectFrom('event_questions')
+    .where('event_id', '=', eventId)
+    .select(['id', 'label', 'kind', 'required', 'options'])
+    .orderBy('position')
+    .execute();
+}
+
+export async function eventDetails(db: Executor, eventId: number) {
+  return db.selectFrom('events as e').where('e.id', '=', eventId).select(EVENT_DETAILS).executeTakeFirstOrThrow();
+}
+
+export type EventDetails = Awaited<ReturnType<typeof eventDetails>>;

@@ -52,6 +52,9 @@ const eventFields = z.object({
   waitlist_enabled: z.literal('on').optional().transform((v) => v === 'on'),
 });
 
+/** A question an event asks of those who register. */
+export type Question = { id: number; label: string; kind: (typeof QUESTION_KINDS)[number]; required: boolean; options: string[] };
+
 export type QuestionInput = { id: number | null; label: string; kind: (typeof QUESTION_KINDS)[number]; required: boolean; options: string[] };
 
 export type EventInput = {

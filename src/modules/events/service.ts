@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/index.ts';
-import { eventQuestions } from '../registrations/queries.ts';
+import { eventQuestions } from '../events/queries.ts';
 import { eventCounts, publicEventBySlug } from './queries.ts';
 
 type RegistrationWindow = {

@@ -6,7 +6,7 @@ import { field, type FormErrors, parseForm, textOf } from '../../lib/forms.ts';
 import { message, translator, verbatim } from '../../lib/i18n.ts';
 import { idParam, idParams, readParams } from '../../lib/params.ts';
 import { requireUser } from '../auth/plugin.ts';
-import { sendAnonymisedAttachment, sendAttachment } from '../entries/attachments.ts';
+import { sendAnonymisedAttachment, sendAttachment } from '../../lib/pdf-files.ts';
 import { entryFacts, identitiesOf, withholdIdentities } from '../entries/details.ts';
 import { scoreProblem } from '../scoring/engine.ts';
 import {

@@ -2,34 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 import { message, verbatim } from '../../lib/i18n.ts';
 import type { CurrentUser } from '../auth/service.ts';
-import { itemInScope } from './scope.ts';
-
-export async function itemsInScope(db: Executor, user: CurrentUser) {
-  return db
-    .selectFrom('items as i')
-    .innerJoin('periods as p', 'p.id', 'i.period_id')
-    .where((eb) => itemInScope(user, eb.ref('i.id')))
-    .select([
-      'i.id', 'i.number', 'i.title', 'i.status', 'i.is_new', 'i.updated_at', 'p.slug as period_slug', 'p.label as period_label',
-      sql<number>`(select count(*) from events e where e.item_id = i.id)::int`.as('events'),
-      sql<number>`(select count(*) from programmes pr where pr.item_id = i.id)::int`.as('programmes'),
-      sql<number>`(select count(*) from contests c where c.item_id = i.id)::int`.as('contests'),
-    ])
-    .orderBy('p.starts_on', 'desc')
-    .orderBy('i.number')
-    .execute();
-}
-
-export async function scopedItem(db: Executor, user: CurrentUser, itemId: number) {
-  return db
-    .selectFrom('items as i')
-    .innerJoin('periods as p', 'p.id', 'i.period_id')
-    .where('i.id', '=', itemId)
-    .where((eb) => itemInScope(user, eb.ref('i.id')))
-    .selectAll('i')
-    .select(['p.slug as period_slug', 'p.label as period_label'])
-    .executeTakeFirst();
-}
+import { itemInScope } from '../scope/scope.ts';
 
 /** Audit entries about things in the user's scope (admins: everything). */
 export async function auditInScope(db: Executor, user: CurrentUser, limit = 200) {

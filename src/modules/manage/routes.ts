@@ -11,10 +11,10 @@ import { allPeriods } from '../summary/queries.ts';
 import { itemTranslatable } from '../translations/queries.ts';
 import { translationForm } from '../translations/routes.ts';
 import { saveTranslations } from '../translations/service.ts';
-import {
-  auditInScope, figuresWithHistory, itemsInScope, outboxInScope, placeholderChoices, scopedItem, scopedOutboxMessage,
-} from './queries.ts';
-import { ITEM_LIMITS, narrativeProblems, placeholderProblems, recordFigure, updateItem } from './service.ts';
+import { itemsInScope, scopedItem } from '../scope/queries.ts';
+import { auditInScope, figuresWithHistory, outboxInScope, placeholderChoices, scopedOutboxMessage } from './queries.ts';
+import { ITEM_LIMITS, narrativeProblems, placeholderProblems } from '../summary/narrative-rules.ts';
+import { recordFigure, updateItem } from './service.ts';
 
 type ScopedItem = NonNullable<Awaited<ReturnType<typeof scopedItem>>>;
 

@@ -1,37 +1,11 @@
 import type { Database } from '../../db/index.ts';
 import type { ItemStatus } from '../../db/types.ts';
 import { Refusal } from '../../lib/errors.ts';
-import { type Message, message } from '../../lib/i18n.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
-import { parseNarrative } from '../summary/placeholders.ts';
-import { periodItems } from '../summary/queries.ts';
-import { loadFigureData, type RenderedNarrative, renderNarrative } from '../summary/service.ts';
-import { itemInScope } from './scope.ts';
-
-/** The longest title and narrative an item takes, in English and in each Chinese script. */
-export const ITEM_LIMITS = { title: 500, narrative: 20_000 } as const;
+import { itemInScope } from '../scope/scope.ts';
 
 export type ItemChanges = { title: string; status: ItemStatus; is_new: boolean; narrative: string };
-
-/** Placeholder problems in a narrative, resolved against the period's live data. */
-export async function narrativeProblems(db: Database, periodId: number, itemNumber: number, narrative: string) {
-  const parts = parseNarrative(narrative);
-  const items = await periodItems(db, periodId);
-  const data = await loadFigureData(db, periodId, items, [parts]);
-  return renderNarrative(parts, data, itemNumber);
-}
-
-/** A message as a value of another: a key alone would be filled in as text. */
-const nested = (m: Message): Message => (typeof m === 'string' ? { key: m } : m);
-
-/** Why a narrative cannot be saved: each broken placeholder with its reason; null when there is none. */
-export function placeholderProblems(found: RenderedNarrative): Message | null {
-  const [first, ...rest] = found.errors.map((e) => message('manage.item.placeholderProblem', { raw: e.raw, error: nested(e.error) }));
-  if (!first) return null;
-  const problems = rest.reduce((list, next) => message('manage.item.placeholderProblems', { list, next }), first);
-  return message('manage.item.fixPlaceholders', { problems });
-}
 
 /** Updates an item in the organiser's scope and logs what changed. */
 export async function updateItem(db: Database, user: CurrentUser, itemId: number, changes: ItemChanges) {

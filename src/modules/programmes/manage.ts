@@ -5,7 +5,7 @@ import { type Locale, message } from '../../lib/i18n.ts';
 import { slugFor } from '../../lib/slug.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
-import { itemInScope } from '../manage/scope.ts';
+import { itemInScope } from '../scope/scope.ts';
 import type { ProgrammeInput } from './schemas.ts';
 
 /* The organisers' side of exchange programmes: create, edit, and move draft → open → closed → completed. */
@@ -29,7 +29,7 @@ export async function saveProgramme(
   db: Database, user: CurrentUser, id: number | null, input: ProgrammeInput, locale: Locale = 'en',
 ): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const item = await trx.selectFrom('items as i').where('i.id', '=', input.item_id).where(itemInScope(user, 'i.id')).select('i.id')
+    const item = await trx.selectFrom('items as i').where('i.id', '=', input.item_id).where((eb) => itemInScope(user, eb.ref('i.id'))).select('i.id')
       .executeTakeFirst();
     if (!item) throw Refusal.form({ item_id: 'manage.eventForm.errors.yourItem' });
     const current = id === null ? undefined

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 import type { CurrentUser } from '../auth/service.ts';
-import { itemInScope } from '../manage/scope.ts';
+import { itemInScope } from '../scope/scope.ts';
 
 const publicStatuses = ['open', 'closed', 'completed'] as const;
 
@@ -75,7 +75,7 @@ export async function programmesInScope(db: Executor, user: CurrentUser) {
     .selectFrom('programmes as p')
     .innerJoin('items as i', 'i.id', 'p.item_id')
     .innerJoin('periods as pe', 'pe.id', 'i.period_id')
-    .where(itemInScope(user, 'p.item_id'))
+    .where((eb) => itemInScope(user, eb.ref('p.item_id')))
     .select([
       'p.id', 'p.slug', 'p.title', 'p.starts_on', 'p.ends_on', 'p.status', 'p.capacity', 'p.member_count',
       'i.number as item_number', 'pe.label as period_label',
@@ -91,7 +91,7 @@ export async function scopedProgramme(db: Executor, user: CurrentUser, id: numbe
     .innerJoin('items as i', 'i.id', 'p.item_id')
     .innerJoin('periods as pe', 'pe.id', 'i.period_id')
     .where('p.id', '=', id)
-    .where(itemInScope(user, 'p.item_id'))
+    .where((eb) => itemInScope(user, eb.ref('p.item_id')))
     .selectAll('p')
     .select(['i.number as item_number', 'i.title as item_title', 'pe.label as period_label'])
     .executeTakeFirst();

@@ -10,7 +10,7 @@ import { xlsxStream } from '../../lib/xlsx.ts';
 import { requireUser } from '../auth/plugin.ts';
 import { organisationChoices } from '../delegations/queries.ts';
 import { createInvitation } from '../delegations/service.ts';
-import { itemsInScope } from '../manage/queries.ts';
+import { itemsInScope } from '../scope/queries.ts';
 import { DELEGATION_LIST_COLUMNS, delegationListRows } from './export.ts';
 import { allowedMoves, saveProgramme, setProgrammeStatus } from './manage.ts';
 import {

@@ -2,9 +2,9 @@ import type { Translations } from '../../db/types.ts';
 import { localText } from '../../lib/content.ts';
 import { formatFor } from '../../lib/format.ts';
 import { type Locale, type MessageKey, translator } from '../../lib/i18n.ts';
+import type { EventDetails } from '../events/queries.ts';
 import type { MailAttachment, OutgoingMail } from '../mail/outbox.ts';
 import { type CalendarEvent, icsFile } from './ics.ts';
-import type { EventDetails } from './queries.ts';
 import { ticketCode } from './ticket.ts';
 
 /*

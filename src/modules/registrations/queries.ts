@@ -1,28 +1,5 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
-import type { Question } from './schemas.ts';
-
-/** What a registration's emails, calendar file and pages say about its event. */
-export const EVENT_DETAILS = [
-  'e.id', 'e.item_id', 'e.slug', 'e.title', 'e.kind', 'e.description', 'e.starts_at', 'e.ends_at', 'e.timezone', 'e.city',
-  'e.venue', 'e.status', 'e.capacity', 'e.confirmed_count', 'e.registration_opens_at', 'e.registration_closes_at',
-  'e.waitlist_enabled', 'e.translations',
-] as const;
-
-export async function eventQuestions(db: Executor, eventId: number): Promise<Question[]> {
-  return db
-    .selectFrom('event_questions')
-    .where('event_id', '=', eventId)
-    .select(['id', 'label', 'kind', 'required', 'options'])
-    .orderBy('position')
-    .execute();
-}
-
-export async function eventDetails(db: Executor, eventId: number) {
-  return db.selectFrom('events as e').where('e.id', '=', eventId).select(EVENT_DETAILS).executeTakeFirstOrThrow();
-}
-
-export type EventDetails = Awaited<ReturnType<typeof eventDetails>>;
 
 /** A registration by the hash of its private token, with its event. */
 export async function registrationByTokenHash(db: Executor, tokenHash: string) {

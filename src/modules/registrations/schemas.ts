@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { SIDES, type Side } from '../../db/types.ts';
 import { field } from '../../lib/forms.ts';
+import type { Question } from '../events/schemas.ts';
 
 /*
  * The registration form: the built-in fields and the event's own questions, validated alike.
  * A question's answer is posted as `q_<id>` and stored keyed by the question id as a string.
  */
 
-export type Question = { id: number; label: string; kind: 'text' | 'choice' | 'checkbox'; required: boolean; options: string[] };
 export type Answers = Record<string, string | boolean>;
 export type RegistrationInput = { name: string; email: string; organisation: string; side: Side; answers: Answers };
 

@@ -2,16 +2,13 @@ import type { Database, Executor } from '../../db/index.ts';
 import { Refusal } from '../../lib/errors.ts';
 import { type Locale, localeOf } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
+import type { Site } from '../../lib/site.ts';
+import { type EventDetails, eventDetails } from '../events/queries.ts';
 import { registrationState } from '../events/service.ts';
 import { type OutgoingMail, queueMail } from '../mail/outbox.ts';
 import { participantMail } from './messages.ts';
-import {
-  type EventDetails, eventDetails, firstWaitlisted, liveRegistrationForEmail, releaseSeat, takeSeat,
-} from './queries.ts';
+import { firstWaitlisted, liveRegistrationForEmail, releaseSeat, takeSeat } from './queries.ts';
 import type { RegistrationInput } from './schemas.ts';
-
-/** Where links in emails point, and the domain of Message-IDs and calendar UIDs. */
-export type Site = { baseUrl: string; domain: string };
 
 export type RegisterOutcome =
   | { kind: 'registered'; token: string; status: 'confirmed' | 'waitlisted' }

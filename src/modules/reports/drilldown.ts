@@ -4,7 +4,7 @@ import { type Message, type MessageKey, message, verbatim } from '../../lib/i18n
 import type { CurrentUser } from '../auth/service.ts';
 import { scopedContest } from '../contests/queries.ts';
 import { scopedEvent } from '../events/queries.ts';
-import { itemInScope } from '../manage/scope.ts';
+import { itemInScope } from '../scope/scope.ts';
 
 /** A cell: words, or a date the page writes in the reader's way. */
 export type DrilldownCell = Message | { date: Date | string } | { dateTime: Date | null };

@@ -5,8 +5,8 @@ import type { Message, MessageKey } from '../../lib/i18n.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { scopedContest } from '../contests/queries.ts';
 import { scopedEvent } from '../events/queries.ts';
-import { scopedItem } from '../manage/queries.ts';
-import { ITEM_LIMITS, narrativeProblems, placeholderProblems } from '../manage/service.ts';
+import { scopedItem } from '../scope/queries.ts';
+import { ITEM_LIMITS, narrativeProblems, placeholderProblems } from '../summary/narrative-rules.ts';
 import { scopedProgramme } from '../programmes/queries.ts';
 
 /*

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import t from 'tap';
 import type { Database } from '../../../src/db/index.ts';
-import { narrativeProblems } from '../../../src/modules/manage/service.ts';
+import { narrativeProblems } from '../../../src/modules/summary/narrative-rules.ts';
 import { paragraphText } from '../../../src/modules/summary/service.ts';
 import { deliverDueMail } from '../../../src/modules/mail/worker.ts';
 import { Agent, signedIn } from '../../helpers/agent.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFDocument, PDFName, PDFString } from 'pdf-lib';
 import t from 'tap';
-import { saveAttachmentFile } from '../../../src/modules/entries/attachments.ts';
+import { saveAttachmentFile } from '../../../src/lib/pdf-files.ts';
 import type { Database } from '../../../src/db/index.ts';
 import { signedIn } from '../../helpers/agent.ts';
 import { build } from '../../helpers/app.ts';

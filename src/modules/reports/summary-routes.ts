@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { access } from '../../lib/access.ts';
 import { localize, localText } from '../../lib/content.ts';
-import { z } from 'zod';
 import { Refusal } from '../../lib/errors.ts';
 import { message, verbatim } from '../../lib/i18n.ts';
 import { sendPublicPage } from '../../lib/page-cache.ts';
@@ -9,11 +9,11 @@ import { readParams, slugParam, slugParams } from '../../lib/params.ts';
 import { contestsOfItem } from '../contests/queries.ts';
 import { eventsOfItem } from '../events/queries.ts';
 import { programmesOfItem } from '../programmes/queries.ts';
-import { latestEdition } from '../reports/queries.ts';
-import { changedSincePublication, compareWithPrevious, type EditionContent, itemCharts, periodCharts } from '../reports/service.ts';
-import { parseNarrative } from './placeholders.ts';
-import { allPeriods, itemByNumber, itemFigures, itemParties, periodBySlug, periodItems, publicContentVersion } from './queries.ts';
-import { buildSummary, loadFigureData, renderNarrative, summaryAsText } from './service.ts';
+import { parseNarrative } from '../summary/placeholders.ts';
+import { allPeriods, itemByNumber, itemFigures, itemParties, periodBySlug, periodItems, publicContentVersion } from '../summary/queries.ts';
+import { buildSummary, loadFigureData, renderNarrative, summaryAsText } from '../summary/service.ts';
+import { latestEdition } from './queries.ts';
+import { changedSincePublication, compareWithPrevious, type EditionContent, itemCharts, periodCharts } from './service.ts';
 
 const itemParams = z.object({ slug: slugParam, number: z.coerce.number().int().positive().max(10_000) });
 const periodNotFound = () => Refusal.notFound('pages.notFound.period');

@@ -6,11 +6,12 @@ import { slugFor } from '../../lib/slug.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { queueMail } from '../mail/outbox.ts';
-import { itemInScope } from '../manage/scope.ts';
+import { itemInScope } from '../scope/scope.ts';
 import { eventFacts } from '../registrations/messages.ts';
-import { promoteFromWaitlist, type Site } from '../registrations/service.ts';
-import type { ScopedEvent } from './queries.ts';
-import type { EventInput, QuestionInput } from './schemas.ts';
+import type { Site } from '../../lib/site.ts';
+import { promoteFromWaitlist } from '../registrations/service.ts';
+import type { ScopedEvent } from '../events/queries.ts';
+import type { EventInput, QuestionInput } from '../events/schemas.ts';
 
 /* The organisers' side of events: create, edit, and move through draft → published → closed/cancelled. */
 
@@ -20,7 +21,7 @@ import type { EventInput, QuestionInput } from './schemas.ts';
  */
 export async function saveEvent(db: Database, user: CurrentUser, site: Site, existing: ScopedEvent | null, input: EventInput): Promise<string> {
   return db.transaction().execute(async (trx) => {
-    const item = await trx.selectFrom('items as i').where('i.id', '=', input.item_id).where(itemInScope(user, 'i.id')).select('i.id').executeTakeFirst();
+    const item = await trx.selectFrom('items as i').where('i.id', '=', input.item_id).where((eb) => itemInScope(user, eb.ref('i.id'))).select('i.id').executeTakeFirst();
     if (!item) throw Refusal.form({ item_id: 'manage.eventForm.errors.yourItem' });
     const slug = input.slug || existing?.slug || slugFor(input.title, input.starts_at.getUTCFullYear(), 'event');
     const clash = await trx.selectFrom('events').select('id').where('slug', '=', slug).$if(existing !== null, (q) => q.where('id', '<>', existing?.id ?? 0)).executeTakeFirst();
