@@ -62,8 +62,8 @@ const PUBLIC_DIR = fileURLToPath(new URL('public', ROOT));
 export type AppOptions = {
   config: Config;
   db: Database;
-  /** Pino options; tests pass `false` to keep output clean. */
-  logger?: boolean | Record<string, unknown>;
+  /** Pino options over the app's own (level, redaction); `false`: no log, as most tests want. */
+  logger?: false | Record<string, unknown>;
   /** Defaults to SMTP_URL, else .eml files under DATA_DIR/mail. */
   mailTransport?: MailTransport;
   /** Deliver queued mail in the background (the server does; tests deliver when they choose). */
@@ -81,7 +81,7 @@ const wantsHtml = (request: FastifyRequest) => !/application\/json/.test(request
 /** Builds the whole application; used by the server entry and by every test. */
 export async function buildApp({ config, db, logger, mailTransport, runMailWorker }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: logger ?? {
+    logger: logger === false ? false : {
       level: config.logLevel,
       redact: ['req.headers.cookie', 'req.headers.authorization'],
       // Private links carry their token in the path: the log keeps the address without it.
@@ -90,6 +90,7 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
           method: request.method, url: redactTokens(request.url), host: request.host, remoteAddress: request.ip,
         }),
       },
+      ...logger,
     },
     bodyLimit: 256 * 1024,
     // Only the proxies named in TRUST_PROXY may say who the client is; by default nobody can.

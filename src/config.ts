@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Everything the app reads from the environment, parsed once at start. */
@@ -27,8 +28,8 @@ const schema = z.object({
    * accepted: it would trust whatever stands that many hops away.
    * Empty: none, the connection's own address is the client's.
    */
-  TRUST_PROXY: z.string().default('').refine((v) => v.trim().toLowerCase() !== 'true', {
-    message: 'must name the proxies (addresses or CIDR ranges), not true',
+  TRUST_PROXY: z.string().default('').refine((v) => proxyList(v).every(isProxyAddress), {
+    message: 'must name the proxies: addresses, CIDR ranges or loopback/linklocal/uniquelocal, comma-separated',
   }),
   /** Whether `npm start` loads demo data into an empty database. */
   SEED_DEMO: z.enum(['auto', 'yes', 'no']).default('auto'),
@@ -79,7 +80,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+function proxyList(value: string): string[] {
+  return value.split(',').map((p) => p.trim()).filter(Boolean);
+}
+
+/** An address, a CIDR range (`10.0.0.0/8`), or one of proxy-addr's names for a kind of address. */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
+
 function trustedProxies(value: string): false | string {
-  const proxies = value.split(',').map((p) => p.trim()).filter(Boolean);
+  const proxies = proxyList(value);
   return proxies.length === 0 ? false : proxies.join(',');
 }

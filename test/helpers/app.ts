@@ -12,15 +12,18 @@ export type TestContext = { app: FastifyInstance; db: Database; config: Config }
 
 /**
  * An app on a private copy of the seeded database, closed when the test ends. `plugins` see every
- * statement the app runs (and those the test runs through the `db` returned).
+ * statement the app runs (and those the test runs through the `db` returned); `logger`: pino
+ * options (a `stream` to read what the app logs).
  */
 export async function build(
-  t: Tap, options: { env?: Record<string, string>; mailTransport?: MailTransport; plugins?: KyselyPlugin[] } = {},
+  t: Tap,
+  options: { env?: Record<string, string>; mailTransport?: MailTransport; plugins?: KyselyPlugin[]; logger?: Record<string, unknown> } = {},
 ): Promise<TestContext> {
   const handle = await cloneTemplate();
   const db = (options.plugins ?? []).reduce((wrapped, plugin) => wrapped.withPlugin(plugin), handle.db);
   const config = loadConfig({ DEMO_PASSWORD, LOG_LEVEL: 'silent', BASE_URL: 'http://ipcoop.test', ...options.env });
-  const app = await buildApp({ config, db, logger: process.env.TEST_LOG ? { level: 'error' } : false, mailTransport: options.mailTransport });
+  const logger = options.logger ?? (process.env.TEST_LOG ? { level: 'error' } : false);
+  const app = await buildApp({ config, db, logger, mailTransport: options.mailTransport });
   t.teardown(async () => {
     await app.close();
     await handle.close();
