@@ -18,8 +18,19 @@ const emailForm = z.object({ email: field.email() });
 const newPasswordForm = z.object({ password: field.password(), confirm: z.string().optional().default('') });
 const changePasswordForm = z.object({ current: field.password(), password: field.password(), confirm: z.string().optional().default('') });
 
-/** Only paths on this site, never `//elsewhere` or a full URL. */
-const safeNext = (next: string | undefined) => (next && /^\/(?!\/)[^\\]*$/.test(next) ? next : null);
+/**
+ * Where to go after signing in: a path of this site, resolved against BASE_URL as a browser
+ * would resolve it, so `//host`, `/\thost` or a backslash cannot lead to another origin. A
+ * control character (which browsers strip, and a Location header cannot carry) refuses it, and
+ * so does a path that resolves to `//…` (`/..//host`), which a browser would read as a host.
+ */
+export function safeNext(next: string | undefined, baseUrl: string): string | null {
+  if (!next?.startsWith('/') || next.length > 2000 || /[\u0000-\u001f\u007f\\]/.test(next)) return null;
+  const base = new URL(baseUrl);
+  const url = URL.canParse(next, base) ? new URL(next, base) : null;
+  if (!url || url.origin !== base.origin || url.pathname.startsWith('//')) return null;
+  return `${url.pathname}${url.search}${url.hash}`;
+}
 
 export const homeFor = (user: Pick<CurrentUser, 'role'>) => (user.role === 'judge' ? '/judging' : '/manage');
 
@@ -52,7 +63,7 @@ export async function authRoutes(app: FastifyInstance) {
 
   app.get<{ Querystring: { next?: string } }>('/login', access('public'), async (request, reply) => {
     if (request.user) return reply.redirect(homeFor(request.user), 303);
-    return loginPage(reply, 200, { next: safeNext(request.query.next) ?? '' });
+    return loginPage(reply, 200, { next: safeNext(request.query.next, app.config.baseUrl) ?? '' });
   });
 
   app.post('/login', access('public'), async (request, reply) => {
@@ -69,7 +80,7 @@ export async function authRoutes(app: FastifyInstance) {
     }
     if (request.user) await deleteSession(app.db, request.user.sessionId);
     await signIn(request, reply, result.userId);
-    return reply.redirect(safeNext(form.data.next) ?? homeFor(result), 303);
+    return reply.redirect(safeNext(form.data.next, app.config.baseUrl) ?? homeFor(result), 303);
   });
 
   app.post('/logout', access('signed-in'), async (request, reply) => {

@@ -2,6 +2,7 @@ import t from 'tap';
 import { hashToken } from '../../../src/lib/tokens.ts';
 import { Agent, signedIn } from '../../helpers/agent.ts';
 import { build } from '../../helpers/app.ts';
+import { DEMO_PASSWORD } from '../../helpers/database.ts';
 
 t.test('signing in starts a fresh server-side session with a safe cookie', async (t) => {
   const { app, db } = await build(t);
@@ -135,4 +136,28 @@ t.test('a user sees their sessions and can end one', async (t) => {
   t.equal((await here.post(`/account/sessions/${otherId}/end`)).statusCode, 303);
   t.equal((await other.get('/judging')).statusCode, 303);
   t.ok(await db.selectFrom('sessions').select('id').where('id', '=', foreignId).executeTakeFirst());
+});
+
+t.test('after sign-in, `next` leads only to a path of this site', async (t) => {
+  const { app } = await build(t);
+  const signInWith = async (next: string) => {
+    const agent = new Agent(app);
+    await agent.get('/login');
+    return agent.post('/login', { email: 'organiser@hkipd.test', password: DEMO_PASSWORD, next });
+  };
+  const kept = await signInWith('/manage/events?x=1#top');
+  t.equal(kept.statusCode, 303);
+  t.equal(kept.headers.location, '/manage/events?x=1#top', 'a path of this site is followed');
+  for (const next of [
+    '/\t/evil.example/x', '/\n/evil.example', '/\r\nSet-Cookie: x=1', '//evil.example', '/\\evil.example', '/..//evil.example',
+    '/%2e%2e//evil.example', 'https://evil.example/', 'javascript:alert(1)',
+  ]) {
+    const res = await signInWith(next);
+    t.equal(res.statusCode, 303, `${JSON.stringify(next)}: signed in`);
+    t.equal(res.headers.location, '/manage', `${JSON.stringify(next)}: sent home instead`);
+  }
+  const form = await app.inject({ method: 'GET', url: '/login?next=/%09/evil.example' });
+  t.equal(form.statusCode, 200);
+  t.match(form.body, 'name="next" value=""', 'a refused next is not carried into the form');
+  t.match((await app.inject({ method: 'GET', url: '/login?next=/manage/events' })).body, 'name="next" value="/manage/events"');
 });
