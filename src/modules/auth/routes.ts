@@ -24,8 +24,8 @@ const changePasswordForm = z.object({ current: field.password(), password: field
  * control character (which browsers strip, and a Location header cannot carry) refuses it, and
  * so does a path that resolves to `//…` (`/..//host`), which a browser would read as a host.
  */
-export function safeNext(next: string | undefined, baseUrl: string): string | null {
-  if (!next?.startsWith('/') || next.length > 2000 || /[\u0000-\u001f\u007f\\]/.test(next)) return null;
+export function safeNext(next: unknown, baseUrl: string): string | null {
+  if (typeof next !== 'string' || !next.startsWith('/') || next.length > 2000 || /[\u0000-\u001f\u007f\\]/.test(next)) return null;
   const base = new URL(baseUrl);
   const url = URL.canParse(next, base) ? new URL(next, base) : null;
   if (!url || url.origin !== base.origin || url.pathname.startsWith('//')) return null;

@@ -84,8 +84,26 @@ export async function claimDueMail(db: Executor, limit: number, leaseSeconds = D
   });
 }
 
+/**
+ * A private link's token as PostgreSQL finds it in a message: 43 URL-safe characters standing
+ * alone (the shape of `newToken`). Bounded, so a long body is read once.
+ */
+const TOKEN_IN_TEXT = '(^|[^A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])';
+/** The character before the token stays; the token becomes a note that a link was there. */
+const KEEP_BEFORE_TOKEN = '\\1[link removed]';
+
+/**
+ * Records a message as sent and keeps only a copy with its private links' tokens removed: the
+ * recipient has the link; the outbox, which organisers read, needs only that a link was sent.
+ */
 export async function markSent(db: Executor, id: number) {
-  await db.updateTable('mail_outbox').set({ status: 'sent', sent_at: sql`now()`, last_error: null }).where('id', '=', id).execute();
+  await db.updateTable('mail_outbox').set({
+    status: 'sent',
+    sent_at: sql`now()`,
+    last_error: null,
+    text_body: sql`regexp_replace(text_body, ${TOKEN_IN_TEXT}, ${KEEP_BEFORE_TOKEN}, 'g')`,
+    html_body: sql`regexp_replace(html_body, ${TOKEN_IN_TEXT}, ${KEEP_BEFORE_TOKEN}, 'g')`,
+  }).where('id', '=', id).execute();
 }
 
 /** Back-off: 30 s, 2 min, 8 min, 32 min ... then a final failed state after MAX_ATTEMPTS. */

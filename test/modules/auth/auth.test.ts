@@ -160,4 +160,7 @@ t.test('after sign-in, `next` leads only to a path of this site', async (t) => {
   t.equal(form.statusCode, 200);
   t.match(form.body, 'name="next" value=""', 'a refused next is not carried into the form');
   t.match((await app.inject({ method: 'GET', url: '/login?next=/manage/events' })).body, 'name="next" value="/manage/events"');
+  const twice = await app.inject({ method: 'GET', url: '/login?next=%2Fa&next=%2Fb' });
+  t.equal(twice.statusCode, 200, 'a next given twice is no next at all');
+  t.match(twice.body, 'name="next" value=""');
 });

@@ -33,6 +33,13 @@ t.test('an organiser invites a judge, who accepts through a single-use link', as
   t.equal(mail?.to && 'text' in mail.to ? mail.to.text : '', 'lam@example.org');
   const link = linkIn(mail?.text ?? '', '/invitations');
   t.notMatch(link, token.token_hash, 'the link carries the token, not its hash');
+  const secret = link.split('/').at(-1) ?? '';
+  t.equal(secret.length, 43, 'the delivered mail has the whole link');
+  const kept = await db.selectFrom('mail_outbox').select(['status', 'text_body', 'html_body']).where('to_address', '=', 'lam@example.org')
+    .executeTakeFirstOrThrow();
+  t.equal(kept.status, 'sent');
+  t.notMatch(`${kept.text_body}${kept.html_body ?? ''}`, secret, 'once sent, the outbox keeps no copy of the token');
+  t.match(kept.text_body, '/invitations/[link removed]', 'only that a link was sent');
 
   const visitor = new Agent(app);
   const page = await visitor.get(link);
@@ -101,8 +108,8 @@ t.test('the command line creates the first administrator', async (t) => {
   const { spawn } = await import('node:child_process');
   const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const dataDir = await mkdtemp(join(tmpdir(), 'ipcoop-cli-'));
+  const path = await import('node:path');
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'ipcoop-cli-'));
   t.teardown(() => rm(dataDir, { recursive: true, force: true }));
   const run = (args: string[], input: string) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
     const child = spawn('node_modules/.bin/tsx', ['src/cli/user-create.ts', ...args], {
