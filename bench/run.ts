@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { DatabaseHandle } from '../src/db/index.ts';
 import { attendanceExport, EXPORT, type ExportReport } from './attendance-export.ts';
 import { eventPage, PAGE, type PageReport } from './event-page.ts';
+import { LONG, type LongInputReport, longInputs } from './long-inputs.ts';
 import { RANKING, ranking, type RankingReport } from './ranking.ts';
 import { registrationRush, RUSH, type RushReport } from './registration-rush.ts';
 import { start, type StartReport } from './start.ts';
@@ -20,13 +21,14 @@ import { freshPglite, freshPostgres, isMain, round, rss } from './support.ts';
  *   npm run bench -- --only=rush,page --databases=postgres --no-write
  */
 
-export const BENCHMARKS = ['rush', 'page', 'summary', 'export', 'ranking', 'start'] as const;
+export const BENCHMARKS = ['rush', 'page', 'summary', 'export', 'ranking', 'long', 'start'] as const;
 export type BenchmarkName = typeof BENCHMARKS[number];
 export type DatabaseKind = 'postgres' | 'pglite';
 
 export type SuiteResults = {
   database: DatabaseKind;
   rush?: RushReport; page?: PageReport; summary?: SummaryReport; export?: ExportReport; ranking?: RankingReport; start?: StartReport;
+  long?: LongInputReport;
   peakRssMiB: number;
   /** The server's peak resident memory during each benchmark. */
   rssByBenchmark?: Record<string, number>;
@@ -81,6 +83,11 @@ export async function runSuite(options: {
       log(`${options.database}: attendance export`);
       const result = await during('export', () => attendanceExport({ ...EXPORT[size], handle }));
       if (result) results.export = result;
+    }
+    if (wanted('long')) {
+      log(`${options.database}: hostile long inputs`);
+      const result = await during('long', () => longInputs({ ...LONG[size], handle }));
+      if (result) results.long = result;
     }
     // Last, since its baseline (a hello-world route at tens of thousands of answers a second)
     // grows the process's heap more than anything the app does.
@@ -155,6 +162,19 @@ export function rows(results: SuiteResults): Row[] {
       ratio: `${round(rank.computeMs / Math.max(1, rank.readMs), 1)}×`, target: '< 1 000 ms', pass: rank.computeMs < 1000,
     });
   }
+  if (results.long) {
+    const l = results.long;
+    const worst = l.forms.reduce((a, b) => (b.worstMs > a.worstMs ? b : a));
+    out.push({
+      benchmark: `hostile long inputs: ${n(l.inputs)} inputs × ${l.rounds} rounds over ${l.forms.length} forms, one at a time`,
+      database: db,
+      result: `worst ${ms(l.worstMs)} (${worst.form}), median ${ms(l.medianMs)}; `
+        + `${l.unexpected.length ? `${l.unexpected.length} not refused` : 'all refused'}`
+        + `${l.stored.length ? `, rows written in ${l.stored.join(', ')}` : ', nothing stored'}`,
+      baseline: '—', ratio: '—', target: '< 1 000 ms, all 4xx, nothing stored',
+      pass: l.worstMs < 1000 && l.unexpected.length === 0 && l.stored.length === 0,
+    });
+  }
   if (results.start) {
     const s = results.start;
     if (s.coldMs !== null) {
@@ -168,7 +188,7 @@ export function rows(results: SuiteResults): Row[] {
       baseline: `hello-world server: ${ms(s.baselineMs)}`, ratio: `${round(s.warmMs / s.baselineMs, 1)}×`, target: '—', pass: null,
     });
   }
-  if (results.peakRssMiB > 0 && (rush || page || summary || exp || rank)) {
+  if (results.peakRssMiB > 0 && (rush || page || summary || exp || rank || results.long)) {
     out.push({
       benchmark: 'server RSS throughout', database: db, result: `peak ${n(results.peakRssMiB)} MiB${results.rssByBenchmark && Object.keys(results.rssByBenchmark).length
         ? ` (${Object.entries(results.rssByBenchmark).map(([k, v]) => `${k} ${n(v)}`).join(', ')})` : ''}`, baseline: '—', ratio: '—',

@@ -1,6 +1,11 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import t from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
+import {
+  formPayload, LANGUAGES, LONG_TEXTS, longInputCases, longInputForms, rowCounts, type Send, signIn,
+} from '../../bench/long-inputs.ts';
 import { startSession } from '../../src/modules/auth/service.ts';
 import { hashToken, newToken } from '../../src/lib/tokens.ts';
 import { Agent } from '../helpers/agent.ts';
@@ -26,6 +31,12 @@ import { DEMO_PASSWORD } from '../helpers/database.ts';
  * No route is skipped: the file works on its own copy of the database. Routes that destroy by
  * design (withdraw, delete, sign out, end sessions, publish) act on rows of their own, and the
  * forms whose state others change come before them.
+ *
+ * A second battery sends long inputs in every language (bench/long-inputs.ts: English, Traditional
+ * and Simplified Chinese, a phrase repeated, 64 K of one character, right-to-left text and combining
+ * marks, NUL bytes, lone surrogates; 16 KB and more) through the public forms, the entry upload's
+ * file name and the organisers' forms, in each page language: each is refused with a 4xx, the
+ * message beside its field, and nothing stored. How fast they are refused is for the benchmark.
  */
 
 type Persona = 'anonymous' | 'organiser' | 'admin' | 'judge' | 'account';
@@ -244,7 +255,7 @@ function mutations(fields: Field[], base: Body, multipartForm: boolean, csrf: st
     out.push({ category: 'repeated keys', label: 'every field twice', expect: 'either', spread: { fields: scalars, value: (n) => [String(base[n]), 'a second value'] } });
   }
   if (texts.length) {
-    for (const m of SQL_META) out.push({ category: 'SQL metacharacters', label: m, expect: 'either', spread: { fields: texts, value: (n) => `${base[n]}${m}` } });
+    for (const m of SQL_META) out.push({ category: 'SQL metacharacters', label: m, expect: 'either', spread: { fields: texts, value: (n) => `${String(base[n])}${m}` } });
     for (const m of SQL_META) out.push({ category: 'SQL metacharacters', label: m, expect: 'either', spread: { fields: texts, value: () => m } });
   }
   out.push({ category: 'missing fields', label: 'nothing but the token', expect: names.length && fields.some((f) => f.required) ? 'refused' : 'either', body: {} });
@@ -300,7 +311,7 @@ function mutations(fields: Field[], base: Body, multipartForm: boolean, csrf: st
   out.push({ category: 'CSRF', label: 'no token', expect: 403, raw: encode(base, null) });
   out.push({ category: 'CSRF', label: 'a forged token', expect: 403, raw: encode(base, 'forged-token') });
   out.push({ category: 'CSRF', label: 'an empty token', expect: 403, raw: encode(base, '') });
-  return out.map((m) => m.raw || m.body === undefined ? m : { ...m, raw: encode(m.body!) });
+  return out.map((m) => m.raw || m.body === undefined ? m : { ...m, raw: encode(m.body) });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -659,4 +670,106 @@ t.test('every form survives hostile input', async (t) => {
   }
   t.ok(accepted > 0, 'some hostile inputs were valid and stored');
   t.ok(pagesShowingMarkup > 0, `stored markup was found, as text, on ${pagesShowingMarkup} pages`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Long inputs in every language (bench/long-inputs.ts holds them, and times the same requests).
+
+t.test('long inputs in every language are refused, beside their field, and store nothing', async (t) => {
+  const { app, db, config } = await build(t);
+  let requests = 0;
+  const send: Send = async (request) => {
+    // Each request from an address of its own: no per-address limit stands between an input and the form's checks.
+    requests++;
+    const res = await app.inject({
+      method: request.method, url: request.path, headers: request.headers, ...(request.payload ? { payload: request.payload } : {}),
+      remoteAddress: request.remoteAddress ?? `10.77.${(requests >> 8) & 255}.${requests & 255}`,
+    });
+    const cookies = res.headers['set-cookie'];
+    return { status: res.statusCode, body: res.body, headers: res.headers, setCookie: cookies === undefined ? [] : [cookies].flat() };
+  };
+  const sessions = await signIn(send, DEMO_PASSWORD);
+  const forms = await longInputForms(send, db, sessions, DEMO_PASSWORD);
+
+  // The row count of every table (sessions too: the organiser's session is only read), the rows of
+  // the tables each form edits, and the stored upload files. A request that wrote nothing was given no
+  // transaction id: the next one to be handed out is unchanged, and the last snapshot still holds.
+  const attachments = join(config.dataDir, 'attachments');
+  let last: { xmax: string; watch: string; state: string } | null = null;
+  const snapshot = async (watch: string[]) => {
+    const { xmax } = (await sql<{ xmax: string }>`select pg_snapshot_xmax(pg_current_snapshot())::text as xmax`.execute(db)).rows[0]!;
+    if (last && last.xmax === xmax && last.watch === watch.join()) return last.state;
+    const rows: string[] = [];
+    for (const w of watch) {
+      const [table, where] = w.split(' where ');
+      rows.push(`${w}: ${((await sql.raw(`select md5(coalesce(string_agg(x::text, '|' order by x::text), '')) as h from "${table}" x
+        ${where ? `where ${where}` : ''}`).execute(db)).rows[0] as { h: string }).h}`);
+    }
+    const files = (await readdir(attachments).catch(() => [])).length;
+    const state = JSON.stringify({ counts: await rowCounts(db), rows, files });
+    last = { xmax, watch: watch.join(), state };
+    return state;
+  };
+
+  const failures: string[] = [];
+  const check = (ok: boolean, message: string) => { if (!ok) failures.push(message); };
+  const statuses = new Map<number, number>();
+  const perForm = new Map<string, number>();
+  const languages = new Set<string>();
+  const texts = new Set<string>();
+  let slowest = { ms: 0, label: '' };
+  for (const form of forms) {
+    for (const c of longInputCases(form, sessions.csrf)) {
+      const before = await snapshot(c.watch);
+      const started = performance.now();
+      const res = await send({
+        method: c.method, path: c.path, headers: { 'content-type': c.contentType, cookie: sessions.cookie[c.persona] }, payload: c.payload,
+      });
+      const ms = performance.now() - started;
+      const label = `POST ${c.path} (${c.form}: ${c.text} in ${c.target}) → ${res.status}`;
+      // Timed for information only (the machines are noisy): `npm run bench -- --only=long` measures it.
+      if (ms > slowest.ms) slowest = { ms, label };
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      perForm.set(c.form, (perForm.get(c.form) ?? 0) + 1);
+      languages.add(c.language);
+      texts.add(c.kind);
+      if (process.env.HOSTILE_DEBUG) {
+        const errors = [...res.body.matchAll(/class="field__error"[^>]*>([^<]{0,300})/g)].map((m) => m[1]).join(' | ');
+        t.comment(`${label} ${Math.round(ms)} ms, ${res.body.length} characters: ${errors || /<p class="lead">([^<]*)/.exec(res.body)?.[1]}`);
+      }
+      check(res.status < 500, `${label}: no server error`);
+      check([400, 413, 415, 422].includes(res.status), `${label}: refused as a bad request`);
+      check(await snapshot(c.watch) === before, `${label}: nothing stored`);
+      const language = String(res.headers['content-language']);
+      check(language === c.language, `${label}: answered in ${c.language} (${language})`);
+      if (!/text\/html/.test(String(res.headers['content-type']))) {
+        check(false, `${label}: answered with a page (${String(res.headers['content-type'])})`);
+      } else if (res.status === 400) {
+        // The form again, with the message beside the field the input went into.
+        const field = c.target.replace(/ file name$/, '');
+        const beside = res.body.includes(`id="f-${field}-error"`)
+          || new RegExp(`id="f-${field}"[^>]*>(?:(?!</div>)[\\s\\S])*class="field__error"`).test(res.body);
+        check(beside && res.body.includes(`href="#f-${field}"`), `${label}: the error is beside ${field}, and in the summary`);
+      } else {
+        // Refused before the form is read (a body over the limit): a page saying what is wrong.
+        check(/class="error-page"/.test(res.body) && /<p class="lead">[^<]+<\/p>/.test(res.body), `${label}: says what is wrong`);
+      }
+    }
+  }
+  for (const f of failures.slice(0, 60)) t.fail(f);
+  t.equal(failures.length, 0, `${failures.length} problems`);
+  t.same([...languages].sort(), [...LANGUAGES].sort(), 'in every page language');
+  t.equal(texts.size, LONG_TEXTS.length, 'every long text sent');
+  t.same([...perForm.keys()], forms.map((f) => f.form), 'through every form');
+  t.comment(`${[...perForm.values()].reduce((a, b) => a + b, 0)} long inputs over ${forms.length} forms `
+    + `(${[...perForm].map(([k, v]) => `${k} ${v}`).join(', ')}); answers ${[...statuses].map(([k, v]) => `${k} × ${v}`).join(', ')}; `
+    + `slowest ${Math.round(slowest.ms)} ms: ${slowest.label}`);
+
+  // Each form's body, without the long input, is taken: the refusals above were the inputs'.
+  for (const form of forms) {
+    const { payload, contentType } = formPayload(form, { _csrf: sessions.csrf, ...form.valid });
+    const headers = { 'content-type': contentType, cookie: sessions.cookie[form.persona] };
+    const res = await send({ method: 'POST', path: form.path, headers, payload });
+    t.ok(res.status === 303 || (res.status === 200 && !/field__error/.test(res.body)), `${form.form}: the same form, valid, is taken (${res.status})`);
+  }
 });
