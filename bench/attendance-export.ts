@@ -51,7 +51,7 @@ async function rawRead(handle: DatabaseHandle, eventId: number, rows: number): P
         await client.query('BEGIN');
         await client.query(`DECLARE export_rows NO SCROLL CURSOR FOR ${SELECT_ROWS(eventId)}`);
         for (;;) {
-          const { rows: batch } = await client.query('FETCH 1000 FROM export_rows');
+          const { rows: batch } = await client.query<Record<string, unknown>>('FETCH 1000 FROM export_rows');
           for (const r of batch) bytes += Object.values(r).join(',').length + 1;
           if (batch.length < 1000) break;
         }

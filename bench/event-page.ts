@@ -31,7 +31,9 @@ export async function helloWorld(options: { seconds: number; connections: number
 }
 
 /** GETs `path` of the running app for `seconds`; every answer must be a 200. */
-export async function pageLoad(url: string, path: string, options: { seconds: number; connections: number; inProcess?: boolean; headers?: Record<string, string> }) {
+export async function pageLoad(
+  url: string, path: string, options: { seconds: number; connections: number; inProcess?: boolean; headers?: Record<string, string> },
+) {
   const first = await fetch(`${url}${path}`, { headers: options.headers ?? {} });
   if (first.status !== 200) throw new Error(`${path} answered ${first.status}`);
   await first.arrayBuffer();

@@ -14,7 +14,9 @@ import { isMain, listen, round, standaloneDatabase } from './support.ts';
  */
 
 export type RankingOptions = { entries: number; judges: number; criteria: number; handle: DatabaseHandle };
-export type RankingReport = { entries: number; judges: number; criteria: number; scores: number; computeMs: number; readMs: number; pageMs: number; ranked: number };
+export type RankingReport = {
+  entries: number; judges: number; criteria: number; scores: number; computeMs: number; readMs: number; pageMs: number; ranked: number;
+};
 
 /** A contest in judging with one closed round, every sheet submitted. */
 export async function generateContest(handle: DatabaseHandle, options: Omit<RankingOptions, 'handle'>) {
@@ -61,7 +63,9 @@ export async function ranking(options: RankingOptions): Promise<RankingReport> {
   };
   let ranked = 0;
   const computeMs = await time(async () => { ranked = (await computeRoundRanking(handle.db, roundRow)).rows.length; });
-  const readMs = await time(() => Promise.all([roundCriteria(handle.db, roundRow.id), roundEntries(handle.db, roundRow.id), roundSheets(handle.db, roundRow.id)]));
+  const readMs = await time(() => Promise.all([
+    roundCriteria(handle.db, roundRow.id), roundEntries(handle.db, roundRow.id), roundSheets(handle.db, roundRow.id),
+  ]));
   const { url, close } = await listen(handle);
   let pageMs = 0;
   try {
@@ -75,7 +79,8 @@ export async function ranking(options: RankingOptions): Promise<RankingReport> {
     await close();
   }
   return {
-    entries: options.entries, judges: options.judges, criteria: options.criteria, scores: options.entries * options.judges * options.criteria,
+    entries: options.entries, judges: options.judges, criteria: options.criteria,
+    scores: options.entries * options.judges * options.criteria,
     computeMs, readMs, pageMs, ranked,
   };
 }

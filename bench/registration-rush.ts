@@ -101,7 +101,9 @@ async function rawBaseline(handle: DatabaseHandle, options: RushOptions) {
   try {
     const timing = await pooled(options.attempts, options.connections, run);
     const c = await counted(handle, event.id);
-    return { ...timing, confirmed: c.confirmed, ok: c.confirmed === Math.min(options.capacity, options.attempts) && c.counter === c.confirmed };
+    return {
+      ...timing, confirmed: c.confirmed, ok: c.confirmed === Math.min(options.capacity, options.attempts) && c.counter === c.confirmed,
+    };
   } finally {
     await close();
   }
@@ -148,7 +150,10 @@ export async function registrationRush(options: RushOptions): Promise<RushReport
       waitlisted,
       counter,
       ok: confirmed === Math.min(options.capacity, registered) && counter === confirmed,
-      baseline: { perSecond: Math.round(baseline.perSecond), p50Ms: baseline.p50Ms, p99Ms: baseline.p99Ms, confirmed: baseline.confirmed, ok: baseline.ok },
+      baseline: {
+        perSecond: Math.round(baseline.perSecond), p50Ms: baseline.p50Ms, p99Ms: baseline.p99Ms,
+        confirmed: baseline.confirmed, ok: baseline.ok,
+      },
     };
   } finally {
     if (!closed) await close();

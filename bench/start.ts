@@ -48,7 +48,8 @@ async function timeToFirst200(script: string, env: Record<string, string>, timeo
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', BASE_URL: `http://127.0.0.1:${port}`, DATABASE_URL: '' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  let failed: Error | null = null;
+  // Set by the exit listener, which TypeScript's narrowing does not see.
+  let failed = null as Error | null;
   child.once('exit', (code) => { failed ??= new Error(`${script} exited with ${code} before answering`); });
   try {
     for (;;) {

@@ -11,7 +11,9 @@ import { isMain, listen, type LoadResult, round, standaloneDatabase } from './su
  *   node --expose-gc --import tsx bench/summary.ts [--smoke] [--pglite]
  */
 
-export type SummaryOptions = { registrations: number; checkIns: number; seconds: number; connections: number; inProcess?: boolean; handle: DatabaseHandle };
+export type SummaryOptions = {
+  registrations: number; checkIns: number; seconds: number; connections: number; inProcess?: boolean; handle: DatabaseHandle;
+};
 export type SummaryReport = { registrations: number; checkIns: number; loadSeconds: number; page: LoadResult; baseline: LoadResult };
 
 export const PERIOD_SLUG = '2018-19';

@@ -8,7 +8,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   for (const table of TABLES) {
     await sql.raw(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS language text NOT NULL DEFAULT 'en'`).execute(db);
     await sql.raw(`UPDATE ${table} SET language = 'en' WHERE language NOT IN ('en', 'zh-Hant', 'zh-Hans')`).execute(db);
-    await sql.raw(`ALTER TABLE ${table} ADD CONSTRAINT ${table}_language_check CHECK (language IN ('en', 'zh-Hant', 'zh-Hans'))`).execute(db);
+    await sql.raw(`ALTER TABLE ${table} ADD CONSTRAINT ${table}_language_check CHECK (language IN ('en', 'zh-Hant', 'zh-Hans'))`)
+      .execute(db);
   }
 }
 

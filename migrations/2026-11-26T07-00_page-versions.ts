@@ -76,7 +76,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of EVENT_TABLES) {
     for (const op of ['insert', 'update', 'delete']) await sql.raw(`DROP TRIGGER ${table}_event_version_${op} ON ${table}`).execute(db);
   }
-  for (const trigger of ['events_content_version', 'events_version', 'events_version_row']) await sql.raw(`DROP TRIGGER ${trigger} ON events`).execute(db);
+  for (const trigger of ['events_content_version', 'events_version', 'events_version_row']) {
+    await sql.raw(`DROP TRIGGER ${trigger} ON events`).execute(db);
+  }
   await sql.raw('DROP FUNCTION bump_event_version(), bump_own_event_version(), add_event_version(), bump_content_version()').execute(db);
   await sql.raw('DROP TABLE content_version').execute(db);
   await sql.raw('DROP TABLE event_versions').execute(db);

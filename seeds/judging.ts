@@ -114,9 +114,9 @@ export function planJudging(contest: ContestSpec, judgeCount: number): JudgingPl
   const bySide = contest.winnersBySide;
   const winners = bySide
     ? ranking.filter((e, _, all) => {
-      const place = all.filter((o) => o.side === e.side).indexOf(e);
-      return place < (bySide[e.side] ?? 0);
-    })
+        const place = all.filter((o) => o.side === e.side).indexOf(e);
+        return place < (bySide[e.side] ?? 0);
+      })
     : ranking.slice(0, quotaTotal);
   const tiers = [...contest.tiers].sort((a, b) => a.rank - b.rank);
   let next = 0;

@@ -58,7 +58,8 @@ export async function insertItems(
   const rows = await tx.insertInto('items')
     .values(items.map((i) => ({
       period_id: periodId, number: i.number, title: i.title, is_new: i.isNew, status: i.status, narrative: i.narrative,
-      continues_item_id: i.continues === undefined ? null : sql<number>`(select it.id from items it join periods pe on pe.id = it.period_id where pe.slug = '2018-19' and it.number = ${i.continues})`,
+      continues_item_id: i.continues === undefined ? null : sql<number>`(select it.id from items it join periods pe on pe.id = it.period_id
+        where pe.slug = '2018-19' and it.number = ${i.continues})`,
     })))
     .returning(['id', 'number'])
     .execute();

@@ -209,8 +209,11 @@ function personName(rng: Rng, side: Side): Name {
  */
 export class People {
   private readonly used = new Set<string>();
+  private readonly rng: Rng;
 
-  constructor(private readonly rng: Rng) {}
+  constructor(rng: Rng) {
+    this.rng = rng;
+  }
 
   person(side: Side, organisation?: string): Person {
     const name = personName(this.rng, side);

@@ -10,7 +10,8 @@ await runMain(async () => {
   const handle = await openConfiguredDatabase(config);
   try {
     const result = await seed(handle.db, { demoPassword: config.demoPassword, demo: !values['no-demo'] });
-    process.stdout.write(`ipcoop: 2018-19 record ${result.record ? 'loaded' : 'already present'}; demo data ${result.demo ? 'loaded' : 'not loaded or already present'}\n`);
+    process.stdout.write(`ipcoop: 2018-19 record ${result.record ? 'loaded' : 'already present'}; `
+      + `demo data ${result.demo ? 'loaded' : 'not loaded or already present'}\n`);
   } finally {
     await handle.close();
   }

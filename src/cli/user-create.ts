@@ -61,7 +61,9 @@ await runMain(async () => {
       ? await handle.db.selectFrom('organisations').select('id').where('code', '=', organisation).executeTakeFirst()
       : undefined;
     if (role === 'organiser' && !org) {
-      process.stderr.write(`ipcoop: an organiser needs --organisation with an existing code${organisation ? ` (no "${organisation}")` : ''}\n`);
+      process.stderr.write(
+        `ipcoop: an organiser needs --organisation with an existing code${organisation ? ` (no "${organisation}")` : ''}\n`,
+      );
       process.exit(2);
     }
     const existing = await handle.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();

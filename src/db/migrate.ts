@@ -9,6 +9,9 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.m
 
 export class MigrationError extends Error {}
 
+/** What a failed migration threw, as text: Kysely types it `unknown`. */
+const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /** Brings the schema to the latest migration; a failure stops whoever called it. */
 export async function migrateToLatest(db: Database): Promise<MigrationResultSet> {
   // Most starts find nothing to do: say so from one query, without loading every migration.
@@ -20,8 +23,7 @@ export async function migrateToLatest(db: Database): Promise<MigrationResultSet>
   const result = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    const reason = result.error instanceof Error ? result.error.message : String(result.error);
-    throw new MigrationError(`migration ${failed} failed: ${reason}`);
+    throw new MigrationError(`migration ${failed} failed: ${reasonOf(result.error)}`);
   }
   return result;
 }

@@ -10,7 +10,9 @@ import { type Locale, toSimplified, toTraditional } from './i18n.ts';
 export type Source = 'written' | 'derived' | 'english';
 
 /** One field in a language, and where the text came from. */
-export function localText(english: string, translations: Translations | null | undefined, field: string, locale: Locale): { text: string; source: Source } {
+export function localText(
+  english: string, translations: Translations | null | undefined, field: string, locale: Locale,
+): { text: string; source: Source } {
   if (locale === 'en') return { text: english, source: 'written' };
   const own = translations?.[locale]?.[field];
   if (own) return { text: own, source: 'written' };
@@ -20,7 +22,9 @@ export function localText(english: string, translations: Translations | null | u
 }
 
 /** A row with the named fields replaced by their text in the locale. */
-export function localize<T extends { translations?: Translations | null }, K extends keyof T & string>(row: T, locale: Locale, fields: readonly K[]): T {
+export function localize<T extends { translations?: Translations | null }, K extends keyof T & string>(
+  row: T, locale: Locale, fields: readonly K[],
+): T {
   if (locale === 'en') return row;
   const out = { ...row };
   for (const field of fields) {
@@ -31,7 +35,9 @@ export function localize<T extends { translations?: Translations | null }, K ext
 }
 
 /** Which fields of a row still lack a written (not derived) translation, per language: what organisers are shown. */
-export function missingTranslations(translations: Translations | null | undefined, fields: readonly string[]): Record<'zh-Hant' | 'zh-Hans', string[]> {
+export function missingTranslations(
+  translations: Translations | null | undefined, fields: readonly string[],
+): Record<'zh-Hant' | 'zh-Hans', string[]> {
   const missing = (locale: 'zh-Hant' | 'zh-Hans') => fields.filter((f) => !translations?.[locale]?.[f]);
   return { 'zh-Hant': missing('zh-Hant'), 'zh-Hans': missing('zh-Hans') };
 }

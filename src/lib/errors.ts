@@ -13,11 +13,13 @@ type PageStatus = 401 | 403 | 404 | 409 | 413 | 415 | 429;
  * caught.
  */
 export class Refusal extends Error {
-  private constructor(
-    readonly status: 400 | PageStatus,
-    readonly errors: FormErrors,
-  ) {
+  readonly status: 400 | PageStatus;
+  readonly errors: FormErrors;
+
+  private constructor(status: 400 | PageStatus, errors: FormErrors) {
     super(`refused (${status})`);
+    this.status = status;
+    this.errors = errors;
   }
 
   /** Input that cannot be taken: the messages go beside their fields (`_form`: above the form). */

@@ -53,7 +53,8 @@ function buildFormat(locale: Locale) {
   const intl = INTL_LOCALE[locale];
   const dateFormat = new Intl.DateTimeFormat(intl, { timeZone: TIME_ZONE, day: 'numeric', month: 'long', year: 'numeric' });
   const dateTimeFormat = new Intl.DateTimeFormat(intl, {
-    timeZone: TIME_ZONE, weekday: 'short', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    timeZone: TIME_ZONE, weekday: 'short', day: 'numeric', month: 'long', year: 'numeric',
+    hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
   });
   const timeFormat = new Intl.DateTimeFormat(intl, { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   const monthFormat = new Intl.DateTimeFormat(intl, { timeZone: TIME_ZONE, month: 'long', year: 'numeric' });

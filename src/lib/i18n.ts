@@ -25,18 +25,21 @@ export const isLocale = (value: unknown): value is Locale => typeof value === 's
 /** A stored language column as a locale; anything unknown reads as English. */
 export const localeOf = (language: string | null | undefined): Locale => (isLocale(language) ? language : 'en');
 
+// opencc-js's types import './core' without an extension, which NodeNext cannot resolve; Converter as they declare it.
+const Converter: (options: { from: string; to: string }) => (text: string) => string = OpenCC.Converter;
+
 let hkToCn: ((s: string) => string) | undefined;
 let cnToHk: ((s: string) => string) | undefined;
 
 /** Traditional (Hong Kong) → Simplified (Mainland). */
 export function toSimplified(text: string): string {
-  const convert = (hkToCn ??= OpenCC.Converter({ from: 'hk', to: 'cn' }));
+  const convert = (hkToCn ??= Converter({ from: 'hk', to: 'cn' }));
   return convert(text);
 }
 
 /** Simplified (Mainland) → Traditional (Hong Kong). */
 export function toTraditional(text: string): string {
-  const convert = (cnToHk ??= OpenCC.Converter({ from: 'cn', to: 'hk' }));
+  const convert = (cnToHk ??= Converter({ from: 'cn', to: 'hk' }));
   return convert(text);
 }
 

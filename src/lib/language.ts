@@ -49,7 +49,9 @@ export async function installLanguage(app: FastifyInstance) {
   app.addHook('onRequest', async (request, reply) => {
     const asked = (request.query as Record<string, unknown> | undefined)?.lang;
     if (isLocale(asked) && asked !== request.cookies[COOKIE]) {
-      reply.setCookie(COOKIE, asked, { path: '/', maxAge: YEAR, sameSite: 'lax', httpOnly: true, secure: app.config.baseUrl.startsWith('https:') });
+      reply.setCookie(COOKIE, asked, {
+        path: '/', maxAge: YEAR, sameSite: 'lax', httpOnly: true, secure: app.config.baseUrl.startsWith('https:'),
+      });
     }
     const locale = negotiate(isLocale(asked) ? asked : request.cookies[COOKIE], request.headers['accept-language']);
     request.locale = locale;

@@ -38,7 +38,11 @@ export class PageCache {
   hits = 0;
   misses = 0;
 
-  constructor(readonly capacity = 500) {}
+  readonly capacity: number;
+
+  constructor(capacity = 500) {
+    this.capacity = capacity;
+  }
 
   get(key: string, version: string, now: number): Entry | undefined {
     const entry = this.#entries.get(key);

@@ -41,7 +41,9 @@ const pdfHeaders = (reply: FastifyReply, downloadName: string, length: number) =
   .header('cache-control', 'private, no-store');
 
 /** Sends a stored attachment as a download under the given name. */
-export function sendAttachment(reply: FastifyReply, dataDir: string, attachment: { storage_key: string; size_bytes: number }, downloadName: string) {
+export function sendAttachment(
+  reply: FastifyReply, dataDir: string, attachment: { storage_key: string; size_bytes: number }, downloadName: string,
+) {
   const path = storedPath(dataDir, attachment.storage_key);
   return pdfHeaders(reply, downloadName, attachment.size_bytes).send(createReadStream(path));
 }
@@ -93,7 +95,9 @@ export async function anonymisedPdf(bytes: Uint8Array): Promise<Uint8Array | nul
 }
 
 /** Sends a stored attachment with its metadata removed (for judges of a blind contest). */
-export async function sendAnonymisedAttachment(reply: FastifyReply, dataDir: string, attachment: { storage_key: string }, downloadName: string) {
+export async function sendAnonymisedAttachment(
+  reply: FastifyReply, dataDir: string, attachment: { storage_key: string }, downloadName: string,
+) {
   const clean = await anonymisedPdf(await readFile(storedPath(dataDir, attachment.storage_key)));
   if (!clean) return null;
   return pdfHeaders(reply, downloadName, clean.length).send(Buffer.from(clean));

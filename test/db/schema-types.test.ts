@@ -60,9 +60,9 @@ async function catalogue(): Promise<Map<string, CatalogueColumn[]>> {
 
 /** The project's compiler options, with only what types.ts needs loaded. */
 function program(): ts.Program {
-  const configPath = ts.findConfigFile(ROOT, ts.sys.fileExists, 'tsconfig.json');
+  const configPath = ts.findConfigFile(ROOT, (file) => ts.sys.fileExists(file), 'tsconfig.json');
   if (!configPath) throw new Error('no tsconfig.json');
-  const config = ts.readConfigFile(configPath, ts.sys.readFile);
+  const config = ts.readConfigFile(configPath, (file) => ts.sys.readFile(file));
   if (config.error) throw new Error(ts.flattenDiagnosticMessageText(config.error.messageText, '\n'));
   const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, dirname(configPath));
   return ts.createProgram({ rootNames: [TYPES_FILE], options: { ...options, types: [], noEmit: true } });

@@ -70,16 +70,16 @@ export async function freePort(from = 0): Promise<number> {
 /** Waits until `check` returns something truthy, or fails after `ms`. */
 export async function until<T>(what: string, check: () => Promise<T> | T, ms = 30_000, every = 100): Promise<T> {
   const deadline = Date.now() + ms;
-  let lastError: unknown;
+  let lastError = '';
   for (;;) {
     try {
       const value = await check();
       if (value) return value;
     } catch (error) {
-      lastError = error;
+      lastError = String(error);
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${ms} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${lastError ? `: ${lastError}` : ''}`);
     }
     await sleep(every);
   }
@@ -354,7 +354,7 @@ export async function startSink(t: Tap): Promise<Sink> {
         onData(stream, session, callback) {
           const chunks: Buffer[] = [];
           stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', async () => {
+          stream.on('end', () => void (async () => {
             if (sink.delayMs) await sleep(sink.delayMs);
             // A sender gone before the message was accepted did not send it.
             if (closed.has(session.id)) return callback(new Error('gone'));
@@ -367,7 +367,7 @@ export async function startSink(t: Tap): Promise<Sink> {
               sink.deliveries.push({ messageId, to: rcpt.address, subject, at: Date.now() });
             }
             callback();
-          });
+          })());
         },
       });
       await new Promise<void>((resolve, reject) => {

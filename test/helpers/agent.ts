@@ -9,7 +9,11 @@ export class Agent {
   readonly cookies = new Map<string, string>();
   csrf = '';
 
-  constructor(readonly app: FastifyInstance) {}
+  readonly app: FastifyInstance;
+
+  constructor(app: FastifyInstance) {
+    this.app = app;
+  }
 
   private remember(res: LightMyRequestResponse) {
     for (const c of res.cookies) {

@@ -22,14 +22,14 @@ export async function startSmtp(t: Tap): Promise<Inbox> {
     onData(stream, _session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', async () => {
+      stream.on('end', () => void (async () => {
         if (inbox.refuse) {
           callback(Object.assign(new Error('mailbox busy, try later'), { responseCode: 451 }));
           return;
         }
         inbox.messages.push(await simpleParser(Buffer.concat(chunks)));
         callback();
-      });
+      })());
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

@@ -260,8 +260,8 @@ export function writes(text: string): Write[] {
     const lockOrUpsert = ['for', 'key', 'do'].some((word) => isWord(tokens[index - 1], word));
     const [how, at]: [Write['how'] | null, number] = isWord(token, 'insert') && isWord(next, 'into') ? ['insert', index + 2]
       : isWord(token, 'update') && !lockOrUpsert ? ['update', index + 1]
-        : isWord(token, 'delete') && isWord(next, 'from') ? ['delete', index + 2]
-          : [null, -1];
+      : isWord(token, 'delete') && isWord(next, 'from') ? ['delete', index + 2]
+      : [null, -1];
     if (!how || !isName(tokens[at])) return;
     let j = at;
     while (isPunct(tokens[j + 1], '.') && isName(tokens[j + 2])) j += 2;

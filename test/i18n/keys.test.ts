@@ -50,13 +50,14 @@ function collect(file: string, text: string) {
   const where = (node: ts.Node) => `${relative(ROOT, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
   const propertyNames = (object: ts.ObjectLiteralExpression) =>
     object.properties.some((p) => ts.isSpreadAssignment(p)) ? undefined
-      : object.properties.map((p) => (p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : '?'));
+    : object.properties.map((p) => (p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : '?'));
   const visit = (node: ts.Node) => {
     if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) && looksLikeKey(node.text)) {
       const parent = node.parent;
       let params: string[] | undefined;
       // t('key', { … }) and message('key', { … }): the values passed beside the key.
-      if (ts.isCallExpression(parent) && parent.arguments[0] === node && parent.arguments[1] && ts.isObjectLiteralExpression(parent.arguments[1])) {
+      if (ts.isCallExpression(parent) && parent.arguments[0] === node
+        && parent.arguments[1] && ts.isObjectLiteralExpression(parent.arguments[1])) {
         params = propertyNames(parent.arguments[1]);
       }
       // { key: 'key', params: { … } }

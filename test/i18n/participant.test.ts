@@ -36,7 +36,7 @@ async function openSeminar() {
 const person = (email: string, extra: Record<string, string> = {}) => ({
   name: '陳大文', email, organisation: '香港生產力促進局', side: 'GD', consent: 'on', ...extra,
 });
-const tokenOf = (location: unknown) => /^\/registrations\/([A-Za-z0-9_-]{43})$/.exec(String(location ?? ''))?.[1] ?? '';
+const tokenOf = (location: unknown) => /^\/registrations\/([A-Za-z0-9_-]{43})$/.exec(typeof location === 'string' ? location : '')?.[1] ?? '';
 
 /** Delivers what is queued and returns the messages the SMTP server received for an address. */
 async function mailsTo(address: string) {

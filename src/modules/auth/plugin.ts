@@ -46,7 +46,7 @@ export async function installSecurity(app: FastifyInstance) {
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/static/')) route.config = { ...route.config, access: 'public' };
     const level = route.config?.access;
-    if (!level) throw new Error(`route ${route.method} ${route.url} declares no access`);
+    if (!level) throw new Error(`route ${[route.method].flat().join(',')} ${route.url} declares no access`);
     for (const method of [route.method].flat()) app.routeAccess.push({ method, url: route.url, access: level });
   });
 

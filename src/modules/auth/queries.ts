@@ -19,7 +19,9 @@ export async function sessionUser(db: Executor, sessionId: string) {
     .executeTakeFirst();
 }
 
-export async function insertSession(db: Executor, row: { id: string; user_id: number; expires_at: Date; ip: string; user_agent: string | null }) {
+export async function insertSession(
+  db: Executor, row: { id: string; user_id: number; expires_at: Date; ip: string; user_agent: string | null },
+) {
   await db.insertInto('sessions').values(row).execute();
 }
 

@@ -94,7 +94,8 @@ async function recordFailure(db: Executor, key: string, threshold: number) {
     .insertInto('login_throttle')
     .values({ key, failures: 1 })
     .onConflict((oc) => oc.column('key').doUpdateSet({
-      failures: sql`case when login_throttle.last_failed_at < now() - make_interval(secs => ${THROTTLE.forgetAfterMs / 1000}) then 1 else login_throttle.failures + 1 end`,
+      failures: sql`case when login_throttle.last_failed_at < now() - make_interval(secs => ${THROTTLE.forgetAfterMs / 1000})
+        then 1 else login_throttle.failures + 1 end`,
       last_failed_at: sql`now()`,
     }))
     .returning('failures')

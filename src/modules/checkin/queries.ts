@@ -30,7 +30,9 @@ export type AttendanceRow = {
  * Every live registration of an event in pages of `batch`, by keyset (never OFFSET), so an
  * export of any size holds one page in memory at a time. Confirmed first, then the waiting list.
  */
-export async function* attendanceRows(db: Executor, eventId: number, options: { confirmedOnly?: boolean; batch?: number } = {}): AsyncGenerator<AttendanceRow> {
+export async function* attendanceRows(
+  db: Executor, eventId: number, options: { confirmedOnly?: boolean; batch?: number } = {},
+): AsyncGenerator<AttendanceRow> {
   const batch = options.batch ?? 1000;
   const statuses = options.confirmedOnly ? ['confirmed'] as const : ['confirmed', 'waitlisted'] as const;
   for (const status of statuses) {
@@ -68,8 +70,10 @@ export async function mailingsOf(db: Executor, eventId: number) {
     .select([
       'm.id', 'm.audience', 'm.subject', 'm.created_at',
       sql<number>`jsonb_array_length(m.message_ids)`.as('total'),
-      sql<number>`(select count(*) from mail_outbox o where o.message_id in (select jsonb_array_elements_text(m.message_ids)) and o.status = 'sent')::int`.as('sent'),
-      sql<number>`(select count(*) from mail_outbox o where o.message_id in (select jsonb_array_elements_text(m.message_ids)) and o.status = 'failed')::int`.as('failed'),
+      sql<number>`(select count(*) from mail_outbox o
+        where o.message_id in (select jsonb_array_elements_text(m.message_ids)) and o.status = 'sent')::int`.as('sent'),
+      sql<number>`(select count(*) from mail_outbox o
+        where o.message_id in (select jsonb_array_elements_text(m.message_ids)) and o.status = 'failed')::int`.as('failed'),
     ])
     .orderBy('m.id', 'desc')
     .execute();

@@ -54,7 +54,9 @@ export async function checkinRoutes(app: FastifyInstance) {
 
 /** The door: search, check in and out, scanned tickets, walk-ins, and the live counts. */
 function deskRoutes(group: FastifyInstance, site: Site) {
-  const deskPage = async (event: ScopedEvent, q: string, extra: { outcome?: DeskOutcome; walkIn?: { values: FormValues; errors: FormErrors } } = {}) => ({
+  const deskPage = async (
+    event: ScopedEvent, q: string, extra: { outcome?: DeskOutcome; walkIn?: { values: FormValues; errors: FormErrors } } = {},
+  ) => ({
     title: message('manage.checkin.pageTitle', { title: event.title }), event, q,
     counts: await desk(group.db, event.id),
     people: await searchDesk(group.db, event.id, q),
@@ -74,7 +76,8 @@ function deskRoutes(group: FastifyInstance, site: Site) {
     const form = presenceForm.safeParse(request.body);
     if (!form.success) throw Refusal.notFound('manage.notFound.registration');
     const outcome = await setCheckedIn(group.db, requireUser(request), request.event, id, form.data.present === 'yes');
-    return reply.code(outcome.ok ? 200 : 404).view('manage/events/checkin', await deskPage(request.event, cleanText(form.data.q), { outcome }));
+    return reply.code(outcome.ok ? 200 : 404)
+      .view('manage/events/checkin', await deskPage(request.event, cleanText(form.data.q), { outcome }));
   });
 
   group.post('/checkin', access('organiser'), async (request, reply) => {
@@ -86,7 +89,10 @@ function deskRoutes(group: FastifyInstance, site: Site) {
   group.post('/walk-in', access('organiser'), async (request, reply) => {
     const { event } = request;
     const form = parseForm(walkInForm, request.body);
-    if (!form.ok) return reply.code(400).view('manage/events/checkin', await deskPage(event, '', { walkIn: { values: form.values, errors: form.errors } }));
+    if (!form.ok) {
+      return reply.code(400)
+        .view('manage/events/checkin', await deskPage(event, '', { walkIn: { values: form.values, errors: form.errors } }));
+    }
     const outcome = await walkIn(group.db, requireUser(request), site, event, form.data);
     return reply.code(outcome.ok ? 200 : 409).view('manage/events/checkin', await deskPage(event, '', {
       outcome, walkIn: outcome.ok ? undefined : { values: form.data, errors: {} },

@@ -21,7 +21,9 @@ const checkedIn = (name: string): DeskOutcome => ({ ok: true, message: message('
 const refused = (reason: Message): DeskOutcome => ({ ok: false, message: reason });
 
 /** Checks a confirmed registration of this event in (or undoes it); anything else is not found. */
-export async function setCheckedIn(db: Database, user: CurrentUser, event: ScopedEvent, registrationId: number, present: boolean): Promise<DeskOutcome> {
+export async function setCheckedIn(
+  db: Database, user: CurrentUser, event: ScopedEvent, registrationId: number, present: boolean,
+): Promise<DeskOutcome> {
   return db.transaction().execute(async (trx): Promise<DeskOutcome> => {
     const row = await trx.selectFrom('registrations').select(['id', 'name', 'checked_in_at']).where('id', '=', registrationId)
       .where('event_id', '=', event.id).where('status', '=', 'confirmed').forUpdate().executeTakeFirst();
@@ -42,7 +44,9 @@ export async function checkInScanned(db: Database, user: CurrentUser, event: Sco
   const row = await db.selectFrom('registrations').select(['id', 'status']).where('token_hash', '=', tokenHash)
     .where('event_id', '=', event.id).executeTakeFirst();
   if (!row) return refused('manage.checkin.errors.noTicket');
-  if (row.status !== 'confirmed') return refused(row.status === 'waitlisted' ? 'manage.checkin.errors.waitlisted' : 'manage.checkin.errors.cancelled');
+  if (row.status !== 'confirmed') {
+    return refused(row.status === 'waitlisted' ? 'manage.checkin.errors.waitlisted' : 'manage.checkin.errors.cancelled');
+  }
   return setCheckedIn(db, user, event, row.id, true);
 }
 
@@ -59,13 +63,15 @@ export async function walkIn(db: Database, user: CurrentUser, site: Site, event:
   return db.transaction().execute(async (trx): Promise<DeskOutcome> => {
     const existing = await liveRegistrationForEmail(trx, event.id, person.email);
     if (existing?.status === 'confirmed') {
-      await trx.updateTable('registrations').set({ checked_in_at: new Date() }).where('id', '=', existing.id).where('checked_in_at', 'is', null).execute();
+      await trx.updateTable('registrations').set({ checked_in_at: new Date() })
+        .where('id', '=', existing.id).where('checked_in_at', 'is', null).execute();
       return checkedIn(existing.name);
     }
     if (!(await takeSeat(trx, event.id))) return refused('manage.checkin.errors.full');
     const now = new Date();
     if (existing) {
-      await trx.updateTable('registrations').set({ status: 'confirmed', checked_in_at: now, token_hash: tokenHash }).where('id', '=', existing.id).execute();
+      await trx.updateTable('registrations').set({ status: 'confirmed', checked_in_at: now, token_hash: tokenHash })
+        .where('id', '=', existing.id).execute();
     } else {
       const created = await trx.insertInto('registrations').values({
         event_id: event.id, ...person, status: 'confirmed', answers: '{}', token_hash: tokenHash, checked_in_at: now,
@@ -89,7 +95,8 @@ export async function sendMailing(
         to: p.email,
         subject: input.subject,
         // The organisers' words as written; the greeting and the event's facts in the person's own language.
-        text: `${translator(localeOf(p.language))('participant.mail.dear', { name: p.name })}\n\n${input.body}\n\n--\n${eventFacts(event, localeOf(p.language))}\n${site.baseUrl}/events/${event.slug}\n`,
+        text: `${translator(localeOf(p.language))('participant.mail.dear', { name: p.name })}\n\n${input.body}\n\n--\n`
+          + `${eventFacts(event, localeOf(p.language))}\n${site.baseUrl}/events/${event.slug}\n`,
         itemId: event.item_id,
       }, site.domain));
     }
@@ -97,7 +104,8 @@ export async function sendMailing(
       event_id: event.id, audience: input.audience, subject: input.subject, body: input.body,
       message_ids: JSON.stringify(messageIds), created_by: user.id,
     }).returning('id').executeTakeFirstOrThrow();
-    await recordAudit(trx, user.id, 'email', 'event', event.id, { audience: input.audience, subject: input.subject, recipients: people.length }, event.item_id);
+    await recordAudit(trx, user.id, 'email', 'event', event.id,
+      { audience: input.audience, subject: input.subject, recipients: people.length }, event.item_id);
     return { id: mailing.id, recipients: people.length };
   });
 }

@@ -43,7 +43,10 @@ export function romanised(text: string, fallback: string) {
   return /[\p{L}\p{N}]/u.test(kept) ? kept : fallback;
 }
 
-type Line = { text: string; font: 'Times-Roman' | 'Times-Bold' | 'Times-Italic' | 'Helvetica' | 'Helvetica-Bold'; size: number; fallback?: string; gap: number; maxLines?: number };
+type Line = {
+  text: string; font: 'Times-Roman' | 'Times-Bold' | 'Times-Italic' | 'Helvetica' | 'Helvetica-Bold'; size: number;
+  fallback?: string; gap: number; maxLines?: number;
+};
 
 /** The certificate for one award grant, as a PDF file. */
 export async function renderCertificate(facts: CertificateFacts, options: { compress?: boolean } = {}): Promise<Buffer> {
@@ -78,7 +81,9 @@ export async function renderCertificate(facts: CertificateFacts, options: { comp
     { text: facts.entry_title, font: 'Times-Roman', size: 20, fallback: facts.reference, gap: 26 },
   ];
   if (published) lines.push({ text: `Results published ${published}`, font: 'Helvetica', size: 12, gap: 6 });
-  if (facts.organisers.length) lines.push({ text: `Organised by ${facts.organisers.join(', ')}`, font: 'Helvetica', size: 11, gap: 6, maxLines: 4 });
+  if (facts.organisers.length) {
+    lines.push({ text: `Organised by ${facts.organisers.join(', ')}`, font: 'Helvetica', size: 11, gap: 6, maxLines: 4 });
+  }
 
   const textWidth = width - 160;
   doc.fillColor('#1f3a5f');

@@ -185,7 +185,8 @@ export async function contestCriteria(db: Executor, contestId: number) {
 }
 
 export async function roundOf(db: Executor, contestId: number, position: number) {
-  return db.selectFrom('contest_rounds').selectAll().where('contest_id', '=', contestId).where('position', '=', position).executeTakeFirst();
+  return db.selectFrom('contest_rounds').selectAll().where('contest_id', '=', contestId).where('position', '=', position)
+    .executeTakeFirst();
 }
 
 export type Round = NonNullable<Awaited<ReturnType<typeof roundOf>>>;

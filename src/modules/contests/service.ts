@@ -23,7 +23,9 @@ async function lockedRound(trx: Executor, contest: ScopedContest, roundId: numbe
   return round;
 }
 
-export type ContestSettings = { blind: boolean; status: 'draft' | 'open' | 'judging' | 'closed'; entry_opens_at: Date | null; entry_closes_at: Date | null };
+export type ContestSettings = {
+  blind: boolean; status: 'draft' | 'open' | 'judging' | 'closed'; entry_opens_at: Date | null; entry_closes_at: Date | null;
+};
 
 export async function updateContestSettings(db: Database, user: CurrentUser, contest: ScopedContest, settings: ContestSettings) {
   await db.transaction().execute(async (trx) => {
@@ -49,7 +51,9 @@ export async function addJudgeToPanel(db: Database, user: CurrentUser, contest: 
 
 export type RoundSettings = { aggregation: Aggregation; normalise: boolean; tie_break: TieBreak };
 
-export async function updateRoundSettings(db: Database, user: CurrentUser, contest: ScopedContest, roundId: number, settings: RoundSettings) {
+export async function updateRoundSettings(
+  db: Database, user: CurrentUser, contest: ScopedContest, roundId: number, settings: RoundSettings,
+) {
   await db.transaction().execute(async (trx) => {
     const round = await lockedRound(trx, contest, roundId);
     const diff = changedFields(round, settings);
@@ -95,14 +99,17 @@ async function checkAssignable(trx: Executor, contest: ScopedContest, round: Rou
   }
 }
 
-export async function assignJudge(db: Database, user: CurrentUser, contest: ScopedContest, roundId: number, entryId: number, judgeId: number) {
+export async function assignJudge(
+  db: Database, user: CurrentUser, contest: ScopedContest, roundId: number, entryId: number, judgeId: number,
+) {
   await db.transaction().execute(async (trx) => {
     const round = await lockedRound(trx, contest, roundId);
     await checkAssignable(trx, contest, round, entryId, judgeId);
     const row = await trx.insertInto('assignments').values({ round_id: round.id, entry_id: entryId, judge_id: judgeId })
       .onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst();
     if (!row) throw Refusal.form({ assign: 'contests.errors.alreadyAssigned' });
-    await recordAudit(trx, user.id, 'assign', 'assignment', row.id, { entry_id: { from: null, to: entryId }, judge_id: { from: null, to: judgeId } }, contest.item_id);
+    await recordAudit(trx, user.id, 'assign', 'assignment', row.id,
+      { entry_id: { from: null, to: entryId }, judge_id: { from: null, to: judgeId } }, contest.item_id);
   });
 }
 
@@ -130,9 +137,10 @@ export async function autoAssign(db: Database, user: CurrentUser, contest: Scope
         .values(plan.assignments.map((a) => ({ round_id: round.id, entry_id: a.entryId, judge_id: a.judgeId })))
         .execute();
     }
-    await recordAudit(trx, user.id, 'auto_assign', 'round', round.id,
-      { assignments: { from: existing.length, to: existing.length + plan.assignments.length }, judges_per_entry: { from: null, to: perEntry } },
-      contest.item_id);
+    await recordAudit(trx, user.id, 'auto_assign', 'round', round.id, {
+      assignments: { from: existing.length, to: existing.length + plan.assignments.length },
+      judges_per_entry: { from: null, to: perEntry },
+    }, contest.item_id);
     return plan;
   });
 }
@@ -173,7 +181,8 @@ export async function openScoresToJudges(db: Database, user: CurrentUser, contes
     const round = await lockedRound(trx, contest, roundId);
     if (open && round.status !== 'closed') throw Refusal.conflict('contests.errors.scoresAfterClose');
     await trx.updateTable('contest_rounds').set({ scores_open_to_judges: open }).where('id', '=', round.id).execute();
-    await recordAudit(trx, user.id, 'update', 'round', round.id, { scores_open_to_judges: { from: round.scores_open_to_judges, to: open } }, contest.item_id);
+    await recordAudit(trx, user.id, 'update', 'round', round.id,
+      { scores_open_to_judges: { from: round.scores_open_to_judges, to: open } }, contest.item_id);
   });
 }
 
@@ -231,7 +240,8 @@ export async function allocateFromRanking(db: Database, user: CurrentUser, conte
     const granted = await trx.selectFrom('award_grants as g').innerJoin('award_tiers as t', 't.id', 'g.tier_id')
       .where('t.contest_id', '=', contest.id).select('g.id').executeTakeFirst();
     if (granted) throw Refusal.conflict('contests.errors.allocated');
-    const tiers = await trx.selectFrom('award_tiers').select(['id', 'code', 'rank', 'quota']).where('contest_id', '=', contest.id).execute();
+    const tiers = await trx.selectFrom('award_tiers').select(['id', 'code', 'rank', 'quota']).where('contest_id', '=', contest.id)
+      .execute();
     const grants = allocateAwards(ordered.map((r) => r.entryId), tiers);
     if (grants.length === 0) throw Refusal.conflict('contests.errors.nothingToAllocate');
     await trx.insertInto('award_grants')
@@ -257,7 +267,10 @@ export async function adjustAward(
     let tierCode: string | null = null;
     if (tierId !== null) {
       const tier = await trx.selectFrom('award_tiers as t').where('t.id', '=', tierId).where('t.contest_id', '=', contest.id)
-        .select(['t.id', 't.code', 't.name', 't.quota', sql<number>`(select count(*) from award_grants g where g.tier_id = t.id)::int`.as('granted')])
+        .select([
+          't.id', 't.code', 't.name', 't.quota',
+          sql<number>`(select count(*) from award_grants g where g.tier_id = t.id)::int`.as('granted'),
+        ])
         .executeTakeFirst();
       if (!tier) throw Refusal.form({ tier_id: 'contests.errors.awardOfContest' });
       if (tier.quota !== null && tier.granted >= tier.quota) {

@@ -59,9 +59,10 @@ function reconcile<T extends { id: number | null }>(posted: readonly T[], stored
   const storedIds = new Set(stored.map((s) => s.id));
   const kept = new Set<number>();
   const rows = posted.map((row, index) => {
-    const keep = row.id !== null && storedIds.has(row.id) && !kept.has(row.id);
-    if (keep) kept.add(row.id as number);
-    return { row, index, id: keep ? (row.id as number) : null };
+    const id: number | null = row.id;
+    const keep = id !== null && storedIds.has(id) && !kept.has(id);
+    if (keep) kept.add(id);
+    return { row, index, id: keep ? id : null };
   });
   return { rows, removed: stored.filter((s) => !kept.has(s.id)).map((s) => s.id) };
 }
@@ -71,7 +72,8 @@ const codes = (rows: readonly { code: string }[]) => rows.map((r) => r.code).joi
 export async function saveCategories(db: Database, user: CurrentUser, contest: ScopedContest, posted: CategoryRow[]) {
   await db.transaction().execute(async (trx) => {
     await lockContest(trx, contest.id);
-    const stored = await trx.selectFrom('contest_categories').select(['id', 'code', 'name']).where('contest_id', '=', contest.id).orderBy('id').execute();
+    const stored = await trx.selectFrom('contest_categories').select(['id', 'code', 'name']).where('contest_id', '=', contest.id)
+      .orderBy('id').execute();
     const { rows, removed } = reconcile(posted, stored);
     if (removed.length) {
       const used = await trx.selectFrom('entries as e').innerJoin('contest_categories as c', 'c.id', 'e.category_id')
@@ -84,12 +86,14 @@ export async function saveCategories(db: Database, user: CurrentUser, contest: S
     }
     await trx.updateTable('contest_categories').set({ code: sql`'parked-' || id` }).where('contest_id', '=', contest.id).execute();
     for (const { row, id } of rows) {
-      if (id === null) await trx.insertInto('contest_categories').values({ contest_id: contest.id, code: row.code, name: row.name }).execute();
-      else await trx.updateTable('contest_categories').set({ code: row.code, name: row.name }).where('id', '=', id).execute();
+      const values = { code: row.code, name: row.name };
+      if (id === null) await trx.insertInto('contest_categories').values({ ...values, contest_id: contest.id }).execute();
+      else await trx.updateTable('contest_categories').set(values).where('id', '=', id).execute();
     }
     if (codes(stored) !== codes(posted) || stored.some((s, i) => s.name !== posted[i]?.name)) {
       await recordAudit(trx, user.id, 'update_categories', 'contest', contest.id,
-        { categories: { from: stored.map((s) => `${s.code}: ${s.name}`), to: posted.map((p) => `${p.code}: ${p.name}`) } }, contest.item_id);
+        { categories: { from: stored.map((s) => `${s.code}: ${s.name}`), to: posted.map((p) => `${p.code}: ${p.name}`) } },
+        contest.item_id);
     }
   });
 }
@@ -116,13 +120,15 @@ export async function saveTiers(db: Database, user: CurrentUser, contest: Scoped
     }
     if (Object.keys(errors).length) throw Refusal.form(errors);
     if (removed.length) await trx.deleteFrom('award_tiers').where('id', 'in', removed).execute();
-    await trx.updateTable('award_tiers').set({ code: sql`'parked-' || id`, rank: sql`rank + ${PARK}` }).where('contest_id', '=', contest.id).execute();
+    await trx.updateTable('award_tiers').set({ code: sql`'parked-' || id`, rank: sql`rank + ${PARK}` })
+      .where('contest_id', '=', contest.id).execute();
     for (const { row, index, id } of rows) {
       const values = { code: row.code, name: row.name, quota: row.quota, is_major: row.is_major, rank: index + 1 };
       if (id === null) await trx.insertInto('award_tiers').values({ ...values, contest_id: contest.id }).execute();
       else await trx.updateTable('award_tiers').set(values).where('id', '=', id).execute();
     }
-    const describe = (t: { code: string; quota: number | null; is_major: boolean }) => `${t.code}${t.quota === null ? '' : ` ×${t.quota}`}${t.is_major ? ' (major)' : ''}`;
+    const describe = (t: { code: string; quota: number | null; is_major: boolean }) =>
+      `${t.code}${t.quota === null ? '' : ` ×${t.quota}`}${t.is_major ? ' (major)' : ''}`;
     const from = stored.map(describe);
     const to = posted.map(describe);
     if (from.join('|') !== to.join('|') || stored.some((s, i) => s.name !== posted[i]?.name)) {
@@ -138,7 +144,8 @@ export async function addRound(db: Database, user: CurrentUser, contest: ScopedC
     const last = await trx.selectFrom('contest_rounds').select(({ fn }) => fn.max('position').as('position'))
       .where('contest_id', '=', contest.id).executeTakeFirst();
     const position = Number(last?.position ?? 0) + 1;
-    const round = await trx.insertInto('contest_rounds').values({ contest_id: contest.id, position, name }).returning('id').executeTakeFirstOrThrow();
+    const round = await trx.insertInto('contest_rounds').values({ contest_id: contest.id, position, name }).returning('id')
+      .executeTakeFirstOrThrow();
     await recordAudit(trx, user.id, 'add_round', 'round', round.id, { name: { from: null, to: name }, position }, contest.item_id);
     return position;
   });
@@ -169,7 +176,9 @@ export async function saveCriteria(
     if (removed.length) await trx.deleteFrom('criteria').where('id', 'in', removed).execute();
     await trx.updateTable('criteria').set({ position: sql`position + ${PARK}` }).where('round_id', '=', round.id).execute();
     for (const { row, index, id } of rows) {
-      const values = { position: index + 1, name: row.name, guidance: row.guidance, weight: row.weight, max_score: row.max_score, step: row.step };
+      const values = {
+        position: index + 1, name: row.name, guidance: row.guidance, weight: row.weight, max_score: row.max_score, step: row.step,
+      };
       if (id === null) await trx.insertInto('criteria').values({ ...values, round_id: round.id }).execute();
       else await trx.updateTable('criteria').set(values).where('id', '=', id).execute();
     }

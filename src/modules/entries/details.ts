@@ -30,13 +30,17 @@ const LABELS: Record<string, MessageKey> = {
   year_of_study: 'participant.entry.fact.yearOfStudy',
 };
 
+/** A stored detail as text: a string as written, a number spelt out; anything else is blank. */
+export const detailText = (value: unknown): string =>
+  (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '');
+
 /** Students are stored as names (older entries) or as name, age and grade. */
 export function studentsOf(details: Record<string, unknown>): Student[] {
   const raw = Array.isArray(details.students) ? details.students : [];
   return raw.map((s) => {
     if (typeof s === 'string') return { name: s, age: null, grade: '' };
     const o = (s ?? {}) as Record<string, unknown>;
-    return { name: String(o.name ?? ''), age: typeof o.age === 'number' ? o.age : null, grade: String(o.grade ?? '') };
+    return { name: detailText(o.name), age: typeof o.age === 'number' ? o.age : null, grade: detailText(o.grade) };
   });
 }
 
@@ -70,7 +74,7 @@ export function entryFacts(details: Record<string, unknown>, blind: boolean): Fa
       facts.push({ label, value: verbatim(value.map(String).join(', ')) });
     } else if (typeof value === 'boolean') {
       facts.push({ label, value: value ? 'participant.show.yes' : 'participant.show.no' });
-    } else if (value !== null && value !== '') {
+    } else if (typeof value === 'number' || (typeof value === 'string' && value !== '')) {
       facts.push({ label, value: verbatim(String(value)) });
     }
   }

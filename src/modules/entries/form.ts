@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type ContestKind, SIDES } from '../../db/types.ts';
 import { field, type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
 import { message } from '../../lib/i18n.ts';
-import type { Student } from './details.ts';
+import { detailText, type Student } from './details.ts';
 
 /*
  * The entry form, shaped by the contest's kind: a patent portfolio names its applicant
@@ -70,7 +70,9 @@ export type EntryFormResult = { ok: true; data: EntryData } | { ok: false; error
 
 export function parseEntryForm(kind: ContestKind, categories: readonly { id: number; code: string }[], body: unknown): EntryFormResult {
   const errors: FormErrors = {};
-  const result = kind === 'patent_portfolio' ? parseForm(patentForm, body) : kind === 'youth_invention' ? parseForm(youthForm, body) : parseForm(speechForm, body);
+  const result = kind === 'patent_portfolio' ? parseForm(patentForm, body)
+    : kind === 'youth_invention' ? parseForm(youthForm, body)
+    : parseForm(speechForm, body);
   const values = result.ok ? (result.data as unknown as FormValues) : result.values;
   if (!result.ok) Object.assign(errors, result.errors);
 
@@ -125,14 +127,20 @@ export function parseEntryForm(kind: ContestKind, categories: readonly { id: num
 }
 
 /** A stored entry as form values, for its edit form. */
-export function entryValues(entry: { title: string; applicant_name: string; applicant_type: string; side: string; summary: string; contact_email: string; details: Record<string, unknown> }, categoryCode: string | null, students: Student[]): FormValues {
+export function entryValues(
+  entry: {
+    title: string; applicant_name: string; applicant_type: string; side: string; summary: string; contact_email: string;
+    details: Record<string, unknown>;
+  },
+  categoryCode: string | null, students: Student[],
+): FormValues {
   const values: FormValues = {
     title: entry.title, applicant_name: entry.applicant_name, applicant_type: entry.applicant_type, side: entry.side,
     summary: entry.summary, email: entry.contact_email, category: categoryCode ?? '',
-    contact_person: String(entry.details.contact_person ?? ''),
+    contact_person: detailText(entry.details.contact_person),
     patent_numbers: Array.isArray(entry.details.patent_numbers) ? entry.details.patent_numbers.join('\n') : '',
-    school: String(entry.details.school ?? ''), teacher: String(entry.details.teacher ?? ''),
-    university: String(entry.details.university ?? ''), guardian_consent: entry.details.guardian_consent ? 'on' : '',
+    school: detailText(entry.details.school), teacher: detailText(entry.details.teacher),
+    university: detailText(entry.details.university), guardian_consent: entry.details.guardian_consent ? 'on' : '',
   };
   students.forEach((s, i) => {
     values[`student_${i + 1}_name`] = s.name;

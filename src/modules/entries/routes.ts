@@ -74,7 +74,8 @@ export async function entryRoutes(app: FastifyInstance) {
   async function renderContest(reply: FastifyReply, contest: Contest, errors: FormErrors, values: FormValues) {
     const [overview, categories] = await Promise.all([contestOverview(app.db, contest.id), contestCategories(app.db, contest.id)]);
     return reply.view('contests/show', {
-      title: verbatim(reply.request.local(contest, 'title')), contest, ...overview, now: new Date(), entryForm: { open: entryWindowOpen(contest), categories, errors, values },
+      title: verbatim(reply.request.local(contest, 'title')), contest, ...overview, now: new Date(),
+      entryForm: { open: entryWindowOpen(contest), categories, errors, values },
     });
   }
 
@@ -117,12 +118,16 @@ async function privateLinkRoutes(group: FastifyInstance) {
   async function render(reply: FastifyReply, extra: { errors?: FormErrors; values?: FormValues; saved?: boolean } = {}) {
     const entry = reply.request.linkedEntry;
     const [categories, attachments, award] = await Promise.all([
-      contestCategories(group.db, entry.contest_id), entryAttachmentsOf(group.db, entry.id), certificateFacts(group.db, { entryId: entry.id, published: true }),
+      contestCategories(group.db, entry.contest_id), entryAttachmentsOf(group.db, entry.id),
+      certificateFacts(group.db, { entryId: entry.id, published: true }),
     ]);
     return reply.view('entries/show', {
       title: message('participant.entry.title', { reference: entry.reference }), entry, token: tokenOf(reply.request), attachments,
       facts: entryFacts(entry.details, false),
-      contest: { slug: entry.contest_slug, title: entry.contest_title, translations: entry.contest_translations, kind: entry.kind, entry_closes_at: entry.entry_closes_at },
+      contest: {
+        slug: entry.contest_slug, title: entry.contest_title, translations: entry.contest_translations, kind: entry.kind,
+        entry_closes_at: entry.entry_closes_at,
+      },
       entryForm: {
         open: windowOpen(entry), categories, errors: extra.errors ?? {},
         values: extra.values ?? entryValues(entry, entry.category_code, studentsOf(entry.details)),

@@ -4,7 +4,6 @@ import { type Locale, translator } from '../../lib/i18n.ts';
 import { discardAttachmentFiles, saveAttachmentFile } from '../../lib/pdf-files.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
-import { entryWindowOpen } from '../contests/service.ts';
 import { queueMail } from '../mail/outbox.ts';
 import type { Upload } from './attachments.ts';
 import type { EntryData } from './form.ts';
@@ -34,12 +33,15 @@ async function insertAttachments(trx: Executor, entryId: number, uploads: readon
 /** The next reference in the contest's series (HVPP2026-007), under a lock on the contest. */
 async function nextReference(trx: Executor, contest: { id: number; slug: string }) {
   await trx.selectFrom('contests').select('id').where('id', '=', contest.id).forUpdate().execute();
-  const last = await trx.selectFrom('entries').select('reference').where('contest_id', '=', contest.id).orderBy('id', 'desc').limit(1).executeTakeFirst();
-  const count = await trx.selectFrom('entries').select(sql<number>`count(*)::int`.as('n')).where('contest_id', '=', contest.id).executeTakeFirstOrThrow();
+  const last = await trx.selectFrom('entries').select('reference').where('contest_id', '=', contest.id).orderBy('id', 'desc').limit(1)
+    .executeTakeFirst();
+  const count = await trx.selectFrom('entries').select(sql<number>`count(*)::int`.as('n')).where('contest_id', '=', contest.id)
+    .executeTakeFirstOrThrow();
   const prefix = last ? last.reference.replace(/-?\d+$/, '') : contest.slug.replace(/[^a-z0-9]/gi, '').toUpperCase();
   for (let n = count.n + 1; ; n++) {
     const reference = `${prefix}-${String(n).padStart(3, '0')}`;
-    const taken = await trx.selectFrom('entries').select('id').where('contest_id', '=', contest.id).where('reference', '=', reference).executeTakeFirst();
+    const taken = await trx.selectFrom('entries').select('id').where('contest_id', '=', contest.id).where('reference', '=', reference)
+      .executeTakeFirst();
     if (!taken) return reference;
   }
 }
@@ -49,7 +51,8 @@ async function nextReference(trx: Executor, contest: { id: number; slug: string 
  * entry keeps the language it was made in; the mail is written in it.
  */
 export async function submitEntry(
-  db: Database, contest: { id: number; slug: string; title: string; item_id: number }, data: EntryData, uploads: readonly Upload[], ctx: MailContext,
+  db: Database, contest: { id: number; slug: string; title: string; item_id: number }, data: EntryData, uploads: readonly Upload[],
+  ctx: MailContext,
 ) {
   const token = newToken();
   const locale = ctx.locale ?? 'en';
@@ -77,16 +80,20 @@ export async function submitEntry(
 }
 
 export async function updateEntry(
-  db: Database, entry: { id: number; item_id: number }, data: EntryData, uploads: readonly Upload[], removeIds: readonly number[], dataDir: string,
+  db: Database, entry: { id: number; item_id: number }, data: EntryData, uploads: readonly Upload[], removeIds: readonly number[],
+  dataDir: string,
 ) {
   const removedKeys = await withStoredFiles(dataDir, uploads, (keys) => db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('entries').select(['title', 'applicant_name', 'applicant_type', 'side', 'category_id', 'summary', 'contact_email', 'details'])
+    const before = await trx.selectFrom('entries')
+      .select(['title', 'applicant_name', 'applicant_type', 'side', 'category_id', 'summary', 'contact_email', 'details'])
       .where('id', '=', entry.id).forUpdate().executeTakeFirstOrThrow();
     const after = { ...data, details: data.details };
     const diff = changedFields(before as unknown as Record<string, unknown>, after as unknown as Record<string, unknown>);
-    await trx.updateTable('entries').set({ ...data, details: JSON.stringify(data.details), updated_at: new Date() }).where('id', '=', entry.id).execute();
+    await trx.updateTable('entries').set({ ...data, details: JSON.stringify(data.details), updated_at: new Date() })
+      .where('id', '=', entry.id).execute();
     const removed = removeIds.length
-      ? await trx.deleteFrom('entry_attachments').where('entry_id', '=', entry.id).where('id', 'in', removeIds).returning(['storage_key', 'filename']).execute()
+      ? await trx.deleteFrom('entry_attachments').where('entry_id', '=', entry.id).where('id', 'in', removeIds)
+          .returning(['storage_key', 'filename']).execute()
       : [];
     await insertAttachments(trx, entry.id, uploads, keys);
     if (uploads.length) diff.attachments_added = { from: null, to: uploads.map((u) => u.filename) };

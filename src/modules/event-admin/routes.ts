@@ -46,8 +46,9 @@ export async function eventAdminRoutes(app: FastifyInstance) {
 
   /** The form's values from a stored event: local times in its zone, questions as numbered rows. */
   const formValues = async (event: ScopedEvent): Promise<FormValues> => {
+    const { translations: _translations, ...columns } = event;
     const values: FormValues = {
-      ...Object.fromEntries(Object.entries(event).map(([k, v]) => [k, v === null ? '' : String(v)])),
+      ...Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, v === null ? '' : String(v)])),
       waitlist_enabled: event.waitlist_enabled ? 'on' : '',
     };
     for (const key of ['starts_at', 'ends_at', 'registration_opens_at', 'registration_closes_at'] as const) {

@@ -19,12 +19,16 @@ import type { EventInput, QuestionInput } from '../events/schemas.ts';
  * Creates (existing = null) or updates an event and its questions in one transaction; returns
  * its slug. What the form cannot take is refused beside its field, with nothing written.
  */
-export async function saveEvent(db: Database, user: CurrentUser, site: Site, existing: ScopedEvent | null, input: EventInput): Promise<string> {
+export async function saveEvent(
+  db: Database, user: CurrentUser, site: Site, existing: ScopedEvent | null, input: EventInput,
+): Promise<string> {
   return db.transaction().execute(async (trx) => {
-    const item = await trx.selectFrom('items as i').where('i.id', '=', input.item_id).where((eb) => itemInScope(user, eb.ref('i.id'))).select('i.id').executeTakeFirst();
+    const item = await trx.selectFrom('items as i').where('i.id', '=', input.item_id).where((eb) => itemInScope(user, eb.ref('i.id')))
+      .select('i.id').executeTakeFirst();
     if (!item) throw Refusal.form({ item_id: 'manage.eventForm.errors.yourItem' });
     const slug = input.slug || existing?.slug || slugFor(input.title, input.starts_at.getUTCFullYear(), 'event');
-    const clash = await trx.selectFrom('events').select('id').where('slug', '=', slug).$if(existing !== null, (q) => q.where('id', '<>', existing?.id ?? 0)).executeTakeFirst();
+    const clash = await trx.selectFrom('events').select('id').where('slug', '=', slug)
+      .$if(existing !== null, (q) => q.where('id', '<>', existing?.id ?? 0)).executeTakeFirst();
     if (clash) throw Refusal.form({ slug: 'manage.eventForm.errors.slugTaken' });
     const { questions, ...fields } = input;
     const row = { ...fields, slug };
@@ -62,7 +66,9 @@ async function saveQuestions(trx: Executor, eventId: number, questions: Question
     const values = { position: index + 1, label: q.label, kind: q.kind, required: q.required, options: JSON.stringify(q.options) };
     const updated = q.id === null ? undefined
       : await trx.updateTable('event_questions').set(values).where('id', '=', q.id).where('event_id', '=', eventId).executeTakeFirst();
-    if (!updated || Number(updated.numUpdatedRows) === 0) await trx.insertInto('event_questions').values({ ...values, event_id: eventId }).execute();
+    if (!updated || Number(updated.numUpdatedRows) === 0) {
+      await trx.insertInto('event_questions').values({ ...values, event_id: eventId }).execute();
+    }
   }
 }
 
@@ -76,13 +82,16 @@ const MOVES: Record<EventStatus, readonly EventStatus[]> = {
 export const allowedMoves = (status: EventStatus) => MOVES[status];
 
 /** Publishes, closes, reopens or cancels; cancelling tells everyone registered, by email. */
-export async function setEventStatus(db: Database, user: CurrentUser, site: Site, event: ScopedEvent, status: EventStatus): Promise<boolean> {
+export async function setEventStatus(
+  db: Database, user: CurrentUser, site: Site, event: ScopedEvent, status: EventStatus,
+): Promise<boolean> {
   if (!MOVES[event.status].includes(status)) return false;
   await db.transaction().execute(async (trx) => {
     const moved = await trx.updateTable('events').set({ status, updated_at: new Date() }).where('id', '=', event.id)
       .where('status', '=', event.status).executeTakeFirst();
     if (Number(moved.numUpdatedRows) === 0) return;
-    await recordAudit(trx, user.id, status === 'published' ? 'publish' : status, 'event', event.id, { status: { from: event.status, to: status } }, event.item_id);
+    await recordAudit(trx, user.id, status === 'published' ? 'publish' : status, 'event', event.id,
+      { status: { from: event.status, to: status } }, event.item_id);
     if (status !== 'cancelled') return;
     const people = await trx.selectFrom('registrations').select(['name', 'email', 'language']).where('event_id', '=', event.id)
       .where('status', '<>', 'cancelled').execute();
@@ -93,7 +102,8 @@ export async function setEventStatus(db: Database, user: CurrentUser, site: Site
       await queueMail(trx, {
         to: p.email,
         subject: t('participant.mail.eventCancelled.subject', { title: event.title }),
-        text: `${t('participant.mail.dear', { name: p.name })}\n\n${t('participant.mail.eventCancelled.body')}\n\n${eventFacts(event, locale)}\n\n${t('participant.mail.eventCancelled.nothingMore')}\n`,
+        text: `${t('participant.mail.dear', { name: p.name })}\n\n${t('participant.mail.eventCancelled.body')}\n\n`
+          + `${eventFacts(event, locale)}\n\n${t('participant.mail.eventCancelled.nothingMore')}\n`,
         itemId: event.item_id,
       }, site.domain);
     }

@@ -32,7 +32,10 @@ export async function publicEventBySlug(db: Executor, slug: string) {
     .where('e.slug', '=', slug)
     .where('e.status', 'in', publicStatuses)
     .selectAll('e')
-    .select(['i.number as item_number', 'i.title as item_title', 'i.translations as item_translations', 'p.slug as period_slug', 'p.label as period_label'])
+    .select([
+      'i.number as item_number', 'i.title as item_title', 'i.translations as item_translations', 'p.slug as period_slug',
+      'p.label as period_label',
+    ])
     .executeTakeFirst();
 }
 

@@ -25,7 +25,8 @@ export const slugField = () => z.string().max(80, 'manage.eventForm.errors.slugL
 /** A number of places, or empty for no limit; anything that is not a number at all is "a whole number". */
 export const placesField = () => z.union([
   z.literal(''),
-  z.coerce.number().int('manage.eventForm.errors.placesWhole').min(1, 'manage.eventForm.errors.placesMin').max(100_000, 'manage.eventForm.errors.placesMax'),
+  z.coerce.number().int('manage.eventForm.errors.placesWhole').min(1, 'manage.eventForm.errors.placesMin')
+    .max(100_000, 'manage.eventForm.errors.placesMax'),
 ], { error: 'manage.eventForm.errors.placesWhole' }).optional().default('');
 
 /** A local date-time ('2026-12-01T09:30'): `missing` when there is none, `format` when it is not one. */
@@ -55,7 +56,9 @@ const eventFields = z.object({
 /** A question an event asks of those who register. */
 export type Question = { id: number; label: string; kind: (typeof QUESTION_KINDS)[number]; required: boolean; options: string[] };
 
-export type QuestionInput = { id: number | null; label: string; kind: (typeof QUESTION_KINDS)[number]; required: boolean; options: string[] };
+export type QuestionInput = {
+  id: number | null; label: string; kind: (typeof QUESTION_KINDS)[number]; required: boolean; options: string[];
+};
 
 export type EventInput = {
   item_id: number;

@@ -88,7 +88,9 @@ async function assignmentRoutes(group: FastifyInstance) {
       facts: opened ? entryFacts(a.details, a.blind) : [],
       applicant: a.blind ? null : a.applicant_name,
       side: a.blind ? null : a.side,
-      attachments: attachments.map((f, i) => ({ id: f.id, name: a.blind ? `${a.reference}-${i + 1}.pdf` : f.filename, size: f.size_bytes })),
+      attachments: attachments.map((f, i) => ({
+        id: f.id, name: a.blind ? `${a.reference}-${i + 1}.pdf` : f.filename, size: f.size_bytes,
+      })),
     };
     return { assignment: a, entry, criteria, others, conflicted, automatic: automaticConflict(a), opened };
   }

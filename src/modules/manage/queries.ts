@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 import { message, verbatim } from '../../lib/i18n.ts';
 import type { CurrentUser } from '../auth/service.ts';
@@ -9,7 +8,9 @@ export async function auditInScope(db: Executor, user: CurrentUser, limit = 200)
   let q = db
     .selectFrom('audit_log as a')
     .leftJoin('users as u', 'u.id', 'a.actor_user_id')
-    .select(['a.id', 'a.at', 'a.action', 'a.entity', 'a.entity_id', 'a.changes', 'a.item_id', 'u.email as actor_email', 'u.name as actor_name'])
+    .select([
+      'a.id', 'a.at', 'a.action', 'a.entity', 'a.entity_id', 'a.changes', 'a.item_id', 'u.email as actor_email', 'u.name as actor_name',
+    ])
     .orderBy('a.id', 'desc')
     .limit(limit);
   if (user.role !== 'admin') {

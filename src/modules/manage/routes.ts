@@ -150,7 +150,8 @@ async function itemRoutes(group: FastifyInstance) {
     await updateItem(group.db, user, item.id, form.data);
     const updated = await scopedItem(group.db, user, item.id);
     if (!updated) throw Refusal.notFound('manage.notFound.item');
-    return reply.view('manage/item', await itemPage(request, { item: updated, values: updated, errors: {}, narrative: updated.narrative, saved: true }));
+    return reply.view('manage/item',
+      await itemPage(request, { item: updated, values: updated, errors: {}, narrative: updated.narrative, saved: true }));
   });
 
   // The item page's own form: the same service as every other kind, answered on the item page.
@@ -160,6 +161,7 @@ async function itemRoutes(group: FastifyInstance) {
     const item = await scopedItem(group.db, user, result.object.id);
     if (!item) throw Refusal.notFound('manage.notFound.item');
     const translation = result.ok ? { saved: true } : { values: result.values, errors: result.errors };
-    return reply.code(result.ok ? 200 : 400).view('manage/item', await itemPage(request, { item, values: item, errors: {}, narrative: item.narrative, translation }));
+    return reply.code(result.ok ? 200 : 400)
+      .view('manage/item', await itemPage(request, { item, values: item, errors: {}, narrative: item.narrative, translation }));
   });
 }

@@ -47,7 +47,8 @@ export async function recordFigure(db: Database, user: CurrentUser, itemId: numb
       await recordAudit(trx, user.id, 'update', 'figure', input.key, diff, itemId);
       return before.id;
     }
-    const created = await trx.insertInto('figures').values({ item_id: itemId, key: input.key, ...values }).returning('id').executeTakeFirstOrThrow();
+    const created = await trx.insertInto('figures').values({ item_id: itemId, key: input.key, ...values }).returning('id')
+      .executeTakeFirstOrThrow();
     await recordAudit(trx, user.id, 'record', 'figure', input.key, { label: input.label, value: input.value, unit: input.unit }, itemId);
     return created.id;
   });

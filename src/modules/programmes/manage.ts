@@ -29,8 +29,8 @@ export async function saveProgramme(
   db: Database, user: CurrentUser, id: number | null, input: ProgrammeInput, locale: Locale = 'en',
 ): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const item = await trx.selectFrom('items as i').where('i.id', '=', input.item_id).where((eb) => itemInScope(user, eb.ref('i.id'))).select('i.id')
-      .executeTakeFirst();
+    const item = await trx.selectFrom('items as i').where('i.id', '=', input.item_id).where((eb) => itemInScope(user, eb.ref('i.id')))
+      .select('i.id').executeTakeFirst();
     if (!item) throw Refusal.form({ item_id: 'manage.eventForm.errors.yourItem' });
     const current = id === null ? undefined
       : await trx.selectFrom('programmes').selectAll().where('id', '=', id).forUpdate().executeTakeFirstOrThrow();

@@ -79,11 +79,17 @@ export async function participantMail(
     if (link.status === 'confirmed') {
       lines.push(t('participant.mail.attached'), '');
       attachments.push(
-        { filename: 'event.ics', contentType: 'text/calendar; charset=utf-8; method=PUBLISH', content: icsFile(calendarEvent(event, site.baseUrl, site.domain)) },
+        {
+          filename: 'event.ics', contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
+          content: icsFile(calendarEvent(event, site.baseUrl, site.domain)),
+        },
         { filename: 'ticket.png', qr: ticketCode(link.tokenHash) },
       );
     }
   }
   lines.push(t('participant.mail.signature'));
-  return { to: person.email, subject: t(SUBJECTS[kind], { title: localText(event.title, event.translations, 'title', locale).text }), text: lines.join('\n'), attachments, itemId: event.item_id };
+  return {
+    to: person.email, subject: t(SUBJECTS[kind], { title: localText(event.title, event.translations, 'title', locale).text }),
+    text: lines.join('\n'), attachments, itemId: event.item_id,
+  };
 }

@@ -112,12 +112,14 @@ async function registerNow(
 
 /** A new private link for an existing registration (the old one stops working), by email. */
 async function resendLink(
-  trx: Executor, site: Site, event: EventDetails, registration: { id: number; name: string; status: string; language: string }, email: string,
+  trx: Executor, site: Site, event: EventDetails, registration: { id: number; name: string; status: string; language: string },
+  email: string,
 ): Promise<RegisterOutcome> {
   const token = newToken();
   const tokenHash = hashToken(token);
   await trx.updateTable('registrations').set({ token_hash: tokenHash }).where('id', '=', registration.id).execute();
-  const mail = await participantMail('link', event, { name: registration.name, email }, { token, tokenHash, status: registration.status }, site, localeOf(registration.language));
+  const mail = await participantMail('link', event, { name: registration.name, email }, { token, tokenHash, status: registration.status },
+    site, localeOf(registration.language));
   await queueMail(trx, mail, site.domain);
   return { kind: 'repeat' };
 }
@@ -135,7 +137,8 @@ export async function promoteFromWaitlist(trx: Executor, site: Site, eventId: nu
     const token = newToken();
     const tokenHash = hashToken(token);
     await trx.updateTable('registrations').set({ status: 'confirmed', token_hash: tokenHash }).where('id', '=', next.id).execute();
-    await queueMail(trx, await participantMail('promoted', event, next, { token, tokenHash, status: 'confirmed' }, site, localeOf(next.language)), site.domain);
+    const mail = await participantMail('promoted', event, next, { token, tokenHash, status: 'confirmed' }, site, localeOf(next.language));
+    await queueMail(trx, mail, site.domain);
     promoted++;
   }
 }
@@ -144,7 +147,9 @@ export async function promoteFromWaitlist(trx: Executor, site: Site, eventId: nu
  * Cancels by private token; a confirmed place goes to the first on the waiting list. Cancelling
  * twice is harmless; a link that no longer works, or a person already checked in, is refused.
  */
-export async function cancelRegistration(db: Database, site: Site, token: string, now = new Date()): Promise<'cancelled' | 'already_cancelled'> {
+export async function cancelRegistration(
+  db: Database, site: Site, token: string, now = new Date(),
+): Promise<'cancelled' | 'already_cancelled'> {
   return db.transaction().execute(async (trx) => {
     const registration = await trx
       .selectFrom('registrations')

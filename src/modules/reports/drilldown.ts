@@ -107,7 +107,8 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
           rows: rows.map((r) => [text(r.reference), text(r.title), text(r.applicant_name), sideMessage(r.side), text(r.category)]),
         };
       }
-      let q = db.selectFrom('award_grants as g').innerJoin('award_tiers as t', 't.id', 'g.tier_id').innerJoin('entries as e', 'e.id', 'g.entry_id')
+      let q = db.selectFrom('award_grants as g').innerJoin('award_tiers as t', 't.id', 'g.tier_id')
+        .innerJoin('entries as e', 'e.id', 'g.entry_id')
         .where('t.contest_id', '=', contest.id)
         .select(['t.name as tier', 'e.reference', 'e.title', 'e.applicant_name', 'e.side']).orderBy('t.rank').orderBy('e.reference');
       if (f.tier) q = q.where('t.code', '=', f.tier);

@@ -23,9 +23,13 @@ export async function summaryAsDocx(summary: Summary): Promise<Buffer> {
   // Loaded on first use, like the other document libraries: memory only for servers that export.
   const { AlignmentType, Document, HeadingLevel, Packer, Paragraph, TextRun } = await import('docx');
   const body = (text: string) =>
-    new Paragraph({ children: [new TextRun({ text, font: 'Times New Roman', size: 24 })], alignment: AlignmentType.JUSTIFIED, spacing: { after: 200 } });
+    new Paragraph({
+      children: [new TextRun({ text, font: 'Times New Roman', size: 24 })], alignment: AlignmentType.JUSTIFIED, spacing: { after: 200 },
+    });
   const centred = (text: string, bold = false) =>
-    new Paragraph({ children: [new TextRun({ text, bold, font: 'Times New Roman', size: 26 })], alignment: AlignmentType.CENTER, spacing: { after: 240 } });
+    new Paragraph({
+      children: [new TextRun({ text, bold, font: 'Times New Roman', size: 26 })], alignment: AlignmentType.CENTER, spacing: { after: 240 },
+    });
 
   const children: Paragraph[] = [
     centred(GROUP_TITLE, true),

@@ -103,7 +103,8 @@ export async function periodCharts(db: Executor, periodId: number, locale: Local
     charts.push(chart(locale, 'chart.awards', contests.map((c) => ({ label: c.title, value: c.awards })), 'awards'));
   }
   if (directions.length) {
-    charts.push(chart(locale, 'chart.directions', directions.map((d) => ({ label: `${f.side(d.from_side)} → ${f.side(d.to_side)}`, value: d.value })), 'delegations'));
+    const bars = directions.map((d) => ({ label: `${f.side(d.from_side)} → ${f.side(d.to_side)}`, value: d.value }));
+    charts.push(chart(locale, 'chart.directions', bars, 'delegations'));
   }
   return charts;
 }
@@ -150,7 +151,9 @@ function counterpart(fig: FigurePart, candidates: readonly FigurePart[], used: S
  * Each figure of this period next to the matching figure of the previous one, for items that
  * continue an item of the previous period.
  */
-export async function compareWithPrevious(db: Executor, summary: Summary): Promise<{ previousLabel: string; items: FigureComparison[] } | null> {
+export async function compareWithPrevious(
+  db: Executor, summary: Summary,
+): Promise<{ previousLabel: string; items: FigureComparison[] } | null> {
   const links = await db.selectFrom('items as i').innerJoin('items as prev', 'prev.id', 'i.continues_item_id')
     .innerJoin('periods as pp', 'pp.id', 'prev.period_id')
     .where('i.period_id', '=', summary.period.id)

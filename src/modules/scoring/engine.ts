@@ -219,7 +219,8 @@ export function rankEntries({ criteria, entries, sheets, aggregation, tieBreak }
     if (r.score === null) return;
     r.rank = i + 1;
     r.rankChange = r.rank - (r.normalisedRank as number);
-    const neighbours = [rows[i - 1], rows[i + 1]].filter((n): n is Row => n !== undefined && n.score !== null && same(n.score, r.score as number));
+    const neighbours = [rows[i - 1], rows[i + 1]]
+      .filter((n): n is Row => n !== undefined && n.score !== null && same(n.score, r.score as number));
     if (neighbours.length) r.tieBrokenBy = breakTie(r, neighbours[0]!)[1];
   });
 

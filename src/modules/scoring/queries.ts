@@ -53,7 +53,9 @@ export type RoundRanking = Ranking & {
 export async function computeRoundRanking(
   db: Executor, round: { id: number; aggregation: Aggregation; tie_break: TieBreak },
 ): Promise<RoundRanking> {
-  const [criteria, entries, sheets] = await Promise.all([roundCriteria(db, round.id), roundEntries(db, round.id), roundSheets(db, round.id)]);
+  const [criteria, entries, sheets] = await Promise.all([
+    roundCriteria(db, round.id), roundEntries(db, round.id), roundSheets(db, round.id),
+  ]);
   const ranking = rankEntries({ criteria, entries, sheets, aggregation: round.aggregation, tieBreak: round.tie_break });
   return { ...ranking, criteria, entries };
 }

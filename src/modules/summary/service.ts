@@ -138,7 +138,8 @@ function resolve(p: Placeholder, data: FigureData, itemNumber: number | null, lo
     case 'entries': {
       const rows = data.entries.get(ref);
       if (!rows) return { error: message('manage.placeholder.noContest', { ref }) };
-      return { value: sum(rows.filter((r) => (!f.side || r.side === f.side) && (!f.category || r.category === f.category)), (r) => r.entries) };
+      const chosen = rows.filter((r) => (!f.side || r.side === f.side) && (!f.category || r.category === f.category));
+      return { value: sum(chosen, (r) => r.entries) };
     }
     case 'awards': {
       if (!data.contests.has(ref)) return { error: message('manage.placeholder.noContest', { ref }) };
@@ -200,7 +201,9 @@ export function renderNarrative(
     const resolved = resolve(p, data, itemNumber, locale);
     if ('error' in resolved) {
       errors.push({ raw: p.raw, error: resolved.error });
-      current().push({ kind: 'figure', text: UNAVAILABLE, value: null, metric: p.metric, ref: p.ref, filters: p.filters, error: resolved.error });
+      current().push({
+        kind: 'figure', text: UNAVAILABLE, value: null, metric: p.metric, ref: p.ref, filters: p.filters, error: resolved.error,
+      });
       paragraphText += UNAVAILABLE;
       continue;
     }

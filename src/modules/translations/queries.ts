@@ -86,7 +86,8 @@ export const KINDS: Record<TranslatableKind, KindSpec> = {
       const programme = id === null ? undefined : await scopedProgramme(db, user, id);
       if (!programme) return undefined;
       return {
-        kind: 'programme', id: programme.id, itemId: programme.item_id, heading: programme.title, backHref: `/manage/programmes/${programme.id}`,
+        kind: 'programme', id: programme.id, itemId: programme.item_id, heading: programme.title,
+        backHref: `/manage/programmes/${programme.id}`,
         english: { title: programme.title, description: programme.description }, translations: programme.translations,
       };
     },
@@ -98,7 +99,8 @@ export const KINDS: Record<TranslatableKind, KindSpec> = {
       const contest = await scopedContest(db, user, ref);
       if (!contest) return undefined;
       return {
-        kind: 'contest', id: contest.id, itemId: contest.item_id, heading: contest.title, backHref: `/manage/contests/${contest.slug}/setup#translations`,
+        kind: 'contest', id: contest.id, itemId: contest.item_id, heading: contest.title,
+        backHref: `/manage/contests/${contest.slug}/setup#translations`,
         english: { title: contest.title, description: contest.description }, translations: contest.translations,
       };
     },
@@ -116,7 +118,8 @@ export const KINDS: Record<TranslatableKind, KindSpec> = {
       if (!row || !contest) return undefined;
       return {
         kind: 'criterion', id: row.id, itemId: contest.item_id, heading: `${contest.title} · ${row.round_name} · ${row.name}`,
-        backHref: `/manage/contests/${contest.slug}/setup#translations`, english: { name: row.name, guidance: row.guidance }, translations: row.translations,
+        backHref: `/manage/contests/${contest.slug}/setup#translations`, english: { name: row.name, guidance: row.guidance },
+        translations: row.translations,
       };
     },
   },
@@ -162,7 +165,8 @@ export async function loadTranslatable(db: Executor, user: CurrentUser, kind: Tr
 /** Locks the object's row for the rest of the transaction and reads its translations as they are now. */
 export async function lockedTranslations(db: Executor, kind: TranslatableKind, id: number): Promise<Translations> {
   // Every table of the list has `id` and `translations`; Kysely cannot type a union of table names.
-  const row = await db.selectFrom(KINDS[kind].table as 'items').select('translations').where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+  const row = await db.selectFrom(KINDS[kind].table as 'items').select('translations').where('id', '=', id).forUpdate()
+    .executeTakeFirstOrThrow();
   return row.translations ?? {};
 }
 

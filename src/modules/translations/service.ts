@@ -16,7 +16,9 @@ export const inputName = (field: string, locale: Chinese) => `${field}_${locale 
 /** The form's values as stored now. */
 export function storedValues(kind: TranslatableKind, translations: Translations): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const locale of CHINESE) for (const { name } of KINDS[kind].fields) values[inputName(name, locale)] = translations[locale]?.[name] ?? '';
+  for (const locale of CHINESE) {
+    for (const { name } of KINDS[kind].fields) values[inputName(name, locale)] = translations[locale]?.[name] ?? '';
+  }
   return values;
 }
 
@@ -88,7 +90,8 @@ export async function saveTranslations(
       // Other keys of the column (a field no longer translated here) are kept as they were.
       const merged: Translations = { ...before };
       for (const locale of CHINESE) {
-        const kept = Object.fromEntries(Object.entries(before[locale] ?? {}).filter(([name]) => !KINDS[kind].fields.some((f) => f.name === name)));
+        const kept = Object.fromEntries(Object.entries(before[locale] ?? {})
+          .filter(([name]) => !KINDS[kind].fields.some((f) => f.name === name)));
         const next = { ...kept, ...after[locale] };
         if (Object.keys(next).length) merged[locale] = next;
         else delete merged[locale];

@@ -46,7 +46,9 @@ export async function inviteUser(db: Database, actor: CurrentUser, invite: Invit
       await queueMail(trx, {
         to: invite.email,
         subject: t('account.mail.already.subject'),
-        text: `${t('account.mail.dear', { name: existing.name })}\n\n${t('account.mail.already.body', { inviter: actor.name, login: `${mail.baseUrl}/login`, forgot: `${mail.baseUrl}/password/forgot` })}`,
+        text: `${t('account.mail.dear', { name: existing.name })}\n\n${t('account.mail.already.body', {
+          inviter: actor.name, login: `${mail.baseUrl}/login`, forgot: `${mail.baseUrl}/password/forgot`,
+        })}`,
       }, mail.domain);
       return;
     }
@@ -72,7 +74,8 @@ export async function inviteUser(db: Database, actor: CurrentUser, invite: Invit
         `${mail.baseUrl}/invitations/${token}`,
       ].join('\n'),
     }, mail.domain);
-    await recordAudit(trx, actor.id, 'invite', 'user', user.id, { email: invite.email, role: invite.role, organisation_id: organisationId, language: invite.language });
+    await recordAudit(trx, actor.id, 'invite', 'user', user.id,
+      { email: invite.email, role: invite.role, organisation_id: organisationId, language: invite.language });
   });
 }
 

@@ -8,7 +8,9 @@ async function openContest(db: Database) {
 }
 
 /** Every judge with work in the round declares no conflict and submits scores through the pages. */
-async function judgeRound(db: Database, judges: Map<string, Agent>, roundId: number, scoreFor: (entryId: number, judgeId: number) => number) {
+async function judgeRound(
+  db: Database, judges: Map<string, Agent>, roundId: number, scoreFor: (entryId: number, judgeId: number) => number,
+) {
   const rows = await db.selectFrom('assignments as a').innerJoin('users as u', 'u.id', 'a.judge_id')
     .where('a.round_id', '=', roundId).select(['a.id', 'a.entry_id', 'a.judge_id', 'u.email']).execute();
   const criteria = await db.selectFrom('criteria').select(['id', 'max_score']).where('round_id', '=', roundId).execute();
@@ -69,7 +71,7 @@ t.test('organisers run a contest: assign, judge, close, rank, advance, award and
   for (const e of entries) t.equal(assigned.filter((a) => a.entry_id === e.id).length, 3);
   t.notOk(assigned.some((a) => a.entry_id === entries[0]!.id && a.judge_id === judge2.id), 'no conflicted pair');
   const loads = [...new Set(assigned.map((a) => a.judge_id))].map((j) => assigned.filter((a) => a.judge_id === j).length);
-  t.ok(Math.max(...loads) - Math.min(...loads) <= 1, `balanced: ${loads}`);
+  t.ok(Math.max(...loads) - Math.min(...loads) <= 1, `balanced: ${loads.join(',')}`);
 
   const judges = new Map<string, Agent>();
   for (let i = 1; i <= 5; i++) judges.set(`judge${i}@ipcoop.test`, await signedIn(app, `judge${i}@ipcoop.test`));

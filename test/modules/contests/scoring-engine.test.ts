@@ -160,7 +160,7 @@ t.test('automatic assignment: N judges per entry, balanced, never a conflicted p
   for (const e of [1, 2, 3, 4]) t.equal(assignments.filter((a) => a.entryId === e).length, 2, `entry ${e} has two judges`);
   t.notOk(assignments.some((a) => conflicts.has(`${a.entryId}:${a.judgeId}`)), 'no conflicted pair');
   const loads = [11, 12, 13].map((j) => assignments.filter((a) => a.judgeId === j).length);
-  t.ok(Math.max(...loads) - Math.min(...loads) <= 1, `balanced loads ${loads}`);
+  t.ok(Math.max(...loads) - Math.min(...loads) <= 1, `balanced loads ${loads.join(',')}`);
 
   const topUp = planAssignments({
     entryIds: [1], judgeIds: [11, 12, 13], perEntry: 3, existing: [{ entryId: 1, judgeId: 12 }],

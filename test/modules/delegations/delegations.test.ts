@@ -45,7 +45,9 @@ async function demoProgramme(db: Database) {
 }
 
 /** A fresh open programme on the demo exchange's item, for tests that need exact numbers. */
-async function newProgramme(db: Database, values: { slug: string; capacity: number | null; public_registration?: boolean; edit_deadline?: Date | null }) {
+async function newProgramme(
+  db: Database, values: { slug: string; capacity: number | null; public_registration?: boolean; edit_deadline?: Date | null },
+) {
   const demo = await demoProgramme(db);
   return db.insertInto('programmes').values({
     item_id: demo.item_id, slug: values.slug, title: `Programme ${values.slug}`, starts_on: demo.starts_on, ends_on: demo.ends_on,
@@ -96,7 +98,7 @@ t.test('a leader registers a delegation of twelve with three visits in one step,
 
   const saved = await leader.post(`/programmes/${programme.slug}/register`, delegationForm({ name: 'Tai Po delegation', members: twelve, visits }));
   t.equal(saved.statusCode, 303);
-  const token = manageToken(saved.headers.location as string);
+  const token = manageToken(saved.headers.location);
   t.ok(token, 'redirected to the private manage page');
 
   const delegation = await db.selectFrom('delegations').selectAll().where('name', '=', 'Tai Po delegation').executeTakeFirstOrThrow();
@@ -221,7 +223,7 @@ t.test('concurrent registrations: each delegation fits whole or not at all', asy
   const results = await Promise.all(Array.from({ length: 10 }, (_, n) =>
     leader.post(url, delegationForm({ name: `Delegation ${n + 1}`, members: people(6, `D${n + 1} member`) }))));
   const statuses = results.map((r) => r.statusCode).sort();
-  t.same(statuses, [...Array(5).fill(303), ...Array(5).fill(400)]);
+  t.same(statuses, [...Array<number>(5).fill(303), ...Array<number>(5).fill(400)]);
   const row = await db.selectFrom('programmes').select('member_count').where('id', '=', programme.id).executeTakeFirstOrThrow();
   t.equal(row.member_count, 30);
   t.equal(await delegationCount(db, programme.id), 5);
@@ -237,7 +239,7 @@ t.test('edits after the deadline are refused', async (t) => {
   await leader.get(`/programmes/${programme.slug}/register`);
   const members = people(3, 'Member');
   const res = await leader.post(`/programmes/${programme.slug}/register`, delegationForm({ name: 'Late changers', members }));
-  const token = manageToken(res.headers.location as string) as string;
+  const token = manageToken(res.headers.location) as string;
   await db.updateTable('programmes').set({ edit_deadline: new Date(Date.now() - 60_000) }).where('id', '=', programme.id).execute();
 
   const page = await leader.get(`/delegations/${token}`);
@@ -265,7 +267,7 @@ t.test('members under 18: consent before confirmation, withheld from exports by 
   ];
   const res = await leader.post(`/programmes/${programme.slug}/register`, delegationForm({ name: 'Youth', members }));
   t.equal(res.statusCode, 303);
-  const token = manageToken(res.headers.location as string) as string;
+  const token = manageToken(res.headers.location) as string;
   const delegation = await db.selectFrom('delegations').selectAll().where('programme_id', '=', programme.id).executeTakeFirstOrThrow();
   const rows = await db.selectFrom('delegation_members').selectAll().where('delegation_id', '=', delegation.id).orderBy('position').execute();
   t.same(rows.map((m) => [m.is_minor, m.guardian_consent_at !== null]), [[false, false], [true, false], [true, true]]);
@@ -289,7 +291,9 @@ t.test('members under 18: consent before confirmation, withheld from exports by 
   t.equal((await db.selectFrom('delegations').select('status').where('id', '=', delegation.id).executeTakeFirstOrThrow()).status, 'confirmed');
 
   // Once confirmed, the leader cannot add a minor without consent.
-  const current = rows.map((m) => ({ id: m.id, name: m.name, organisation: m.organisation, role: m.role, minor: m.is_minor, consent: m.is_minor }));
+  const current = rows.map((m) => ({
+    id: m.id, name: m.name, organisation: m.organisation, role: m.role, minor: m.is_minor, consent: m.is_minor,
+  }));
   const add = await leader.post(`/delegations/${token}`, delegationForm({
     name: 'Youth', members: [...current, { name: 'Another Minor', role: 'student', minor: true }],
   }));

@@ -19,7 +19,11 @@ async function openSeminar(db: Db) {
 }
 
 const person = (name: string, email: string) => ({ name, email, organisation: 'Tai Po Widgets Ltd', side: 'HK', consent: 'on' });
-const tokenOf = (location: unknown) => /^\/registrations\/([A-Za-z0-9_-]{43})$/.exec(String(location ?? ''))?.[1] ?? '';
+/** What the my-data.json copies hold, as far as these tests read them. */
+type RegistrationCopy = { registration: { name: string; email: string; organisation: string; status: string }; event: { slug: string } };
+type DelegationCopy = { delegation: { name: string; contact_email: string }; members: { name: string }[] };
+
+const tokenOf = (location: unknown) => /^\/registrations\/([A-Za-z0-9_-]{43})$/.exec(typeof location === 'string' ? location : '')?.[1] ?? '';
 
 /** Everything the summary and the reports count, for one period. */
 async function periodCounts(db: Db, slug: string) {
@@ -177,7 +181,7 @@ t.test('a participant downloads exactly their own data', async (t) => {
   t.match(res.headers['content-type'], /^application\/json/);
   t.match(res.headers['content-disposition'], /^attachment; filename="my-registration-.+\.json"$/);
   t.equal(res.headers['cache-control'], 'no-store');
-  const data = JSON.parse(res.body);
+  const data = JSON.parse(res.body) as RegistrationCopy;
   t.equal(data.registration.name, 'Lam Siu-ming');
   t.equal(data.registration.email, 'siu-ming.lam@example.test');
   t.equal(data.registration.organisation, 'Tai Po Widgets Ltd');
@@ -187,7 +191,7 @@ t.test('a participant downloads exactly their own data', async (t) => {
   t.notMatch(res.body, 'Ho Wing-sze');
   t.notMatch(res.body, /token/i, 'no link secrets');
 
-  const other = JSON.parse((await app.inject(`/registrations/${tokenB}/my-data.json`)).body);
+  const other = JSON.parse((await app.inject(`/registrations/${tokenB}/my-data.json`)).body) as RegistrationCopy;
   t.equal(other.registration.email, 'wing-sze.ho@example.test');
   t.equal((await app.inject(`/registrations/${newToken()}/my-data.json`)).statusCode, 404, 'an unknown token is not found');
   t.equal((await app.inject('/registrations/not-a-token/my-data.json')).statusCode, 404);
@@ -210,10 +214,10 @@ t.test('a delegation leader downloads their delegation, and nothing of another',
   t.equal(res.statusCode, 200);
   t.match(res.headers['content-disposition'], /^attachment; filename="my-delegation-.+\.json"$/);
   t.equal(res.headers['cache-control'], 'no-store');
-  const data = JSON.parse(res.body);
+  const data = JSON.parse(res.body) as DelegationCopy;
   t.equal(data.delegation.name, first.name);
   t.equal(data.delegation.contact_email, first.contact_email);
-  t.same(data.members.map((m: { name: string }) => m.name), members.map((m) => m.name));
+  t.same(data.members.map((m) => m.name), members.map((m) => m.name));
   if (second.contact_email !== first.contact_email) t.notMatch(res.body, second.contact_email);
   for (const o of others) if (!members.some((m) => m.name === o.name)) t.notMatch(res.body, o.name);
   t.equal((await app.inject(`/delegations/${newToken()}/my-data.json`)).statusCode, 404);
@@ -276,7 +280,7 @@ t.test('deleting one\'s data cancels through the usual path: the place goes to t
   const b2 = await db.selectFrom('registrations').select(['name', 'erased_at', 'token_hash']).where('email', '=', 'tsz-kin.yip@example.test').executeTakeFirstOrThrow();
   t.same([b2.name, b2.erased_at], ['Yip Tsz-kin', null], 'the other registration keeps its data');
   t.not(b2.token_hash, hashToken(tokenB), 'promotion sent the other person a new link, as it always does');
-  const data = JSON.parse((await app.inject(`/registrations/${tokenA}/my-data.json`)).body);
+  const data = JSON.parse((await app.inject(`/registrations/${tokenA}/my-data.json`)).body) as RegistrationCopy;
   t.equal(data.registration.name, '[erased]');
 });
 
