@@ -30,6 +30,9 @@ export const participant = {
   'participant.errors.registrationGone': 'We could not find that registration. If you asked for a new link, use the one in the latest email.',
   'participant.errors.checkedIn': 'You have already been checked in at this event, so the registration can no longer be cancelled.',
   'participant.errors.noTicket': 'A ticket is issued once your place is confirmed.',
+  // A public form over its rate limit (src/lib/rate-limit.ts).
+  'participant.errors.tooManyOne': 'Too many forms have been sent from your network, or with this email address, in a short time. Try again in {minutes} minute.',
+  'participant.errors.tooManyMany': 'Too many forms have been sent from your network, or with this email address, in a short time. Try again in {minutes} minutes.',
 
   // After registering again with the same address.
   'participant.inbox.title': 'Check your inbox',
@@ -117,9 +120,10 @@ export const participant = {
   'participant.mail.opening.confirmed': 'Thank you for registering. Your place is confirmed.',
   'participant.mail.opening.waitlisted': 'Thank you for registering. All places are taken, so you are on the waiting list. Places that come free go to the waiting list in order of registration; we will email you if you get one.',
   'participant.mail.opening.promoted': 'A place has come free and it is yours: your registration is now confirmed.',
-  'participant.mail.opening.link': 'Someone (we hope you) asked to register this address again. You are already registered; here is a new link to your registration. Earlier links no longer work.',
+  'participant.mail.opening.link': 'Someone, perhaps you, asked to register again for this event with this email address. You are already registered, and your registration has not changed. Here is a new link to it.',
   'participant.mail.opening.cancelled': 'Your registration is cancelled. If this was a mistake, you can register again while registration is open.',
   'participant.mail.manageLink': 'See, print or cancel your registration here (keep this link private):',
+  'participant.mail.earlierLink': 'The link we sent you before still works. The first time you open this new link, it takes the earlier one\'s place: from then on the earlier link, and any ticket sent with it, no longer work. If you did not ask to register again, you do not need to do anything.',
   'participant.mail.attached': 'The calendar file and your QR ticket are attached. Show the ticket at the door to be checked in quickly.',
   'participant.mail.signature': 'ipcoop — the co-operation programme of the Guangdong/Hong Kong Expert Group on the Protection of IPRs',
 
@@ -354,6 +358,7 @@ export const participant = {
   'participant.entry.errors.fileEmpty': '{file} is empty.',
   'participant.entry.errors.emptyFile': 'The file is empty.',
   'participant.entry.errors.notPdf': '{file} is not a PDF file.',
+  'participant.entry.errors.contestFull': 'This contest has no room left for more files: its entries already hold the {gb} GB it takes. Send your entry without files and contact the organisers.',
   // Two problems with the files, one after the other.
   'participant.entry.errors.andAlso': '{first} {next}',
   'participant.entry.errors.contestClosed': 'Entries to this contest are closed.',

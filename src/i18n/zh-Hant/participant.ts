@@ -32,6 +32,8 @@ export const participant: Record<keyof typeof en, string> = {
   'participant.errors.registrationGone': '找不到該項登記。如你曾要求新的連結，請使用最新一封電郵內的連結。',
   'participant.errors.checkedIn': '你已在本活動簽到，因此不能再取消登記。',
   'participant.errors.noTicket': '名額確認後才會發出入場券。',
+  'participant.errors.tooManyOne': '短時間內由你的網絡或以此電郵地址提交的表格過多。請於 {minutes} 分鐘後再試。',
+  'participant.errors.tooManyMany': '短時間內由你的網絡或以此電郵地址提交的表格過多。請於 {minutes} 分鐘後再試。',
 
   // After registering again with the same address.
   'participant.inbox.title': '請查看你的電郵收件匣',
@@ -119,9 +121,10 @@ export const participant: Record<keyof typeof en, string> = {
   'participant.mail.opening.confirmed': '多謝你登記參加。你的名額已確認。',
   'participant.mail.opening.waitlisted': '多謝你登記參加。由於所有名額已滿，你已列入候補名單。空出的名額會按登記先後分配給候補名單上的人士；如你獲分配名額，我們會以電郵通知你。',
   'participant.mail.opening.promoted': '有名額空出並已分配給你：你的登記現已確認。',
-  'participant.mail.opening.link': '有人（希望是你本人）要求以此地址再次登記。你已經登記；以下是你的登記的新連結，之前的連結已經失效。',
+  'participant.mail.opening.link': '有人（或許是你本人）以此電郵地址要求再次登記參加本活動。你已經登記，你的登記並無改變。以下是你的登記的新連結。',
   'participant.mail.opening.cancelled': '你的登記已取消。如屬誤操作，你可在登記期間再次登記。',
   'participant.mail.manageLink': '你可在此查看、列印或取消你的登記（請勿公開此連結）：',
+  'participant.mail.earlierLink': '我們之前發給你的連結仍然有效。你首次開啟這條新連結後，它便會取代之前的連結：此後之前的連結，以及隨之發出的入場券，均會失效。如你並無要求再次登記，則無須理會本郵件。',
   'participant.mail.attached': '隨郵附上日曆檔案及你的二維碼入場券。請在入口出示入場券，以便快速簽到。',
   'participant.mail.signature': 'ipcoop — 粵港保護知識產權合作專責小組的合作計劃',
 
@@ -355,6 +358,7 @@ export const participant: Record<keyof typeof en, string> = {
   'participant.entry.errors.fileEmpty': '{file} 是空白檔案。',
   'participant.entry.errors.emptyFile': '該檔案是空白的。',
   'participant.entry.errors.notPdf': '{file} 不是 PDF 檔案。',
+  'participant.entry.errors.contestFull': '本比賽已沒有空間存放更多檔案：參賽作品的檔案已達上限 {gb} GB。請不附檔案提交作品，並聯絡主辦單位。',
   'participant.entry.errors.andAlso': '{first}{next}',
   'participant.entry.errors.contestClosed': '本比賽已截止接受參賽作品。',
   'participant.entry.errors.entryClosed': '參賽作品提交已截止：此作品不能再修改。',

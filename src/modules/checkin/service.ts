@@ -37,11 +37,18 @@ export async function setCheckedIn(
   });
 }
 
-/** Checks in whoever a scanned QR ticket (or manage link) belongs to. */
+/**
+ * Checks in whoever a scanned QR ticket (or manage link) belongs to. A live registration's
+ * pending link (mailed, with its ticket, when the address registered again) counts too.
+ */
 export async function checkInScanned(db: Database, user: CurrentUser, event: ScopedEvent, scanned: string): Promise<DeskOutcome> {
   const tokenHash = tokenHashFromScan(scanned);
   if (!tokenHash) return refused('manage.checkin.errors.notTicket');
-  const row = await db.selectFrom('registrations').select(['id', 'status']).where('token_hash', '=', tokenHash)
+  const row = await db.selectFrom('registrations').select(['id', 'status'])
+    .where((eb) => eb.or([
+      eb('token_hash', '=', tokenHash),
+      eb.and([eb('pending_token_hash', '=', tokenHash), eb('status', '<>', 'cancelled'), eb('erased_at', 'is', null)]),
+    ]))
     .where('event_id', '=', event.id).executeTakeFirst();
   if (!row) return refused('manage.checkin.errors.noTicket');
   if (row.status !== 'confirmed') {
@@ -70,7 +77,8 @@ export async function walkIn(db: Database, user: CurrentUser, site: Site, event:
     if (!(await takeSeat(trx, event.id))) return refused('manage.checkin.errors.full');
     const now = new Date();
     if (existing) {
-      await trx.updateTable('registrations').set({ status: 'confirmed', checked_in_at: now, token_hash: tokenHash })
+      await trx.updateTable('registrations')
+        .set({ status: 'confirmed', checked_in_at: now, token_hash: tokenHash, pending_token_hash: null })
         .where('id', '=', existing.id).execute();
     } else {
       const created = await trx.insertInto('registrations').values({

@@ -41,10 +41,14 @@ const periodProgrammes = (db: Executor, periodId: number) =>
 const periodContests = (db: Executor, periodId: number) =>
   db.selectFrom('contests as c').innerJoin('items as i', 'i.id', 'c.item_id').where('i.period_id', '=', periodId).select('c.id');
 
-/** Registrations: name, email, organisation and answers (which may hold a phone number). */
+/**
+ * Registrations: name, email, organisation and answers (which may hold a phone number). A link
+ * mailed but not yet opened (pending_token_hash) goes too; the working link stays, to show the
+ * person that their data is erased.
+ */
 export async function eraseRegistrations(db: Executor, now: Date, where: { periodId: number } | { registrationId: number }) {
   let q = db.updateTable('registrations').set({
-    name: ERASED, email: erasedEmail('registration-'), organisation: '', answers: '{}', erased_at: now,
+    name: ERASED, email: erasedEmail('registration-'), organisation: '', answers: '{}', pending_token_hash: null, erased_at: now,
   }).where('erased_at', 'is', null);
   q = 'periodId' in where
     ? q.where('event_id', 'in', periodEvents(db, where.periodId))

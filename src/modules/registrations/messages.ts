@@ -76,6 +76,8 @@ export async function participantMail(
   const attachments: MailAttachment[] = [];
   if (link) {
     lines.push(t('participant.mail.manageLink'), manageUrl(site.baseUrl, link.token), '');
+    // A link mailed because the address registered again waits beside the working one (service.ts).
+    if (kind === 'link') lines.push(t('participant.mail.earlierLink'), '');
     if (link.status === 'confirmed') {
       lines.push(t('participant.mail.attached'), '');
       attachments.push(

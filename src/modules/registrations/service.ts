@@ -12,7 +12,10 @@ import type { RegistrationInput } from './schemas.ts';
 
 export type RegisterOutcome =
   | { kind: 'registered'; token: string; status: 'confirmed' | 'waitlisted' }
-  /** Already registered: nothing is created, a new link goes by email, the page says only "check your inbox". */
+  /**
+   * Already registered: nothing is created and the working link is left alone; the owner is
+   * mailed a new link (pending until first opened), and the page says only "check your inbox".
+   */
   | { kind: 'repeat' }
   | { kind: 'full' }
   | { kind: 'closed'; reason: string };
@@ -50,7 +53,8 @@ function isDuplicateRegistration(error: unknown): boolean {
 /**
  * Registers a person: a confirmed place if one is left (taken by the conditional UPDATE, in
  * this transaction), else the waiting list if the event keeps one, else "full". A second
- * registration of the same email creates nothing and sends a fresh manage link instead.
+ * registration of the same email creates nothing and cuts no link: it mails the owner a new
+ * manage link instead, which replaces the old one only once the owner opens it.
  * The registration keeps the language it was made in; every email about it is written in that.
  */
 export async function register(
@@ -80,7 +84,7 @@ async function registerNow(
       const state = registrationState(event, now);
       if (!state.open && state.reason !== 'full') return { kind: 'closed', reason: state.reason };
       const existing = await liveRegistrationForEmail(trx, eventId, input.email);
-      if (existing) return resendLink(trx, site, event, existing, input.email);
+      if (existing) return mailPendingLink(trx, site, event, existing, input.email);
       const seated = await takeSeat(trx, eventId);
       if (!seated && !event.waitlist_enabled) return { kind: 'full' };
       const status = seated ? 'confirmed' : 'waitlisted';
@@ -100,24 +104,29 @@ async function registerNow(
     });
   } catch (error) {
     // The same email registered by a concurrent request (a double click): on PostgreSQL the
-    // violation has aborted that transaction, so the link is re-sent in a new one.
+    // violation has aborted that transaction, so the new link is mailed in a new one.
     if (!isDuplicateRegistration(error)) throw error;
     return db.transaction().execute(async (trx): Promise<RegisterOutcome> => {
       const existing = await liveRegistrationForEmail(trx, eventId, input.email);
-      if (existing) await resendLink(trx, site, await eventDetails(trx, eventId), existing, input.email);
+      if (existing) await mailPendingLink(trx, site, await eventDetails(trx, eventId), existing, input.email);
       return { kind: 'repeat' };
     });
   }
 }
 
-/** A new private link for an existing registration (the old one stops working), by email. */
-async function resendLink(
+/**
+ * A new private link for an existing registration, by email to its owner, in the language it
+ * was made in. Whoever asked may be a stranger, so the working link (and the ticket made from
+ * it) is left alone: the new link waits in pending_token_hash, replacing any earlier pending
+ * one, and becomes the working link the first time it is opened (registrationByTokenHash).
+ */
+async function mailPendingLink(
   trx: Executor, site: Site, event: EventDetails, registration: { id: number; name: string; status: string; language: string },
   email: string,
 ): Promise<RegisterOutcome> {
   const token = newToken();
   const tokenHash = hashToken(token);
-  await trx.updateTable('registrations').set({ token_hash: tokenHash }).where('id', '=', registration.id).execute();
+  await trx.updateTable('registrations').set({ pending_token_hash: tokenHash }).where('id', '=', registration.id).execute();
   const mail = await participantMail('link', event, { name: registration.name, email }, { token, tokenHash, status: registration.status },
     site, localeOf(registration.language));
   await queueMail(trx, mail, site.domain);
@@ -126,7 +135,8 @@ async function resendLink(
 
 /**
  * Fills free places from the waiting list, longest-waiting first, each promoted person getting
- * a new link by email. Runs in the caller's transaction; returns how many were promoted.
+ * a new link by email (which also supersedes any pending link). Runs in the caller's
+ * transaction; returns how many were promoted.
  */
 export async function promoteFromWaitlist(trx: Executor, site: Site, eventId: number): Promise<number> {
   const event = await eventDetails(trx, eventId);
@@ -136,7 +146,8 @@ export async function promoteFromWaitlist(trx: Executor, site: Site, eventId: nu
     if (!next || !(await takeSeat(trx, eventId))) return promoted;
     const token = newToken();
     const tokenHash = hashToken(token);
-    await trx.updateTable('registrations').set({ status: 'confirmed', token_hash: tokenHash }).where('id', '=', next.id).execute();
+    await trx.updateTable('registrations').set({ status: 'confirmed', token_hash: tokenHash, pending_token_hash: null })
+      .where('id', '=', next.id).execute();
     const mail = await participantMail('promoted', event, next, { token, tokenHash, status: 'confirmed' }, site, localeOf(next.language));
     await queueMail(trx, mail, site.domain);
     promoted++;
@@ -169,12 +180,14 @@ export async function cancelRegistration(
 
 /**
  * Cancels a live registration the caller has locked, in the caller's transaction: a confirmed
- * place is given back and goes to the first on the waiting list. Sends nothing itself.
+ * place is given back and goes to the first on the waiting list. A pending link goes with it.
+ * Sends nothing itself.
  */
 export async function cancelLocked(
   trx: Executor, site: Site, registration: { id: number; event_id: number; status: string }, now: Date,
 ): Promise<void> {
-  await trx.updateTable('registrations').set({ status: 'cancelled', cancelled_at: now }).where('id', '=', registration.id).execute();
+  await trx.updateTable('registrations').set({ status: 'cancelled', cancelled_at: now, pending_token_hash: null })
+    .where('id', '=', registration.id).execute();
   if (registration.status === 'confirmed') {
     await releaseSeat(trx, registration.event_id);
     await promoteFromWaitlist(trx, site, registration.event_id);
