@@ -106,6 +106,8 @@ export const manage = {
   'manage.placeholder.noProgramme': 'no programme "{ref}"',
   'manage.placeholder.noVisits': 'no visits of "{ref}" match',
   'manage.placeholder.noContest': 'no contest "{ref}"',
+  'manage.placeholder.otherItem': '"{ref}" is another item\'s {kind}: a narrative shows only its own item\'s figures',
+  'manage.placeholder.draft': 'the {kind} "{ref}" is a draft: only public ones can be shown',
   'manage.placeholder.figureItem': 'figure outside an item needs item=N',
   'manage.placeholder.noFigure': 'no recorded figure "{ref}" on item {number}',
 
@@ -216,7 +218,8 @@ export const manage = {
   'manage.users.inviteJudge': 'Invite a judge',
   'manage.users.inviteIntro': 'They receive a link to choose their password. It works once, for seven days.',
   'manage.users.emailAddress': 'Email address',
-  'manage.users.organisationForOrganisers': 'Organisation (for organisers)',
+  'manage.users.organisationHint': 'An organiser belongs to one. For a judge, the organisation they work for: they are never given its entries. Leave it empty for an independent judge.',
+  'manage.users.independent': 'None (independent judge)',
   'manage.users.send': 'Send the invitation',
   'manage.users.errors.name': 'Enter a name.',
   'manage.users.errors.nameLength': 'Name must be at most {max} characters.',

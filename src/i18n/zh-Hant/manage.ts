@@ -104,6 +104,8 @@ export const manage: Record<keyof typeof en, string> = {
   'manage.placeholder.noProgramme': '找不到交流計劃「{ref}」',
   'manage.placeholder.noVisits': '交流計劃「{ref}」沒有符合條件的訪問',
   'manage.placeholder.noContest': '找不到比賽「{ref}」',
+  'manage.placeholder.otherItem': '「{ref}」是另一項目的{kind}：項目內容只可引用本項目的數字',
+  'manage.placeholder.draft': '{kind}「{ref}」仍是草稿：只可引用已公開的{kind}',
   'manage.placeholder.figureItem': '在項目以外引用數字須註明 item=N',
   'manage.placeholder.noFigure': '第 {number} 項沒有已記錄的數字「{ref}」',
 
@@ -210,7 +212,8 @@ export const manage: Record<keyof typeof en, string> = {
   'manage.users.inviteJudge': '邀請評審',
   'manage.users.inviteIntro': '對方會收到一條連結，用以設定密碼。連結只可使用一次，有效期為七天。',
   'manage.users.emailAddress': '電郵地址',
-  'manage.users.organisationForOrganisers': '機構（適用於主辦人員）',
+  'manage.users.organisationHint': '主辦人員必須屬於一個機構。評審則選擇其任職的機構：系統不會向其分派該機構的參賽項目。獨立評審請留空。',
+  'manage.users.independent': '無（獨立評審）',
   'manage.users.send': '發送邀請',
   'manage.users.errors.name': '請輸入姓名。',
   'manage.users.errors.nameLength': '姓名不可超過 {max} 個字元。',

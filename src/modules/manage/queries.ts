@@ -52,10 +52,14 @@ export async function figuresWithHistory(db: Executor, itemId: number) {
 
 /** The placeholders an item's narrative can use (its events, programmes, contests and figures), each with what it counts. */
 export async function placeholderChoices(db: Executor, itemId: number) {
+  // A narrative names only its item's public objects (src/modules/summary/service.ts): a draft is not offered.
   const [events, programmes, contests, figures] = await Promise.all([
-    db.selectFrom('events').where('item_id', '=', itemId).select(['slug', 'title']).orderBy('starts_at').execute(),
-    db.selectFrom('programmes').where('item_id', '=', itemId).select(['slug', 'title']).orderBy('starts_on').execute(),
-    db.selectFrom('contests').where('item_id', '=', itemId).select(['slug', 'title']).orderBy('id').execute(),
+    db.selectFrom('events').where('item_id', '=', itemId).where('status', '<>', 'draft')
+      .select(['slug', 'title']).orderBy('starts_at').execute(),
+    db.selectFrom('programmes').where('item_id', '=', itemId).where('status', '<>', 'draft')
+      .select(['slug', 'title']).orderBy('starts_on').execute(),
+    db.selectFrom('contests').where('item_id', '=', itemId).where('status', '<>', 'draft')
+      .select(['slug', 'title']).orderBy('id').execute(),
     db.selectFrom('figures').where('item_id', '=', itemId).select(['key', 'label', 'unit']).orderBy('key').execute(),
   ]);
   return [

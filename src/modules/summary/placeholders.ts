@@ -34,7 +34,7 @@ export const METRICS: Record<MetricName, MetricSpec> = {
 const FORMATS: readonly FormatName[] = ['words', 'about', 'over', 'hkd', 'the'];
 
 /** What a metric's reference names, as a value of a message about it (a key alone would be taken as text). */
-const REFERENCE_KINDS: Record<NonNullable<MetricSpec['ref']>, Message> = {
+export const REFERENCE_KINDS: Record<NonNullable<MetricSpec['ref']>, Message> = {
   event: { key: 'manage.placeholder.kind.event' }, programme: { key: 'manage.placeholder.kind.programme' },
   contest: { key: 'manage.placeholder.kind.contest' }, figure: { key: 'manage.placeholder.kind.figure' },
 };

@@ -4,9 +4,14 @@ import type { Executor } from '../../db/index.ts';
 /*
  * The counts behind narrative figures. Each function answers for every reference of its kind
  * at once (one query, grouped), so rendering a whole summary costs a fixed number of queries.
+ * Every row carries its object's item and status: a narrative shows only its own item's public
+ * objects (src/modules/summary/service.ts).
  */
 
-export type EventCountRow = { slug: string; side: string | null; attended: number; confirmed: number };
+/** Whose an object is and whether it is public: every status but draft is (the public pages' rule). */
+export type ObjectOwner = { item_id: number; status: string };
+
+export type EventCountRow = ObjectOwner & { slug: string; side: string | null; attended: number; confirmed: number };
 
 export async function eventCounts(db: Executor, slugs: readonly string[]): Promise<EventCountRow[]> {
   if (slugs.length === 0) return [];
@@ -14,9 +19,11 @@ export async function eventCounts(db: Executor, slugs: readonly string[]): Promi
     .selectFrom('events as e')
     .leftJoin('registrations as r', 'r.event_id', 'e.id')
     .where('e.slug', 'in', slugs)
-    .groupBy(['e.slug', 'r.side'])
+    .groupBy(['e.slug', 'e.item_id', 'e.status', 'r.side'])
     .select([
       'e.slug',
+      'e.item_id',
+      'e.status',
       'r.side',
       sql<number>`count(r.id) filter (where r.checked_in_at is not null)::int`.as('attended'),
       sql<number>`count(r.id) filter (where r.status = 'confirmed')::int`.as('confirmed'),
@@ -24,7 +31,7 @@ export async function eventCounts(db: Executor, slugs: readonly string[]): Promi
     .execute();
 }
 
-export type DelegationCountRow = {
+export type DelegationCountRow = ObjectOwner & {
   slug: string;
   delegation_id: number | null;
   from_side: string | null;
@@ -41,9 +48,11 @@ export async function delegationCounts(db: Executor, slugs: readonly string[]): 
       join.onRef('d.programme_id', '=', 'p.id').on('d.status', '<>', 'withdrawn'))
     .leftJoin('delegation_members as m', 'm.delegation_id', 'd.id')
     .where('p.slug', 'in', slugs)
-    .groupBy(['p.slug', 'd.id', 'd.from_side', 'd.to_side', 'm.role'])
+    .groupBy(['p.slug', 'p.item_id', 'p.status', 'd.id', 'd.from_side', 'd.to_side', 'm.role'])
     .select([
       'p.slug',
+      'p.item_id',
+      'p.status',
       'd.id as delegation_id',
       'd.from_side',
       'd.to_side',
@@ -53,7 +62,7 @@ export async function delegationCounts(db: Executor, slugs: readonly string[]): 
     .execute();
 }
 
-export type VisitRow = {
+export type VisitRow = ObjectOwner & {
   slug: string;
   visit_id: number | null;
   from_side: string | null;
@@ -71,7 +80,10 @@ export async function programmeVisits(db: Executor, slugs: readonly string[]): P
       join.onRef('d.programme_id', '=', 'p.id').on('d.status', '<>', 'withdrawn'))
     .leftJoin('delegation_visits as v', 'v.delegation_id', 'd.id')
     .where('p.slug', 'in', slugs)
-    .select(['p.slug', 'v.id as visit_id', 'd.from_side', 'd.to_side', sql<string | null>`v.visit_on::text`.as('visit_on'), 'v.host'])
+    .select([
+      'p.slug', 'p.item_id', 'p.status', 'v.id as visit_id', 'd.from_side', 'd.to_side',
+      sql<string | null>`v.visit_on::text`.as('visit_on'), 'v.host',
+    ])
     .orderBy('p.slug')
     .orderBy('v.visit_on')
     .orderBy('v.starts_at')
@@ -79,7 +91,7 @@ export async function programmeVisits(db: Executor, slugs: readonly string[]): P
     .execute();
 }
 
-export type EntryCountRow = { slug: string; side: string | null; category: string | null; entries: number };
+export type EntryCountRow = ObjectOwner & { slug: string; side: string | null; category: string | null; entries: number };
 
 export async function entryCounts(db: Executor, slugs: readonly string[]): Promise<EntryCountRow[]> {
   if (slugs.length === 0) return [];
@@ -88,8 +100,8 @@ export async function entryCounts(db: Executor, slugs: readonly string[]): Promi
     .leftJoin('entries as e', (join) => join.onRef('e.contest_id', '=', 'c.id').on('e.status', '=', 'submitted'))
     .leftJoin('contest_categories as cc', 'cc.id', 'e.category_id')
     .where('c.slug', 'in', slugs)
-    .groupBy(['c.slug', 'e.side', 'cc.code'])
-    .select(['c.slug', 'e.side', 'cc.code as category', sql<number>`count(e.id)::int`.as('entries')])
+    .groupBy(['c.slug', 'c.item_id', 'c.status', 'e.side', 'cc.code'])
+    .select(['c.slug', 'c.item_id', 'c.status', 'e.side', 'cc.code as category', sql<number>`count(e.id)::int`.as('entries')])
     .execute();
 }
 

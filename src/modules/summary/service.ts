@@ -4,7 +4,7 @@ import { localize, localText } from '../../lib/content.ts';
 import { type Message, message } from '../../lib/i18n.ts';
 import {
   capitalise, formatHkd, formatItemList, formatNameList, formatValue, type NarrativePart, parseNarrative, type Placeholder,
-  type SummaryLocale, startsSentence,
+  REFERENCE_KINDS, type SummaryLocale, startsSentence,
 } from './placeholders.ts';
 import * as q from './queries.ts';
 
@@ -33,7 +33,7 @@ export type RenderedNarrative = {
   errors: { raw: string; error: Message }[];
 };
 
-type ItemFacts = { number: number; is_new: boolean; status: string };
+type ItemFacts = { id: number; number: number; is_new: boolean; status: string };
 
 /** Everything placeholders resolve against, loaded once for a set of narratives. */
 export type FigureData = {
@@ -44,7 +44,6 @@ export type FigureData = {
   visits: Map<string, q.VisitRow[]>;
   entries: Map<string, q.EntryCountRow[]>;
   awards: Map<string, q.AwardCountRow[]>;
-  contests: Set<string>;
 };
 
 function groupBySlug<T extends { slug: string }>(rows: T[]): Map<string, T[]> {
@@ -94,7 +93,6 @@ export async function loadFigureData(
     visits: groupBySlug(visits),
     entries: groupBySlug(entries),
     awards: groupBySlug(awards),
-    contests: new Set(entries.map((e) => e.slug)),
   };
 }
 
@@ -102,22 +100,41 @@ type Resolved = { value: number; text?: string } | { error: Message };
 
 const sum = <T>(rows: readonly T[], pick: (row: T) => number) => rows.reduce((n, row) => n + pick(row), 0);
 
+/**
+ * The rows of an object a narrative may show, or why not. An item's narrative shows only its own
+ * item's objects (`ownItem`: its id; undefined for an item not in the period, which owns nothing;
+ * null for the period's introduction, which belongs to no item), and every narrative only public
+ * ones: any status but draft, as on the public pages. Another item's draft reads as unknown, so
+ * nothing about another organisation's drafts is told.
+ */
+function shown<T extends q.ObjectOwner>(
+  rows: T[] | undefined, kind: 'event' | 'programme' | 'contest', ref: string, ownItem: number | null | undefined, unknown: Message,
+): { rows: T[] } | { error: Message } {
+  const object = rows?.[0];
+  const foreign = object !== undefined && ownItem !== null && object.item_id !== ownItem;
+  if (!rows || !object || (foreign && object.status === 'draft')) return { error: unknown };
+  if (foreign) return { error: message('manage.placeholder.otherItem', { ref, kind: REFERENCE_KINDS[kind] }) };
+  if (object.status === 'draft') return { error: message('manage.placeholder.draft', { kind: REFERENCE_KINDS[kind], ref }) };
+  return { rows };
+}
+
 function resolve(p: Placeholder, data: FigureData, itemNumber: number | null, locale: SummaryLocale): Resolved {
   const f = p.filters;
   const ref = p.ref ?? '';
+  const ownItem = itemNumber === null ? null : data.items.find((i) => i.number === itemNumber)?.id;
   switch (p.metric) {
     case 'attendance':
     case 'registrations': {
-      const rows = data.events.get(ref);
-      if (!rows) return { error: message('manage.placeholder.noEvent', { ref }) };
-      const matching = rows.filter((r) => !f.side || r.side === f.side);
+      const event = shown(data.events.get(ref), 'event', ref, ownItem, message('manage.placeholder.noEvent', { ref }));
+      if ('error' in event) return event;
+      const matching = event.rows.filter((r) => !f.side || r.side === f.side);
       return { value: sum(matching, (r) => (p.metric === 'attendance' ? r.attended : r.confirmed)) };
     }
     case 'delegations':
     case 'members': {
-      const rows = data.delegations.get(ref);
-      if (!rows) return { error: message('manage.placeholder.noProgramme', { ref }) };
-      const matching = rows.filter((r) => r.delegation_id !== null && (!f.from || r.from_side === f.from));
+      const programme = shown(data.delegations.get(ref), 'programme', ref, ownItem, message('manage.placeholder.noProgramme', { ref }));
+      if ('error' in programme) return programme;
+      const matching = programme.rows.filter((r) => r.delegation_id !== null && (!f.from || r.from_side === f.from));
       if (p.metric === 'delegations') {
         const chosen = matching.filter((r) => !f.to || r.to_side === f.to);
         return { value: new Set(chosen.map((r) => r.delegation_id)).size };
@@ -126,9 +143,9 @@ function resolve(p: Placeholder, data: FigureData, itemNumber: number | null, lo
     }
     case 'visits':
     case 'hosts': {
-      const rows = data.visits.get(ref);
-      if (!rows) return { error: message('manage.placeholder.noProgramme', { ref }) };
-      const matching = rows.filter((r) => r.visit_id !== null && (!f.from || r.from_side === f.from)
+      const programme = shown(data.visits.get(ref), 'programme', ref, ownItem, message('manage.placeholder.noProgramme', { ref }));
+      if ('error' in programme) return programme;
+      const matching = programme.rows.filter((r) => r.visit_id !== null && (!f.from || r.from_side === f.from)
         && (!f.to || r.to_side === f.to) && (!f.on || r.visit_on === f.on));
       if (p.metric === 'visits') return { value: matching.length };
       const hosts = [...new Set(matching.map((r) => r.host ?? ''))];
@@ -136,13 +153,15 @@ function resolve(p: Placeholder, data: FigureData, itemNumber: number | null, lo
       return { value: hosts.length, text: formatNameList(hosts, p.formats, locale) };
     }
     case 'entries': {
-      const rows = data.entries.get(ref);
-      if (!rows) return { error: message('manage.placeholder.noContest', { ref }) };
-      const chosen = rows.filter((r) => (!f.side || r.side === f.side) && (!f.category || r.category === f.category));
+      const contest = shown(data.entries.get(ref), 'contest', ref, ownItem, message('manage.placeholder.noContest', { ref }));
+      if ('error' in contest) return contest;
+      const chosen = contest.rows.filter((r) => (!f.side || r.side === f.side) && (!f.category || r.category === f.category));
       return { value: sum(chosen, (r) => r.entries) };
     }
     case 'awards': {
-      if (!data.contests.has(ref)) return { error: message('manage.placeholder.noContest', { ref }) };
+      // The contest's own rows (one at least, whatever its entries) say whose it is and whether it is public.
+      const contest = shown(data.entries.get(ref), 'contest', ref, ownItem, message('manage.placeholder.noContest', { ref }));
+      if ('error' in contest) return contest;
       const rows = (data.awards.get(ref) ?? []).filter((r) =>
         (!f.tier || r.tier === f.tier) && (!f.side || r.side === f.side) && (f.major !== 'yes' || r.is_major));
       return { value: sum(rows, (r) => r.awards) };

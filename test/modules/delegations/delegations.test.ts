@@ -342,14 +342,20 @@ t.test('organisers reach only the programmes of their own items; invitations are
   t.equal(await delegationCount(db, closed.id), 1);
 });
 
-t.test('the seeded programmes resolve in item narratives', async (t) => {
+t.test('the seeded programmes resolve in their own items\' narratives', async (t) => {
   const period = await db.selectFrom('periods').select('id').where('slug', '=', '2018-19').executeTakeFirstOrThrow();
-  const narrative = '{{delegations copyright-students-exchange-2019 | words}} {{delegations copyright-students-exchange-2019 from=HK}} '
-    + '{{members copyright-students-exchange-2019 role=student}} {{visits copyright-students-exchange-2019}} '
-    + '{{delegations copyright-industry-exchange-2019}} {{members copyright-industry-exchange-2019}} {{visits copyright-industry-exchange-2019}} '
-    + '{{visits customs-enforcement-exchange-2018-19}} {{members trademark-examiners-exchange-2019}}';
-  const rendered = await narrativeProblems(db, period.id, 20, narrative);
-  t.same(rendered.errors, []);
-  const text = rendered.paragraphs.map(paragraphText).join('\n');
-  t.equal(text, 'Two 1 32 6 1 9 4 5 8');
+  // Each narrative names only its own item's programmes (a narrative shows no other item's figures).
+  const resolved = async (item: number, narrative: string) => {
+    const rendered = await narrativeProblems(db, period.id, item, narrative);
+    t.same(rendered.errors, [], `item ${item}`);
+    return rendered.paragraphs.map(paragraphText).join('\n');
+  };
+  t.equal(await resolved(20, '{{delegations copyright-students-exchange-2019 | words}} {{delegations copyright-students-exchange-2019 from=HK}} '
+    + '{{members copyright-students-exchange-2019 role=student}} {{visits copyright-students-exchange-2019}}'), 'Two 1 32 6');
+  t.equal(await resolved(19, '{{delegations copyright-industry-exchange-2019}} {{members copyright-industry-exchange-2019}} '
+    + '{{visits copyright-industry-exchange-2019}}'), '1 9 4');
+  t.equal(await resolved(12, '{{visits customs-enforcement-exchange-2018-19}}'), '5');
+  t.equal(await resolved(18, '{{members trademark-examiners-exchange-2019}}'), '8');
+  const elsewhere = await narrativeProblems(db, period.id, 20, '{{members trademark-examiners-exchange-2019}}');
+  t.equal(elsewhere.errors.length, 1, 'another item\'s programme is refused in this item\'s narrative');
 });

@@ -127,3 +127,71 @@ t.test('the narrative editor previews without saving and offers the item\'s own 
   const script = await app.inject({ method: 'GET', url: '/static/editor.js' });
   t.equal(script.statusCode, 200);
 });
+
+t.test("a narrative names only its own item's public objects: any other is refused beside the field and nothing is written", async (t) => {
+  const { app, db } = await build(t);
+  const item = await db.selectFrom('items as i').innerJoin('periods as p', 'p.id', 'i.period_id')
+    .where('p.slug', '=', '2018-19').where('i.number', '=', 17).selectAll('i').executeTakeFirstOrThrow();
+  const theirs = await db.selectFrom('items as i').where('i.period_id', '=', item.period_id)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('item_parties as ip').innerJoin('organisations as o', 'o.id', 'ip.organisation_id')
+      .whereRef('ip.item_id', '=', 'i.id').where('o.code', '=', 'HKIPD').select('ip.item_id'))))
+    .select('i.id').executeTakeFirstOrThrow();
+  const when = { starts_at: new Date('2019-06-01T02:00:00Z'), ends_at: new Date('2019-06-01T06:00:00Z') };
+  await db.insertInto('events').values([
+    { ...when, item_id: theirs.id, slug: 'their-public-forum', kind: 'forum', title: 'Their forum', status: 'published' },
+    { ...when, item_id: theirs.id, slug: 'their-draft-forum', kind: 'forum', title: 'Their draft forum', status: 'draft' },
+    { ...when, item_id: item.id, slug: 'our-draft-seminar', kind: 'seminar', title: 'Our draft seminar', status: 'draft' },
+  ]).execute();
+
+  const organiser = await signedIn(app, 'organiser@hkipd.test');
+  const editor = await organiser.get(`/manage/items/${item.id}`);
+  t.match(editor.body, '<code>{{attendance sme-seminar-2019 | about}}</code>');
+  t.notMatch(editor.body, 'our-draft-seminar', 'the picker offers no draft');
+  const stored = () => db.selectFrom('items').selectAll().where('id', '=', item.id).executeTakeFirstOrThrow();
+  const audited = async () => Number((await db.selectFrom('audit_log').where('entity', '=', 'item').where('entity_id', '=', String(item.id))
+    .select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const before = await stored();
+  const auditBefore = await audited();
+  const save = (narrative: string) => organiser.post(`/manage/items/${item.id}`, {
+    title: item.title, status: item.status, ...(item.is_new ? { is_new: 'on' } : {}), narrative,
+  });
+
+  const refused: [string, string][] = [
+    // (a) another item's public event: named as such.
+    ['{{attendance their-public-forum | about}}', '&quot;their-public-forum&quot; is another item&#39;s event: a narrative shows only its own item&#39;s figures'],
+    // another organisation's draft reads as unknown: nothing about it is told.
+    ['{{registrations their-draft-forum}}', 'no event &quot;their-draft-forum&quot;'],
+    // (b) a draft event of the item itself.
+    ['{{attendance our-draft-seminar}}', 'the event &quot;our-draft-seminar&quot; is a draft: only public ones can be shown'],
+    // (c) no such event at all.
+    ['{{attendance no-such-event}}', 'no event &quot;no-such-event&quot;'],
+  ];
+  for (const [placeholder, reason] of refused) {
+    const res = await save(`About ${placeholder} came.`);
+    t.equal(res.statusCode, 400, placeholder);
+    t.match(res.body, `id="f-narrative-error">Fix the placeholders first: ${placeholder} — ${reason}.</p>`, placeholder);
+    t.match(res.body, `About ${placeholder} came.</textarea>`, 'what was typed is kept');
+    t.same(await stored(), before, `${placeholder}: the item row is unchanged`);
+  }
+  t.equal(await audited(), auditBefore, 'no change is logged');
+  t.notMatch((await save('{{attendance their-draft-forum}}')).body, /draft:/, "another organisation's draft is not said to be one");
+
+  // The Chinese narrative is held to the same rule.
+  const zh = await organiser.post(`/manage/items/${item.id}/translations`, {
+    title_zh_hant: '', narrative_zh_hant: '{{attendance their-public-forum | about}}人出席。', title_zh_hans: '', narrative_zh_hans: '',
+  });
+  t.equal(zh.statusCode, 400);
+  t.match(zh.body, 'id="f-narrative_zh_hant-error">Fix the placeholders first: {{attendance their-public-forum | about}} — '
+    + '&quot;their-public-forum&quot; is another item&#39;s event');
+  t.same(await stored(), before, 'the translations are unchanged');
+
+  // The item's own public event saves, and the summary shows its figure.
+  const narrative = '{{attendance sme-seminar-2019 | about}} came.';
+  const saved = await save(narrative);
+  t.equal(saved.statusCode, 200);
+  t.match(saved.body, /Saved\./);
+  t.equal((await stored()).narrative, narrative);
+  t.equal(await audited(), auditBefore + 1);
+  const summary = await app.inject({ method: 'GET', url: '/periods/2018-19/summary.txt' });
+  t.match(summary.body, /\n\nAbout 200 came\.\n/);
+});

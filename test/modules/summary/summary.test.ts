@@ -165,3 +165,35 @@ t.test('unknown periods and items are 404 pages', async (t) => {
     t.equal(res.statusCode, 404, url);
   }
 });
+
+t.test("the public summary never shows a figure of a draft object, nor of another item's", async (t) => {
+  const { app, db } = await build(t);
+  const period = await db.selectFrom('periods').select('id').where('slug', '=', '2018-19').executeTakeFirstOrThrow();
+  const summary = async (lang = 'en') => (await app.inject({ method: 'GET', url: `/periods/2018-19/summary.txt?lang=${lang}` })).body;
+  const itemText = (text: string, n: number) => text.split(/\n\n(?=\d+\. )/).find((block) => block.startsWith(`${n}. `)) ?? '';
+  const before = await summary();
+  t.match(itemText(before, 17), 'About 200 participants attended the seminar.');
+  t.match(itemText(before, 19), 'included visiting the Hong Kong International Arbitration Centre and the Xiqu Centre and attending');
+  t.match(itemText(before, 5), /where \d+ major awards were handed out/);
+
+  // An event, a programme and a contest put back to draft: their figures go, the rest stays.
+  await db.updateTable('events').set({ status: 'draft' }).where('slug', '=', 'sme-seminar-2019').execute();
+  await db.updateTable('programmes').set({ status: 'draft' }).where('slug', '=', 'copyright-industry-exchange-2019').execute();
+  await db.updateTable('contests').set({ status: 'draft' }).where('slug', '=', 'hvpp-contest-2019').execute();
+  const after = await summary();
+  t.match(itemText(after, 17), `${UNAVAILABLE} participants attended the seminar.`);
+  t.match(itemText(after, 19), `included visiting ${UNAVAILABLE} and attending`);
+  t.match(itemText(after, 5), `where ${UNAVAILABLE} major awards were handed out`);
+  t.match(itemText(after, 2), 'About 100 participants attended the forum.', 'a public object of the item still shows');
+  t.match(itemText(await summary('zh-Hant'), 17), `${UNAVAILABLE}人出席研討會`, 'in Chinese too');
+  const page = await app.inject({ method: 'GET', url: '/periods/2018-19/items/17' });
+  t.match(page.body, /class="figure figure--missing">\[figure unavailable\]<\/span> participants attended the seminar/);
+  t.notMatch(page.body, /About 200/);
+
+  // A narrative that names another item's event, written before the rule: its figure is not shown.
+  await db.updateTable('items').set({ narrative: 'Borrowed: {{attendance gba-belt-road-ip-forum-2018 | about}} came.' })
+    .where('period_id', '=', period.id).where('number', '=', 3).execute();
+  const borrowed = await summary();
+  t.match(itemText(borrowed, 3), `Borrowed: ${UNAVAILABLE} came.`);
+  t.match(itemText(borrowed, 2), 'About 100 participants attended the forum.', 'the forum still shows in its own item');
+});
