@@ -70,3 +70,16 @@ t.test('the reading of imports finds what it should', async (t) => {
   t.ok(imports.some((i) => moduleOf(i) === 'event-admin'), 'an import of another module is seen');
   t.ok(imports.some((i) => i.startsWith(`lib${sep}`)), 'an import of lib is seen');
 });
+
+t.test('no line of a view is longer than 300 characters', async (t) => {
+  const views = join(ROOT, 'views');
+  const long = readdirSync(views, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort()
+    .flatMap((file) => readFileSync(file, 'utf8').split(/\r?\n/)
+      .map((line, i) => ({ at: `${relative(ROOT, file)}:${i + 1}`, length: [...line].length }))
+      .filter((l) => l.length > 300)
+      .map((l) => `${l.at} (${l.length})`));
+  t.same(long, [], 'a long line of a view is wrapped inside a code tag, or between tags where whitespace does not show');
+});
