@@ -14,6 +14,16 @@ t.test('pages carry security headers and a strict content security policy', asyn
   t.notMatch(csp, /unsafe-inline/);
   t.equal(res.headers['x-content-type-options'], 'nosniff');
   t.match(String(res.headers['x-frame-options']), /SAMEORIGIN|DENY/);
+  t.match(csp, /frame-ancestors 'none'/);
+  t.equal(res.headers['referrer-policy'], 'no-referrer');
+  t.equal(res.headers['strict-transport-security'], undefined, 'no HSTS for a site served over plain HTTP');
+});
+
+t.test('over HTTPS, pages ask browsers to keep to HTTPS', async (t) => {
+  const { app } = await build(t, { env: { BASE_URL: 'https://ipcoop.test', SESSION_SECRET: 'x'.repeat(40) } });
+  const res = await app.inject({ method: 'GET', url: '/' });
+  t.match(String(res.headers['strict-transport-security']), /max-age=\d+/);
+  t.match(String(res.headers['content-security-policy']), /upgrade-insecure-requests/);
 });
 
 t.test('an unknown page is a friendly 404 in the layout, JSON for JSON clients', async (t) => {
