@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /** Everything the app reads from the environment, parsed once at start. */
@@ -33,6 +36,11 @@ const schema = z.object({
   }),
   /** Whether `npm start` loads demo data into an empty database. */
   SEED_DEMO: z.enum(['auto', 'yes', 'no']).default('auto'),
+  /**
+   * The rate limits on public forms (src/lib/rate-limit.ts). On unless turned off, which only a
+   * load test or a benchmark that sends many forms from one address should do.
+   */
+  RATE_LIMITS: z.enum(['on', 'off']).default('on'),
 });
 
 export type Config = {
@@ -51,6 +59,8 @@ export type Config = {
   seedDemo: 'auto' | 'yes' | 'no';
   /** Fastify's trustProxy: false, or the proxies' addresses. */
   trustProxy: false | string;
+  /** Whether public forms are rate-limited (RATE_LIMITS, on by default). */
+  rateLimits: boolean;
 };
 
 export class ConfigError extends Error {}
@@ -77,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO,
     trustProxy: trustedProxies(e.TRUST_PROXY),
+    rateLimits: e.RATE_LIMITS === 'on',
   };
 }
 
@@ -98,4 +109,54 @@ function isProxyAddress(entry: string): boolean {
 function trustedProxies(value: string): false | string {
   const proxies = proxyList(value);
   return proxies.length === 0 ? false : proxies.join(',');
+}
+
+/** Where the embedded default keeps the secret it made, when SESSION_SECRET is unset. */
+export const SECRET_FILE = 'session-secret';
+
+/**
+ * The configuration with the secret that signs cookies (CSRF, notices). SESSION_SECRET when set.
+ * Without it, the embedded default makes one once and keeps it in DATA_DIR/session-secret (mode
+ * 0600), so that cookies stay signed and forms and notices survive a restart. PostgreSQL may
+ * serve several instances, which must share one secret: there SESSION_SECRET is required.
+ */
+export async function withSessionSecret(config: Config): Promise<Config> {
+  if (config.sessionSecret) return config;
+  if (config.databaseUrl) {
+    throw new ConfigError('Invalid configuration: SESSION_SECRET is required with DATABASE_URL (every instance signs cookies with it)');
+  }
+  return { ...config, sessionSecret: await keptSecret(join(config.dataDir, SECRET_FILE)) };
+}
+
+/** The secret in `path`, made there first if there is none (by whichever process gets there first). */
+async function keptSecret(path: string): Promise<string> {
+  try {
+    return await readSecret(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await mkdir(join(path, '..'), { recursive: true });
+  // Written whole to a file of its own, then linked into place: nobody reads half a secret, and a
+  // process starting at the same moment keeps the one that got there first.
+  const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(draft, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    await chmod(draft, 0o600);
+    await link(draft, path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+  } finally {
+    await unlink(draft);
+  }
+  return readSecret(path);
+}
+
+async function readSecret(path: string): Promise<string> {
+  const secret = (await readFile(path, 'utf8')).trim();
+  if (secret.length < 32) {
+    throw new ConfigError(`Invalid configuration: ${path} holds no secret of at least 32 characters; remove it to make a new one`);
+  }
+  // Readable by its owner only, even if it was copied in with wider rights.
+  if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600);
+  return secret;
 }

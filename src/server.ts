@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { seed } from '../seeds/index.ts';
 import { buildApp } from './app.ts';
 import { runMain } from './cli/main.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, withSessionSecret } from './config.ts';
 import type { DatabaseHandle } from './db/index.ts';
 import { openConfiguredDatabase } from './db/open.ts';
 
@@ -16,8 +16,13 @@ async function seedIfFresh(handle: DatabaseHandle, mode: 'auto' | 'yes' | 'no', 
 }
 
 await runMain(async () => {
-  const config = loadConfig();
-  const handle = await openConfiguredDatabase(config);
+  const configured = loadConfig();
+  const handle = await openConfiguredDatabase(configured);
+  // The secret that signs cookies: SESSION_SECRET, or for the embedded database one kept in DATA_DIR.
+  const config = await withSessionSecret(configured).catch(async (error: unknown) => {
+    await handle.close();
+    throw error;
+  });
   const seeded = await seedIfFresh(handle, config.seedDemo, config.demoPassword);
   // This process delivers mail from the outbox and erases personal data past its retention.
   const app = await buildApp({ config, db: handle.db, runMailWorker: true });

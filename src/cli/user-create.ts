@@ -49,7 +49,7 @@ await runMain(async () => {
   }
   const { email, role, name, organisation } = parsed.data;
   const password = await readPassword();
-  const problem = passwordProblem(password, email);
+  const problem = await passwordProblem(password, email);
   if (problem) {
     // The command line speaks English, like its usage line.
     process.stderr.write(`ipcoop: ${translator('en')(problem)}\n`);

@@ -23,6 +23,8 @@ export const account = {
   'account.forgot.back': 'Back to sign in',
   'account.forgot.intro': 'Enter the email address of your account and we will send you a link to choose a new password.',
   'account.forgot.submit': 'Send the link',
+  'account.forgot.throttledOne': 'Too many links have been asked for, for this address or from your network. Try again in {minutes} minute.',
+  'account.forgot.throttledMany': 'Too many links have been asked for, for this address or from your network. Try again in {minutes} minutes.',
 
   // Links from emails
   'account.link.title': 'This link no longer works',

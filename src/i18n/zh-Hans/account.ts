@@ -17,6 +17,8 @@ export const account: Partial<Record<keyof typeof en, string>> = {
   'account.forgot.back': '返回登录页面',
   'account.forgot.intro': '请输入你账户的邮箱地址，我们会向你发送链接，供你设置新密码。',
   'account.forgot.submit': '发送链接',
+  'account.forgot.throttledOne': '此邮箱地址或你的网络申请链接的次数过多，请于 {minutes} 分钟后再试。',
+  'account.forgot.throttledMany': '此邮箱地址或你的网络申请链接的次数过多，请于 {minutes} 分钟后再试。',
 
   'account.link.title': '此链接已失效',
   'account.link.lead': '我们邮件中的链接只能使用一次，并只在限定时间内有效。此链接已被使用或已过期。',

@@ -25,6 +25,8 @@ export const account: Record<keyof typeof en, string> = {
   'account.forgot.back': '返回登入頁面',
   'account.forgot.intro': '請輸入你帳戶的電郵地址，我們會向你發送連結，供你設定新密碼。',
   'account.forgot.submit': '發送連結',
+  'account.forgot.throttledOne': '此電郵地址或你的網絡索取連結的次數過多，請於 {minutes} 分鐘後再試。',
+  'account.forgot.throttledMany': '此電郵地址或你的網絡索取連結的次數過多，請於 {minutes} 分鐘後再試。',
 
   // 電郵內的連結
   'account.link.title': '此連結已失效',

@@ -105,7 +105,7 @@ export const manage: Record<keyof typeof en, string> = {
   'manage.placeholder.noVisits': '交流計劃「{ref}」沒有符合條件的訪問',
   'manage.placeholder.noContest': '找不到比賽「{ref}」',
   'manage.placeholder.otherItem': '「{ref}」是另一項目的{kind}：項目內容只可引用本項目的數字',
-  'manage.placeholder.draft': '{kind}「{ref}」仍是草稿：只可引用已公開的{kind}',
+  'manage.placeholder.draft': '{kind}「{ref}」仍是草稿：只可引用已公開的內容',
   'manage.placeholder.figureItem': '在項目以外引用數字須註明 item=N',
   'manage.placeholder.noFigure': '第 {number} 項沒有已記錄的數字「{ref}」',
 

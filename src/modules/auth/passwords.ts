@@ -4,8 +4,8 @@ import { type Message, message } from '../../lib/i18n.ts';
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 256;
 
-// Common choices at or above the minimum length, from public breach-frequency lists. Shorter
-// ones are already refused by the length rule.
+// Choices at or above the minimum length that a breached-password list may miss: the site's own
+// words and places, and a few patterns. Shorter ones are already refused by the length rule.
 const COMMON = new Set([
   '1234567890', '0123456789', '0987654321', '9876543210', '1111111111', '0000000000', '1234512345',
   '1122334455', '1q2w3e4r5t', '1qaz2wsx3edc', 'qwertyuiop', 'qwerty1234', 'qwerty12345', 'qwerty123456',
@@ -19,12 +19,21 @@ const COMMON = new Set([
   '12345qwert', 'qwert12345', 'asdf123456', 'intellectual', 'copyright123', 'trademark123', 'patent12345',
 ]);
 
+/**
+ * The passwords of the breached-password list that the length rule lets through: zxcvbn-ts's
+ * list of the most common passwords in public breaches (about 49,000, lowercase), loaded on first
+ * use and kept.
+ */
+let breached: Promise<ReadonlySet<string>> | undefined;
+export const breachedPasswords = () => (breached ??= import('@zxcvbn-ts/language-common').then(({ dictionary }) =>
+  new Set(dictionary['passwords-common'].filter((p) => p.length >= PASSWORD_MIN))));
+
 /** Length and common-choice rules: what is wrong with a new password, or null when it is acceptable. */
-export function passwordProblem(password: string, email?: string): Message | null {
+export async function passwordProblem(password: string, email?: string): Promise<Message | null> {
   if (password.length < PASSWORD_MIN) return message('account.password.tooShort', { min: PASSWORD_MIN });
   if (password.length > PASSWORD_MAX) return message('account.password.tooLong', { max: PASSWORD_MAX });
   const lower = password.toLowerCase();
-  if (COMMON.has(lower) || /^(.)\1+$/.test(password)) return 'account.password.common';
+  if (COMMON.has(lower) || /^(.)\1+$/.test(password) || (await breachedPasswords()).has(lower)) return 'account.password.common';
   const local = email?.split('@')[0]?.toLowerCase();
   if (local && local.length >= 4 && lower.includes(local)) return 'account.password.email';
   return null;

@@ -52,7 +52,8 @@ export async function installSecurity(app: FastifyInstance) {
 
   await app.register(fastifyCsrf, {
     cookieKey: secure ? '__Host-ipcoop_csrf' : 'ipcoop_csrf',
-    // Signed when SESSION_SECRET is set, so a cookie planted from a sibling host is refused.
+    // Signed, so a cookie planted from a sibling host is refused. The server always has a secret:
+    // SESSION_SECRET, or for the embedded default the one it keeps in DATA_DIR (src/config.ts).
     cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure, signed: Boolean(app.config.sessionSecret) },
   });
 

@@ -40,8 +40,8 @@ const HOUR_MS = 60 * 60 * 1000;
 const sessionRule = message('account.sessions.rule', { idle: SESSION_IDLE_MS / HOUR_MS, absolute: SESSION_ABSOLUTE_MS / HOUR_MS });
 
 /** The rules on a new password, checked before its confirmation. */
-function newPasswordErrors(password: string, confirm: string, email: string): FormErrors {
-  const problem = passwordProblem(password, email);
+async function newPasswordErrors(password: string, confirm: string, email: string): Promise<FormErrors> {
+  const problem = await passwordProblem(password, email);
   if (problem) return { password: problem };
   if (password !== confirm) return { confirm: 'account.password.mismatch' };
   return {};
@@ -97,7 +97,14 @@ export async function authRoutes(app: FastifyInstance) {
   app.post('/password/forgot', access('public'), async (request, reply) => {
     const form = parseForm(emailForm, request.body);
     if (!form.ok) return forgotPage(reply, 400, form.values, form.errors, false);
-    await requestPasswordReset(app.db, form.data.email, app.config.baseUrl, app.mail.domain);
+    const asked = { email: form.data.email, ip: request.ip };
+    const { waitSeconds } = await requestPasswordReset(app.db, asked, app.config.baseUrl, app.mail.domain);
+    if (waitSeconds > 0) {
+      // The same for every address, with or without an account.
+      const minutes = Math.ceil(waitSeconds / 60);
+      const reason = message(minutes === 1 ? 'account.forgot.throttledOne' : 'account.forgot.throttledMany', { minutes });
+      return forgotPage(reply, 429, form.data, { email: reason }, false);
+    }
     return forgotPage(reply, 200, form.data, {}, true);
   });
 
@@ -122,7 +129,7 @@ export async function authRoutes(app: FastifyInstance) {
       const user = await owner(token);
       if (!user) return expired(reply);
       const form = parseForm(newPasswordForm, request.body);
-      const errors = form.ok ? newPasswordErrors(form.data.password, form.data.confirm, user.email) : form.errors;
+      const errors = form.ok ? await newPasswordErrors(form.data.password, form.data.confirm, user.email) : form.errors;
       if (!form.ok || hasErrors(errors)) return page(reply, 400, user, token, errors);
       const userId = await setPasswordWithLink(app.db, token, purpose, form.data.password);
       if (!userId) return expired(reply);
@@ -145,7 +152,7 @@ export async function authRoutes(app: FastifyInstance) {
     const user = requireUser(request);
     const form = parseForm(changePasswordForm, request.body);
     if (!form.ok) return accountPage(reply, user, form.errors);
-    const errors = newPasswordErrors(form.data.password, form.data.confirm, user.email);
+    const errors = await newPasswordErrors(form.data.password, form.data.confirm, user.email);
     if (hasErrors(errors)) return accountPage(reply, user, errors);
     const changed = await attempt(() => changePassword(app.db, user, form.data.current, form.data.password));
     return changed.ok ? accountPage(reply, user, {}, true) : accountPage(reply, user, changed.errors);

@@ -70,41 +70,61 @@ export async function startSession(db: Database, userId: number, ip: string, use
 }
 
 // ---------------------------------------------------------------------------------------------
-// Throttling: per account and per address, with a lock that doubles after each further failure.
+// Throttling, kept in the database (login_throttle) so that it holds across instances. A key
+// counts events (failed sign-ins, reset requests); once it reaches its threshold it is locked,
+// for a time that doubles with each further event. An hour without an event forgets the count.
 
-const THROTTLE = {
-  email: { threshold: 5 },
-  ip: { threshold: 20 },
-  forgetAfterMs: 60 * 60 * 1000,
-  firstLockSeconds: 30,
-  maxLockSeconds: 15 * 60,
+type Rule = { threshold: number; firstLockSeconds: number; maxLockSeconds: number };
+const FORGET_AFTER_MS = 60 * 60 * 1000;
+const SIGN_IN_LOCK = { firstLockSeconds: 30, maxLockSeconds: 15 * 60 };
+
+/**
+ * Failed sign-ins count per account and address, per address, and per account from anywhere.
+ * A stranger at one address locks the account only for that address; the owner elsewhere still
+ * signs in. The account's own ceiling, ten addresses' worth, stops an attack spread over many
+ * addresses, and each address counts towards it at most up to its own threshold.
+ */
+export const SIGN_IN_THROTTLE = {
+  pair: { threshold: 5, ...SIGN_IN_LOCK },
+  ip: { threshold: 20, ...SIGN_IN_LOCK },
+  account: { threshold: 50, ...SIGN_IN_LOCK },
+} as const satisfies Record<string, Rule>;
+
+const signInKeys = (email: string, ip: string) => {
+  const account = email.toLowerCase();
+  return { pair: `email-ip:${account} ${ip}`, ip: `ip:${ip}`, account: `email:${account}` };
 };
 
-const throttleKeys = (email: string, ip: string) => [`email:${email.toLowerCase()}`, `ip:${ip}`];
-
-/** Seconds until another attempt is allowed for this account or address; 0 when allowed now. */
-export async function loginWait(db: Executor, email: string, ip: string, now = new Date()): Promise<number> {
-  const rows = await q.throttleRows(db, throttleKeys(email, ip));
+/** Seconds until every one of these keys is unlocked; 0 when none is locked. */
+async function waitFor(db: Executor, keys: string[], now = new Date()): Promise<number> {
+  const rows = await q.throttleRows(db, keys);
   const until = Math.max(0, ...rows.map((r) => r.locked_until?.getTime() ?? 0));
   return Math.max(0, Math.ceil((until - now.getTime()) / 1000));
 }
 
-async function recordFailure(db: Executor, key: string, threshold: number) {
+/** Seconds until another attempt is allowed for this account from this address; 0 when allowed now. */
+export async function loginWait(db: Executor, email: string, ip: string, now = new Date()): Promise<number> {
+  return waitFor(db, Object.values(signInKeys(email, ip)), now);
+}
+
+/** Counts one event against a key and locks it from its threshold on; the count so far. */
+async function countEvent(db: Executor, key: string, rule: Rule): Promise<number> {
   const row = await db
     .insertInto('login_throttle')
     .values({ key, failures: 1 })
     .onConflict((oc) => oc.column('key').doUpdateSet({
-      failures: sql`case when login_throttle.last_failed_at < now() - make_interval(secs => ${THROTTLE.forgetAfterMs / 1000})
+      failures: sql`case when login_throttle.last_failed_at < now() - make_interval(secs => ${FORGET_AFTER_MS / 1000})
         then 1 else login_throttle.failures + 1 end`,
       last_failed_at: sql`now()`,
     }))
     .returning('failures')
     .executeTakeFirstOrThrow();
-  if (row.failures >= threshold) {
-    const seconds = Math.min(THROTTLE.maxLockSeconds, THROTTLE.firstLockSeconds * 2 ** (row.failures - threshold));
+  if (row.failures >= rule.threshold) {
+    const seconds = Math.min(rule.maxLockSeconds, rule.firstLockSeconds * 2 ** (row.failures - rule.threshold));
     await db.updateTable('login_throttle').set({ locked_until: sql`now() + make_interval(secs => ${seconds})` })
       .where('key', '=', key).execute();
   }
+  return row.failures;
 }
 
 export type LoginResult = { ok: true; userId: number; role: Role } | { ok: false; waitSeconds: number };
@@ -117,15 +137,27 @@ export async function attemptLogin(db: Database, email: string, password: string
   const valid = user && !user.disabled_at
     ? await verifyPassword(user.password_hash, password)
     : (await verifyPassword(await dummyPasswordHash(), password), false);
-  const [emailKey, ipKey] = throttleKeys(email, ip) as [string, string];
+  const keys = signInKeys(email, ip);
   if (!valid || !user) {
-    await recordFailure(db, emailKey, THROTTLE.email.threshold);
-    await recordFailure(db, ipKey, THROTTLE.ip.threshold);
+    const fromHere = await countEvent(db, keys.pair, SIGN_IN_THROTTLE.pair);
+    await countEvent(db, keys.ip, SIGN_IN_THROTTLE.ip);
+    if (fromHere <= SIGN_IN_THROTTLE.pair.threshold) await countEvent(db, keys.account, SIGN_IN_THROTTLE.account);
     return { ok: false, waitSeconds: await loginWait(db, email, ip) };
   }
-  await db.deleteFrom('login_throttle').where('key', '=', emailKey).execute();
+  await db.deleteFrom('login_throttle').where('key', '=', keys.pair).execute();
   return { ok: true, userId: user.id, role: user.role };
 }
+
+/**
+ * Password-reset requests count per email address (3 an hour: a mailbox is never flooded) and
+ * per client address (10 an hour), whether or not the address has an account.
+ */
+export const RESET_THROTTLE = {
+  email: { threshold: 3, firstLockSeconds: 60 * 60, maxLockSeconds: 60 * 60 },
+  ip: { threshold: 10, firstLockSeconds: 60 * 60, maxLockSeconds: 60 * 60 },
+} as const satisfies Record<string, Rule>;
+
+const resetKeys = (email: string, ip: string) => ({ email: `reset-email:${email.toLowerCase()}`, ip: `reset-ip:${ip}` });
 
 // ---------------------------------------------------------------------------------------------
 // Invitations and password resets: single-use links that expire, stored hashed.
@@ -133,16 +165,22 @@ export async function attemptLogin(db: Database, email: string, password: string
 export const LINK_LIFETIME_MS = { invitation: 7 * 24 * 60 * 60 * 1000, password_reset: 60 * 60 * 1000 } as const;
 export type LinkPurpose = keyof typeof LINK_LIFETIME_MS;
 
+/** A user id no account has (ids start at 1): issueLink for nobody runs the same statements and stores nothing. */
+const NO_USER = 0;
+
 export async function issueLink(db: Executor, userId: number, purpose: LinkPurpose): Promise<string> {
   const token = newToken();
   await db.updateTable('user_tokens').set({ used_at: sql`now()` })
     .where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
-  await db.insertInto('user_tokens').values({
-    user_id: userId,
-    purpose,
-    token_hash: hashToken(token),
-    expires_at: new Date(Date.now() + LINK_LIFETIME_MS[purpose]),
-  }).execute();
+  // Taken from the user's row, so that a link for no user is no row.
+  await db.insertInto('user_tokens').columns(['user_id', 'purpose', 'token_hash', 'expires_at'])
+    .expression((eb) => eb.selectFrom('users').where('id', '=', userId).select([
+      'id',
+      sql<string>`${purpose}::text`.as('purpose'),
+      sql<string>`${hashToken(token)}::text`.as('token_hash'),
+      sql<Date>`${new Date(Date.now() + LINK_LIFETIME_MS[purpose])}::timestamptz`.as('expires_at'),
+    ]))
+    .execute();
   return token;
 }
 
@@ -196,19 +234,34 @@ export async function changePassword(db: Database, user: CurrentUser, current: s
   });
 }
 
-/** Sends a reset link if the account exists; the caller says the same thing either way. */
-export async function requestPasswordReset(db: Database, email: string, baseUrl: string, mailDomain: string) {
-  const user = await q.userByEmail(db, email);
-  if (!user || user.disabled_at) return;
-  await db.transaction().execute(async (trx) => {
-    const token = await issueLink(trx, user.id, 'password_reset');
+/**
+ * Sends a reset link if the address has a live account; the caller says the same thing either
+ * way, and the work is the same either way, so that the time taken does not tell whether there is
+ * an account: in one transaction, the request is counted, the account looked up, a link issued
+ * and its mail queued; for no account, the link and the mail are rolled back (to a savepoint) and
+ * the transaction commits all the same. Returns the seconds to wait when the address or the
+ * client has asked too often (nothing is looked up then).
+ */
+export async function requestPasswordReset(
+  db: Database, request: { email: string; ip: string }, baseUrl: string, mailDomain: string,
+): Promise<{ waitSeconds: number }> {
+  const keys = resetKeys(request.email, request.ip);
+  return db.transaction().execute(async (trx) => {
+    const waitSeconds = await waitFor(trx, [keys.email, keys.ip]);
+    if (waitSeconds > 0) return { waitSeconds };
+    await countEvent(trx, keys.email, RESET_THROTTLE.email);
+    await countEvent(trx, keys.ip, RESET_THROTTLE.ip);
+    await sql`savepoint reset_link`.execute(trx);
+    const found = await q.userByEmail(trx, request.email);
+    const user = found && !found.disabled_at ? found : null;
+    const token = await issueLink(trx, user?.id ?? NO_USER, 'password_reset');
     // In the language the account's owner last used the site in.
-    const t = translator(localeOf(user.language));
+    const t = translator(localeOf(user?.language));
     await queueMail(trx, {
-      to: user.email,
+      to: user?.email ?? request.email,
       subject: t('account.mail.reset.subject'),
       text: [
-        t('account.mail.dear', { name: user.name }),
+        t('account.mail.dear', { name: user?.name ?? request.email }),
         '',
         t('account.mail.reset.body'),
         '',
@@ -217,5 +270,7 @@ export async function requestPasswordReset(db: Database, email: string, baseUrl:
         t('account.mail.reset.notYou'),
       ].join('\n'),
     }, mailDomain);
+    await sql.raw(user ? 'release savepoint reset_link' : 'rollback to savepoint reset_link').execute(trx);
+    return { waitSeconds: 0 };
   });
 }

@@ -9,7 +9,9 @@ import { type CurrentUser, issueLink } from '../auth/service.ts';
 import { queueMail } from '../mail/outbox.ts';
 
 /**
- * `organisation_id`: as chosen from the form's list ('' for none); only an organiser keeps one.
+ * `organisation_id`: as chosen from the form's list ('' for none). An organiser must have one; a
+ * judge keeps the one they work for (never given its entries: the automatic conflict of
+ * interest), or none for an independent judge; an administrator has none.
  * `language`: the language of the invitee's emails, this one first.
  */
 export type Invitation = { name: string; email: string; role: Role; organisation_id: string; language: Locale };
@@ -38,7 +40,7 @@ export async function inviteUser(db: Database, actor: CurrentUser, invite: Invit
     if (invite.role === 'organiser' && listed === null) errors.organisation_id = 'manage.users.errors.organiserOrganisation';
     else if (invite.organisation_id && listed === null) errors.organisation_id = 'manage.users.errors.organisationList';
     if (Object.keys(errors).length) throw Refusal.form(errors);
-    const organisationId = invite.role === 'organiser' ? listed : null;
+    const organisationId = invite.role === 'admin' ? null : listed;
     const existing = await trx.selectFrom('users').select(['id', 'name', 'language']).where('email', '=', invite.email).executeTakeFirst();
     if (existing) {
       // The account's own language, not the one the inviter chose.
@@ -79,7 +81,7 @@ export async function inviteUser(db: Database, actor: CurrentUser, invite: Invit
   });
 }
 
-/** `organisation_id`: as chosen from the form's list ('' for none); only an organiser keeps one. */
+/** `organisation_id`: as chosen from the form's list ('' for none); kept as for an invitation. */
 export type UserChanges = { role: Role; organisation_id: string; disabled: boolean };
 
 /** Changes a user's role, organisation or standing; disabling ends their sessions. */
@@ -95,7 +97,7 @@ export async function updateUser(db: Database, actor: CurrentUser, userId: numbe
     if (!before) throw Refusal.notFound('manage.notFound.user');
     const next = {
       role: changes.role,
-      organisation_id: changes.role === 'organiser' ? listed : null,
+      organisation_id: changes.role === 'admin' ? null : listed,
       disabled_at: changes.disabled ? (before.disabled_at ?? new Date()) : null,
     };
     const diff = changedFields(before, next);

@@ -65,7 +65,7 @@ t.test('missing fields are shown beside the fields', async (t) => {
   t.match(res.body, /id="f-password-error">Enter your password.</);
 });
 
-t.test('repeated failures lock the account for a while, then allow again', async (t) => {
+t.test('repeated failures from one address lock the account there for a while, then allow again', async (t) => {
   const { app, db } = await build(t);
   const agent = new Agent(app);
   for (let i = 0; i < 5; i++) {
@@ -73,8 +73,14 @@ t.test('repeated failures lock the account for a while, then allow again', async
     t.equal(res.statusCode, i < 4 ? 400 : 429, `attempt ${i + 1}`);
   }
   const locked = await agent.post('/login', { email: 'judge1@ipcoop.test', password: 'demo-password-2019' });
-  t.equal(locked.statusCode, 429, 'even the right password waits');
+  t.equal(locked.statusCode, 429, 'even the right password waits, from this address');
   t.match(locked.body, /Too many failed attempts. Try again in 1 minute./);
+  const keys = await db.selectFrom('login_throttle').select(['key', 'failures', 'locked_until']).orderBy('key').execute();
+  t.same(keys.map((k) => [k.key, k.failures, k.locked_until !== null]), [
+    ['email-ip:judge1@ipcoop.test 127.0.0.1', 5, true],
+    ['email:judge1@ipcoop.test', 5, false],
+    ['ip:127.0.0.1', 5, false],
+  ], 'locked for this account from this address only; the account and the address alone are far from their ceilings');
   await db.updateTable('login_throttle').set({ locked_until: new Date(Date.now() - 1000) }).execute();
   const later = await agent.post('/login', { email: 'judge1@ipcoop.test', password: 'demo-password-2019' });
   t.equal(later.statusCode, 303);
