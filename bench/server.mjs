@@ -11,6 +11,7 @@ import { createMailTransport } from '../dist/src/modules/mail/transport.js';
 const config = loadConfig({
   LOG_LEVEL: 'silent', BASE_URL: 'http://127.0.0.1', DATA_DIR: join(tmpdir(), 'ipcoop-bench'),
   DEMO_PASSWORD: process.env.DEMO_PASSWORD ?? '', DATABASE_URL: process.env.DATABASE_URL ?? '',
+  RATE_LIMITS: process.env.RATE_LIMITS ?? 'on',
 });
 const handle = await openDatabase({ databaseUrl: config.databaseUrl, poolSize: Number(process.env.POOL_SIZE ?? 10) });
 const app = await buildApp({ config, db: handle.db, logger: false, mailTransport: createMailTransport({ dataDir: config.dataDir, from: config.mailFrom }) });

@@ -106,7 +106,10 @@ export type Listening = { url: string; close: () => Promise<void> };
  */
 export async function listen(handle: DatabaseHandle): Promise<Listening> {
   if (handle.kind === 'postgres') return listenInChild(await connectionUrl(handle));
-  const config = loadConfig({ LOG_LEVEL: 'silent', BASE_URL: 'http://127.0.0.1', DATA_DIR: join(tmpdir(), 'ipcoop-bench'), DEMO_PASSWORD });
+  // The benchmarks send their load from one address: the public forms' limits would refuse it.
+  const config = loadConfig({
+    LOG_LEVEL: 'silent', BASE_URL: 'http://127.0.0.1', DATA_DIR: join(tmpdir(), 'ipcoop-bench'), DEMO_PASSWORD, RATE_LIMITS: 'off',
+  });
   const transport = createMailTransport({ dataDir: config.dataDir, from: config.mailFrom });
   const app: FastifyInstance = await buildApp({ config, db: handle.db, logger: false, mailTransport: transport });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -126,7 +129,8 @@ export function buildOnce() {
 async function listenInChild(databaseUrl: string): Promise<Listening> {
   buildOnce();
   const child = spawn(process.execPath, [join(ROOT, 'bench/server.mjs')], {
-    cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl, DEMO_PASSWORD, POOL_SIZE: '20' }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl, DEMO_PASSWORD, POOL_SIZE: '20', RATE_LIMITS: 'off' },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {

@@ -164,6 +164,8 @@ export interface RegistrationsTable {
   status: RegistrationStatus;
   answers: Json<Record<string, string | boolean>>;
   token_hash: string;
+  /** A newer link sent when the address registered again; it replaces token_hash when first opened. */
+  pending_token_hash: string | null;
   language: Generated<string>;
   delegation_member_id: number | null;
   checked_in_at: NullableTimestamp;
@@ -412,6 +414,13 @@ export interface LoginThrottleTable {
   locked_until: NullableTimestamp;
 }
 
+/** Fixed-window counters of the rate limits on public forms (src/lib/rate-limit.ts). */
+export interface RateLimitsTable {
+  key: string;
+  window_start: Timestamp;
+  count: number;
+}
+
 export interface SummaryEditionsTable {
   id: Generated<number>;
   period_id: number;
@@ -467,6 +476,7 @@ export interface DB {
   audit_log: AuditLogTable;
   mail_outbox: MailOutboxTable;
   login_throttle: LoginThrottleTable;
+  rate_limits: RateLimitsTable;
   summary_editions: SummaryEditionsTable;
   content_version: ContentVersionTable;
   event_versions: EventVersionsTable;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { copyFile, type FileHandle, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FastifyReply } from 'fastify';
 import type { PDFDict } from 'pdf-lib';
@@ -21,6 +21,94 @@ export async function saveAttachmentFile(dataDir: string, buffer: Buffer): Promi
   const key = randomBytes(16).toString('hex');
   await writeFile(join(directory(dataDir), key), buffer, { flag: 'wx' });
   return key;
+}
+
+/** Where an upload waits, once received, until its request stores it or drops it: beside the stored files, never among them. */
+const incoming = (dataDir: string) => resolve(dataDir, 'incoming');
+
+const PDF_MAGIC = Buffer.from('%PDF-');
+
+export type ReceivedFile = {
+  /** The file as received, under DATA_DIR/incoming; null when nothing was kept (not a PDF, too large). */
+  path: string | null;
+  /** The bytes received (up to the limit, when `truncated`). */
+  size: number;
+  /** More was sent than the limit: the parser stopped passing it on, and nothing is kept. */
+  truncated: boolean;
+  /** Whether its first bytes are a PDF's. */
+  pdf: boolean;
+};
+
+async function writeAll(file: FileHandle, chunk: Buffer) {
+  for (let offset = 0; offset < chunk.length;) offset += (await file.write(chunk, offset)).bytesWritten;
+}
+
+/**
+ * Receives an uploaded file onto disk as it arrives, a chunk at a time, never whole in memory.
+ * Its first bytes say whether it is a PDF: anything else is read to its end and dropped, never
+ * written. The multipart parser cuts the stream at the size limit and marks it truncated; a file
+ * that reached `maxBytes` that way (or any other) is removed, not kept cut short.
+ */
+export async function receivePdf(dataDir: string, stream: AsyncIterable<Buffer> & { truncated?: boolean }, maxBytes: number)
+  : Promise<ReceivedFile> {
+  let head = Buffer.alloc(0);
+  let size = 0;
+  let pdf: boolean | null = null;
+  let file: FileHandle | null = null;
+  let path: string | null = null;
+  try {
+    for await (const chunk of stream) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        pdf ??= false;
+        continue;
+      }
+      if (pdf === null) {
+        head = Buffer.concat([head, chunk]);
+        if (head.length < PDF_MAGIC.length) continue;
+        pdf = head.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC);
+        if (!pdf) continue;
+        await mkdir(incoming(dataDir), { recursive: true });
+        path = join(incoming(dataDir), randomBytes(16).toString('hex'));
+        file = await open(path, 'wx');
+        await writeAll(file, head);
+      } else if (file) {
+        await writeAll(file, chunk);
+      }
+    }
+    await file?.close();
+  } catch (error) {
+    await file?.close().catch(() => undefined);
+    if (path) await rm(path, { force: true });
+    throw error;
+  }
+  const truncated = size > maxBytes || stream.truncated === true;
+  if (path && truncated) {
+    await rm(path, { force: true });
+    path = null;
+  }
+  return { path, size, truncated, pdf: pdf ?? false };
+}
+
+/** Moves a received file among the stored attachments, under a new random key. */
+export async function storeReceivedFile(dataDir: string, path: string): Promise<string> {
+  await mkdir(directory(dataDir), { recursive: true });
+  const key = randomBytes(16).toString('hex');
+  const target = join(directory(dataDir), key);
+  try {
+    await rename(path, target);
+  } catch (error) {
+    // DATA_DIR/attachments on a file system of its own: copied, then the received file removed.
+    if ((error as { code?: string }).code !== 'EXDEV') throw error;
+    await copyFile(path, target, constants.COPYFILE_EXCL);
+    await rm(path, { force: true });
+  }
+  return key;
+}
+
+/** Removes received files that their request did not store. */
+export async function discardReceivedFiles(paths: readonly (string | null)[]) {
+  await Promise.all(paths.filter((path) => path !== null).map((path) => rm(path, { force: true })));
 }
 
 /** Removes files written for an operation that did not commit. */

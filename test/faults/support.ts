@@ -209,6 +209,8 @@ export async function startApp(t: Tap, env: Record<string, string>, name = 'app'
       LOG_LEVEL: 'warn',
       SEED_DEMO: 'no',
       SESSION_SECRET,
+      // The faults send hundreds of registrations from one address: the limits would refuse them.
+      RATE_LIMITS: 'off',
       DATA_DIR: join(tmpdir(), 'ipcoop-faults-unused'),
       ...env,
       PORT: String(port),

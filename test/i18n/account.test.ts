@@ -114,7 +114,7 @@ t.test('the account page and its password rules in Chinese', async (t) => {
 
   const short = await user.post('/account/password', { current: 'demo-password-2019', password: 'short', confirm: 'short' }, HK);
   t.equal(short.statusCode, 400);
-  t.match(short.body, '請使用最少 10 個字元。');
+  t.match(short.body, '請使用最少 12 個字元。');
   const mismatch = await user.post('/account/password', { current: 'demo-password-2019', password: 'orchid lantern harbour', confirm: 'orchid lantern' }, CN);
   t.equal(mismatch.statusCode, 400);
   t.match(mismatch.body, '两次输入的密码不一致。');
@@ -123,7 +123,7 @@ t.test('the account page and its password rules in Chinese', async (t) => {
   t.equal(wrongCurrent.statusCode, 400);
   t.match(wrongCurrent.body, '現時密碼不正確。');
   const en = await user.post('/account/password', { current: 'demo-password-2019', password: 'short', confirm: 'short' });
-  t.match(en.body, 'Use at least 10 characters.');
+  t.match(en.body, 'Use at least 12 characters.');
   t.match(en.body, '(this session)');
 });
 

@@ -4,6 +4,7 @@ import { access } from '../../lib/access.ts';
 import { attempt, type FormErrors, Refusal } from '../../lib/errors.ts';
 import { message, type Message, type MessageKey, verbatim } from '../../lib/i18n.ts';
 import { idParam, idParams, readParams, slugParams, tokenParams } from '../../lib/params.ts';
+import { countHit, DELEGATION_LIMITS, formHits, tooManyRequests } from '../../lib/rate-limit.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
 import { requireUser } from '../auth/plugin.ts';
 import {
@@ -105,6 +106,12 @@ export async function delegationRoutes(app: FastifyInstance) {
     const programme = await publicProgramme(request);
     const page = registrationPage(request, programme, `/programmes/${programme.slug}/register`);
     return handlePost(request, reply, page, async (input) => {
+      // Counted once the form is good, before anything is written. (An organiser's invitation,
+      // below, is used once: it cannot be sent again and again.)
+      if (app.config.rateLimits) {
+        const limit = await countHit(app.db, formHits(DELEGATION_LIMITS, request.ip, input.contactEmail));
+        if (!limit.ok) throw tooManyRequests(reply, limit.retryAfterSeconds);
+      }
       const { token } = await registerDelegation(app.db, { programme }, input, mailing, request.locale);
       return `/delegations/${token}?registered=1`;
     });

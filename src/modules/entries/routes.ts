@@ -1,12 +1,13 @@
-import fastifyMultipart from '@fastify/multipart';
+import fastifyMultipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
-import { Refusal } from '../../lib/errors.ts';
-import type { FormErrors, FormValues } from '../../lib/forms.ts';
+import { attempt, Refusal } from '../../lib/errors.ts';
+import { cleanText, type FormErrors, type FormValues } from '../../lib/forms.ts';
 import { type Message, message, verbatim } from '../../lib/i18n.ts';
 import { idParam, readParams, slugParams, tokenParams } from '../../lib/params.ts';
-import { sendAttachment } from '../../lib/pdf-files.ts';
+import { discardReceivedFiles, receivePdf, sendAttachment } from '../../lib/pdf-files.ts';
+import { countHit, ENTRY_LIMITS, formHits, peekLimits, tooManyRequests } from '../../lib/rate-limit.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
 import { sendCertificate } from '../contests/certificates.ts';
 import { certificateFacts, contestCategories, contestOverview, publicContestBySlug } from '../contests/queries.ts';
@@ -32,6 +33,79 @@ const attachmentParams = z.object({ attachmentId: idParam });
 
 type Contest = NonNullable<Awaited<ReturnType<typeof publicContestBySlug>>>;
 
+/**
+ * Whether the files of a form are wanted, asked once its fields before the first file are read:
+ * 'read' them, or 'skip' them unread (the handler then answers why). Or it throws the refusal.
+ */
+type FileGate = (fields: Readonly<Record<string, unknown>>) => Promise<'read' | 'skip'>;
+
+/**
+ * The CSRF check of the auth plugin, on the fields sent before the first file: it answers a bad
+ * token by sending its error on the reply, which is caught here and thrown instead.
+ */
+function checkCsrf(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  let passed = false;
+  let refusal: unknown = null;
+  const probe: FastifyReply = new Proxy(reply, {
+    get: (target, key) => (key === 'send'
+      ? (error: unknown) => { refusal = error; return probe; }
+      : Reflect.get(target, key, target) as unknown),
+  });
+  app.csrfProtection(request, probe, () => { passed = true; });
+  if (!passed) throw refusal instanceof Error ? refusal : Refusal.page(403, 'error.csrf');
+}
+
+/**
+ * Reads a multipart form: its fields into request.body, its files onto disk under DATA_DIR/incoming
+ * as they arrive (request.uploads), never whole in memory. Nothing of a file is read before the
+ * CSRF token sent ahead of it has been checked and `gate` has said the files are wanted (the
+ * contest is open, the sender under the rate limit): a form refused there costs the reading of
+ * its fields only. Skipped files are not read at all; what the sender still sends is discarded
+ * as it arrives.
+ */
+async function readMultipart(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, gate: FileGate) {
+  if (!request.isMultipart()) return;
+  const body: Record<string, unknown> = {};
+  const uploads: Upload[] = [];
+  request.uploads = uploads;
+  let files: 'read' | 'skip' | null = null;
+  // The file part in hand, until it has been read: one left unread stops the parser, and the rest
+  // of the body is then pulled off the connection and dropped, so that the answer can go out.
+  let unread: MultipartFile | null = null;
+  const dropRest = () => {
+    unread?.file.destroy();
+    request.raw.unpipe();
+    request.raw.resume();
+  };
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'field') {
+        const previous = body[part.fieldname];
+        body[part.fieldname] = previous === undefined ? part.value : [previous, part.value].flat();
+        continue;
+      }
+      unread = part;
+      if (files === null) {
+        request.body = body;
+        checkCsrf(app, request, reply);
+        files = await gate(body);
+      }
+      if (files === 'skip') break;
+      const received = await receivePdf(app.config.dataDir, part.file, MAX_ATTACHMENT_BYTES);
+      unread = null;
+      // A file field left empty is sent as a part with no name and no bytes.
+      if (!part.filename && received.size === 0) continue;
+      uploads.push({ ...received, fieldname: part.fieldname, filename: keptFilename(part.filename) });
+    }
+  } catch (error) {
+    if (unread) dropRest();
+    await discardReceivedFiles(uploads.splice(0).map((u) => u.path));
+    throw error;
+  }
+  if (unread) dropRest();
+  request.body = body;
+}
+
 /** Every problem with the files, one after the other beside the file field. */
 function uploadErrors(uploads: readonly Upload[], existing = 0): FormErrors {
   const problems = uploads.map(uploadProblem).filter((p): p is Message => p !== null);
@@ -44,21 +118,18 @@ function uploadErrors(uploads: readonly Upload[], existing = 0): FormErrors {
 
 /** Public entry submission and the entrant's private manage link. */
 export async function entryRoutes(app: FastifyInstance) {
-  // Registered here only: nowhere else in the app takes multipart bodies. Files are read into
-  // memory up to the size limit (a truncated file is refused, never stored) and kept apart from
-  // the text fields, which reach the CSRF check and the form parser as plain strings.
+  // Registered here only: nowhere else in the app takes multipart bodies. Each route reads its
+  // body with readMultipart (above), in its preValidation step: the text fields reach the CSRF
+  // check and the form parser as plain strings; the files go to disk, up to the size limit (a
+  // truncated file is refused, never stored). Files received but not stored are removed before
+  // the answer goes out, whatever it is.
   await app.register(fastifyMultipart, {
-    attachFieldsToBody: 'keyValues',
     throwFileSizeLimit: false,
     limits: { fileSize: MAX_ATTACHMENT_BYTES, files: MAX_ATTACHMENTS, fields: 60, parts: 70, fieldSize: 16 * 1024 },
-    async onFile(part) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of part.file) chunks.push(chunk as Buffer);
-      if (!part.filename && chunks.length === 0) return;
-      this.uploads = [...(this.uploads ?? []), {
-        fieldname: part.fieldname, filename: keptFilename(part.filename), buffer: Buffer.concat(chunks), truncated: part.file.truncated,
-      }];
-    },
+  });
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (request.uploads?.length) await discardReceivedFiles(request.uploads.map((u) => u.path));
+    return payload;
   });
 
   // A multipart body that cannot be read (no boundary, cut short, not multipart at all) is the
@@ -79,9 +150,26 @@ export async function entryRoutes(app: FastifyInstance) {
     });
   }
 
-  app.post('/contests/:slug/entries', access('public'), async (request, reply) => {
+  const contestOf = async (request: FastifyRequest) => {
     const contest = await publicContestBySlug(app.db, readParams(slugParams, request.params).slug);
     if (!contest) throw Refusal.notFound('participant.entry.errors.contestNotFound');
+    return contest;
+  };
+
+  // Before any file is read: the contest is there and open, and the sender (by address, and by
+  // the email address typed above the files) is not already at the limit of entries.
+  const entryFiles = (request: FastifyRequest, reply: FastifyReply) => readMultipart(app, request, reply, async (fields) => {
+    if (!entryWindowOpen(await contestOf(request))) return 'skip';
+    if (app.config.rateLimits) {
+      const email = typeof fields.email === 'string' ? cleanText(fields.email) : '';
+      const limit = await peekLimits(app.db, formHits(ENTRY_LIMITS, request.ip, email));
+      if (!limit.ok) throw tooManyRequests(reply, limit.retryAfterSeconds);
+    }
+    return 'read';
+  });
+
+  app.post('/contests/:slug/entries', { ...access('public'), preValidation: entryFiles }, async (request, reply) => {
+    const contest = await contestOf(request);
     if (!entryWindowOpen(contest)) return renderContest(reply.code(409), contest, { _form: 'participant.entry.errors.contestClosed' }, {});
     const categories = await contestCategories(app.db, contest.id);
     const form = parseEntryForm(contest.kind, categories, request.body);
@@ -90,10 +178,16 @@ export async function entryRoutes(app: FastifyInstance) {
     if (!form.ok || Object.keys(errors).length) {
       return renderContest(reply.code(400), contest, errors, form.ok ? (request.body as FormValues) : form.values);
     }
-    const { token } = await submitEntry(app.db, contest, form.data, uploads, {
+    // Counted once the form is good, before anything is stored.
+    if (app.config.rateLimits) {
+      const limit = await countHit(app.db, formHits(ENTRY_LIMITS, request.ip, form.data.contact_email));
+      if (!limit.ok) throw tooManyRequests(reply, limit.retryAfterSeconds);
+    }
+    const submitted = await attempt(() => submitEntry(app.db, contest, form.data, uploads, {
       baseUrl: app.config.baseUrl, domain: app.mail.domain, dataDir: app.config.dataDir, locale: request.locale,
-    });
-    return reply.redirect(`/entries/${token}`, 303);
+    }));
+    if (!submitted.ok) return renderContest(reply.code(400), contest, submitted.errors, request.body as FormValues);
+    return reply.redirect(`/entries/${submitted.value.token}`, 303);
   });
 
   await app.register(privateLinkRoutes, { prefix: '/entries/:token' });
@@ -141,7 +235,15 @@ async function privateLinkRoutes(group: FastifyInstance) {
     return render(reply, { saved: (request.query as Record<string, string | undefined>).saved === '1' });
   });
 
-  group.post('', access('public'), async (request, reply) => {
+  // Before any file is read: the link leads to an entry that can still be changed.
+  const changedFiles = (request: FastifyRequest, reply: FastifyReply) => readMultipart(group, request, reply, async () => {
+    const { token } = readParams(tokenParams, request.params);
+    const entry = isTokenShaped(token) ? await entryByToken(group.db, hashToken(token)) : undefined;
+    if (!entry) throw Refusal.notFound('participant.entry.errors.notFound');
+    return windowOpen(entry) ? 'read' : 'skip';
+  });
+
+  group.post('', { ...access('public'), preValidation: changedFiles }, async (request, reply) => {
     const entry = request.linkedEntry;
     if (!windowOpen(entry)) return render(reply.code(409), { errors: { _form: 'participant.entry.errors.entryClosed' } });
     const categories = await contestCategories(group.db, entry.contest_id);
@@ -154,7 +256,8 @@ async function privateLinkRoutes(group: FastifyInstance) {
     if (!form.ok || Object.keys(errors).length) {
       return render(reply.code(400), { errors, values: form.ok ? (body as FormValues) : form.values });
     }
-    await updateEntry(group.db, entry, form.data, uploads, removeIds, group.config.dataDir);
+    const updated = await attempt(() => updateEntry(group.db, entry, form.data, uploads, removeIds, group.config.dataDir));
+    if (!updated.ok) return render(reply.code(400), { errors: updated.errors, values: body as FormValues });
     return reply.redirect(`/entries/${tokenOf(request)}?saved=1`, 303);
   });
 

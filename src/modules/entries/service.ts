@@ -1,21 +1,25 @@
 import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
-import { type Locale, translator } from '../../lib/i18n.ts';
-import { discardAttachmentFiles, saveAttachmentFile } from '../../lib/pdf-files.ts';
+import { Refusal } from '../../lib/errors.ts';
+import { type Locale, message, translator } from '../../lib/i18n.ts';
+import { discardAttachmentFiles, storeReceivedFile } from '../../lib/pdf-files.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import { queueMail } from '../mail/outbox.ts';
-import type { Upload } from './attachments.ts';
+import { CONTEST_QUOTA_BYTES, contestFull, ENTRY_QUOTA_BYTES, MAX_ATTACHMENTS, type Upload } from './attachments.ts';
 import type { EntryData } from './form.ts';
 
 /** Where links point and files go; `locale` is the language the entry is made in (English unless told). */
 type MailContext = { baseUrl: string; domain: string; dataDir: string; locale?: Locale };
 
-/** Files are written before the transaction and removed again if it does not commit. */
+/** Files are stored (moved from where they were received) before the transaction and removed again if it does not commit. */
 async function withStoredFiles<T>(dataDir: string, uploads: readonly Upload[], run: (keys: string[]) => Promise<T>): Promise<T> {
   const keys: string[] = [];
   try {
-    for (const upload of uploads) keys.push(await saveAttachmentFile(dataDir, upload.buffer));
+    for (const upload of uploads) {
+      if (!upload.path) throw new Error(`${upload.filename} was not received`);
+      keys.push(await storeReceivedFile(dataDir, upload.path));
+    }
     return await run(keys);
   } catch (error) {
     await discardAttachmentFiles(dataDir, keys);
@@ -26,8 +30,30 @@ async function withStoredFiles<T>(dataDir: string, uploads: readonly Upload[], r
 async function insertAttachments(trx: Executor, entryId: number, uploads: readonly Upload[], keys: readonly string[]) {
   if (uploads.length === 0) return;
   await trx.insertInto('entry_attachments').values(uploads.map((u, i) => ({
-    entry_id: entryId, filename: u.filename, content_type: 'application/pdf', size_bytes: u.buffer.length, storage_key: keys[i] as string,
+    entry_id: entryId, filename: u.filename, content_type: 'application/pdf', size_bytes: u.size, storage_key: keys[i] as string,
   }))).execute();
+}
+
+/**
+ * Refuses files that would take the entry past its files (ENTRY_QUOTA_BYTES, MAX_ATTACHMENTS) or
+ * the contest past its quota, beside the file field. Run under the lock on the contest (and on
+ * the entry, for a change), so that entries sent at the same moment are counted one after another.
+ */
+async function checkQuotas(trx: Executor, contestId: number, entryId: number | null, uploads: readonly Upload[]) {
+  if (uploads.length === 0) return;
+  const adding = uploads.reduce((n, u) => n + u.size, 0);
+  if (entryId !== null) {
+    const kept = await trx.selectFrom('entry_attachments').where('entry_id', '=', entryId)
+      .select([sql<number>`count(*)::int`.as('files'), sql<number>`coalesce(sum(size_bytes), 0)::bigint`.as('bytes')])
+      .executeTakeFirstOrThrow();
+    if (kept.files + uploads.length > MAX_ATTACHMENTS || Number(kept.bytes) + adding > ENTRY_QUOTA_BYTES) {
+      throw Refusal.form({ attachments: message('participant.entry.errors.tooManyFiles', { max: MAX_ATTACHMENTS }) });
+    }
+  }
+  const stored = await trx.selectFrom('entry_attachments as a').innerJoin('entries as e', 'e.id', 'a.entry_id')
+    .where('e.contest_id', '=', contestId).select(sql<number>`coalesce(sum(a.size_bytes), 0)::bigint`.as('bytes'))
+    .executeTakeFirstOrThrow();
+  if (Number(stored.bytes) + adding > CONTEST_QUOTA_BYTES) throw Refusal.form({ attachments: contestFull() });
 }
 
 /** The next reference in the contest's series (HVPP2026-007), under a lock on the contest. */
@@ -59,6 +85,7 @@ export async function submitEntry(
   const t = translator(locale);
   const reference = await withStoredFiles(ctx.dataDir, uploads, (keys) => db.transaction().execute(async (trx) => {
     const ref = await nextReference(trx, contest);
+    await checkQuotas(trx, contest.id, null, uploads);
     const entry = await trx.insertInto('entries').values({
       contest_id: contest.id, category_id: data.category_id, reference: ref, title: data.title, applicant_name: data.applicant_name,
       applicant_type: data.applicant_type, side: data.side, summary: data.summary, details: JSON.stringify(data.details),
@@ -80,8 +107,8 @@ export async function submitEntry(
 }
 
 export async function updateEntry(
-  db: Database, entry: { id: number; item_id: number }, data: EntryData, uploads: readonly Upload[], removeIds: readonly number[],
-  dataDir: string,
+  db: Database, entry: { id: number; item_id: number; contest_id: number }, data: EntryData, uploads: readonly Upload[],
+  removeIds: readonly number[], dataDir: string,
 ) {
   const removedKeys = await withStoredFiles(dataDir, uploads, (keys) => db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('entries')
@@ -95,6 +122,8 @@ export async function updateEntry(
       ? await trx.deleteFrom('entry_attachments').where('entry_id', '=', entry.id).where('id', 'in', removeIds)
           .returning(['storage_key', 'filename']).execute()
       : [];
+    if (uploads.length) await trx.selectFrom('contests').select('id').where('id', '=', entry.contest_id).forUpdate().execute();
+    await checkQuotas(trx, entry.contest_id, entry.id, uploads);
     await insertAttachments(trx, entry.id, uploads, keys);
     if (uploads.length) diff.attachments_added = { from: null, to: uploads.map((u) => u.filename) };
     if (removed.length) diff.attachments_removed = { from: removed.map((r) => r.filename), to: null };

@@ -4,6 +4,7 @@ import { Refusal } from '../../lib/errors.ts';
 import { parseForm } from '../../lib/forms.ts';
 import { message, verbatim } from '../../lib/i18n.ts';
 import { readParams, slugParams, tokenParams } from '../../lib/params.ts';
+import { countHit, formHits, REGISTRATION_LIMITS, tooManyRequests } from '../../lib/rate-limit.ts';
 import type { Site } from '../../lib/site.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
 import { eventDetails, eventQuestions } from '../events/queries.ts';
@@ -40,6 +41,11 @@ export async function registrationRoutes(app: FastifyInstance) {
     if (!form.ok) {
       const full = await eventPage(app.db, slug, new Date());
       return reply.code(400).view('events/show', { title, ...full, values: form.values, errors: form.errors });
+    }
+    // Counted once the form is good, before a place is taken or a mail queued; over the limit, nothing is written.
+    if (app.config.rateLimits) {
+      const limit = await countHit(app.db, formHits(REGISTRATION_LIMITS, request.ip, form.data.email));
+      if (!limit.ok) throw tooManyRequests(reply, limit.retryAfterSeconds);
     }
     const outcome = await register(app.db, site, page.event, form.data, new Date(), request.locale);
     switch (outcome.kind) {

@@ -158,3 +158,75 @@ t.test('a youth invention names its students and needs a guardian\'s consent', a
   const outbox = await db.selectFrom('mail_outbox').select(['to_address', 'item_id']).where('to_address', '=', 'teacher@school.example').execute();
   t.same(outbox, [{ to_address: 'teacher@school.example', item_id: contest.item_id }]);
 });
+
+t.test('files are read only after the CSRF check and the contest\'s state, to disk, and within the contest\'s quota', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ipcoop-entries-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const { app, db } = await build(t, { env: { DATA_DIR: dataDir } });
+  const contest = await db.selectFrom('contests').selectAll().where('slug', 'like', 'hvpp-contest-20__-__').where('status', '=', 'open').executeTakeFirstOrThrow();
+  const url = `/contests/${contest.slug}/entries`;
+  const entrant = new Agent(app);
+  await entrant.get(`/contests/${contest.slug}`);
+  const entries = async () => (await db.selectFrom('entries').select('id').where('contest_id', '=', contest.id).execute()).length;
+  const filesOnDisk = async () => [
+    ...await readdir(join(dataDir, 'attachments')).catch(() => []), ...await readdir(join(dataDir, 'incoming')).catch(() => []),
+  ];
+  const before = await entries();
+
+  // A body cut short inside a 6 MB file: a server that read the file before refusing would find
+  // the body unreadable (400) rather than answer the refusal.
+  const cutShort = (fields: Record<string, string>) => {
+    const body = multipart(fields, [{ name: 'attachments', filename: 'claims.pdf', content: Buffer.concat([pdf('x'), Buffer.alloc(6 * 1024 * 1024)]) }]);
+    return { payload: body.payload.subarray(0, body.payload.length - 1024), contentType: body.contentType };
+  };
+  const send = (path: string, body: { payload: Buffer; contentType: string }) => app.inject({
+    method: 'POST', url: path, payload: body.payload, headers: { 'content-type': body.contentType, cookie: entrant.cookieHeader },
+  });
+
+  const forged = await send(url, cutShort({ _csrf: 'forged-token', ...portfolio }));
+  t.equal(forged.statusCode, 403, 'a bad CSRF token is refused before the file is read');
+  t.match(forged.body, 'This form has expired or did not come from this site.');
+  const fileFirst = multipart(portfolio, [{ name: 'attachments', filename: 'claims.pdf', content: pdf('claims') }]);
+  const boundary = fileFirst.contentType.replace(/^.*boundary=/, '');
+  const tokenLast = Buffer.concat([
+    fileFirst.payload.subarray(0, fileFirst.payload.length - `--${boundary}--\r\n`.length),
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${entrant.csrf}\r\n--${boundary}--\r\n`),
+  ]);
+  const late = await send(url, { payload: tokenLast, contentType: fileFirst.contentType });
+  t.equal(late.statusCode, 403, 'so is a good token sent only after the file: files are read after a checked token only');
+  const readOn = await send(url, cutShort({ _csrf: entrant.csrf, ...portfolio }));
+  t.equal(readOn.statusCode, 400, 'with a good token the file is read, and the body found cut short');
+  t.match(readOn.body, 'The form could not be read.');
+  t.same(await filesOnDisk(), [], 'no file written, not even the part received before the body broke off');
+
+  // The contest's quota: two stored gigabytes already (rows only, for the test), then a 1 KB file is too much.
+  const seeded = await db.selectFrom('entries').select('id').where('contest_id', '=', contest.id).executeTakeFirstOrThrow();
+  await db.insertInto('entry_attachments').values([1, 2].map((n) => ({
+    entry_id: seeded.id, filename: `huge-${n}.pdf`, content_type: 'application/pdf', size_bytes: 1024 ** 3, storage_key: `${n}`.repeat(32),
+  }))).execute();
+  const full = await postMultipart(entrant, url, portfolio, [{ name: 'attachments', filename: 'claims.pdf', content: pdf('claims') }]);
+  t.equal(full.statusCode, 400);
+  t.match(full.body, /id="f-attachments"[\s\S]*class="field__error">This contest has no room left for more files: its entries already hold the 2 GB it takes\./);
+  t.match(full.body, 'value="Lion Rock Robotics Limited"', 'values kept');
+  t.equal(await entries(), before, 'no entry');
+  t.same(await filesOnDisk(), [], 'no file kept');
+  const withoutFiles = await postMultipart(entrant, url, portfolio);
+  t.equal(withoutFiles.statusCode, 303, 'an entry without files is still taken');
+  const token = String(withoutFiles.headers.location).replace('/entries/', '');
+  const change = await postMultipart(entrant, `/entries/${token}`, portfolio, [{ name: 'attachments', filename: 'more.pdf', content: pdf('more') }]);
+  t.equal(change.statusCode, 400, 'nor can a change add files');
+  t.match(change.body, 'This contest has no room left for more files');
+  await db.deleteFrom('entry_attachments').where('filename', 'like', 'huge-%').execute();
+
+  // Closed: refused before the file is read, for a new entry and for a change.
+  await db.updateTable('contests').set({ entry_opens_at: new Date(Date.now() - 3 * 86400_000), entry_closes_at: new Date(Date.now() - 60_000) })
+    .where('id', '=', contest.id).execute();
+  const closed = await send(url, cutShort({ _csrf: entrant.csrf, ...portfolio }));
+  t.equal(closed.statusCode, 409);
+  t.match(closed.body, 'Entries to this contest are closed.');
+  const closedChange = await send(`/entries/${token}`, cutShort({ _csrf: entrant.csrf, ...portfolio }));
+  t.equal(closedChange.statusCode, 409);
+  t.match(closedChange.body, 'Entries are closed: this entry can no longer be changed.');
+  t.equal(await entries(), before + 1, 'nothing more stored');
+  t.same(await filesOnDisk(), [], 'no file written');
+});

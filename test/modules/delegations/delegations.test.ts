@@ -62,7 +62,9 @@ const delegationCount = async (db: Database, programmeId: number) =>
 
 // One app and database for the whole file: each test works on programmes of its own.
 const inbox = await startSmtp(t);
-const { app, db } = await build(t, { mailTransport: inbox.transport });
+// Every delegation here comes from one address, many with one contact email, some at once: past the
+// rate limits of public forms, which test/security/rate-limits.test.ts covers.
+const { app, db } = await build(t, { mailTransport: inbox.transport, env: { RATE_LIMITS: 'off' } });
 
 const manageToken = (location: string | undefined) => /^\/delegations\/([A-Za-z0-9_-]{43})\?registered=1$/.exec(location ?? '')?.[1];
 
