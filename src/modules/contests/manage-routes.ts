@@ -7,6 +7,7 @@ import { verbatim } from '../../lib/i18n.ts';
 import { idParam, readParams, slugParams } from '../../lib/params.ts';
 import { requireUser } from '../auth/plugin.ts';
 import { sendAttachment } from '../../lib/pdf-files.ts';
+import { loadsObject } from '../../lib/route-group.ts';
 import { awardRoutes } from './award-routes.ts';
 import { hkInput, judgeForm, type PageExtra, settingsForm } from './manage-schemas.ts';
 import {
@@ -51,13 +52,8 @@ export async function manageContestRoutes(app: FastifyInstance) {
 
 /** One contest: its overview and panel, its setup, its awards, and its rounds. */
 async function contestGroup(group: FastifyInstance) {
-  group.decorateRequest('contest', null as unknown as ScopedContest);
-  group.addHook('preHandler', async (request) => {
-    const { slug } = readParams(slugParams, request.params);
-    const contest = await scopedContest(group.db, requireUser(request), slug);
-    if (!contest) throw Refusal.notFound('contests.errors.contestNotFound');
-    request.contest = contest;
-  });
+  loadsObject(group, 'contest', (request) =>
+    scopedContest(group.db, requireUser(request), readParams(slugParams, request.params).slug), 'contests.errors.contestNotFound');
 
   await group.register(overviewRoutes);
   await group.register(contestSetupRoutes);
@@ -67,13 +63,8 @@ async function contestGroup(group: FastifyInstance) {
 
 /** One round of the contest: its page and actions, its ranking, and its criteria. */
 async function roundGroup(group: FastifyInstance) {
-  group.decorateRequest('round', null as unknown as Round);
-  group.addHook('preHandler', async (request) => {
-    const { position } = readParams(positionParams, request.params);
-    const round = await roundOf(group.db, request.contest.id, position);
-    if (!round) throw Refusal.notFound('contests.errors.roundNotFound');
-    request.round = round;
-  });
+  loadsObject(group, 'round', (request) =>
+    roundOf(group.db, request.contest.id, readParams(positionParams, request.params).position), 'contests.errors.roundNotFound');
 
   await group.register(roundRoutes);
   await group.register(rankingRoutes);

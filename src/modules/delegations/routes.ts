@@ -6,6 +6,7 @@ import { message, type Message, type MessageKey, verbatim } from '../../lib/i18n
 import { idParam, idParams, readParams, slugParams, tokenParams } from '../../lib/params.ts';
 import { countHit, DELEGATION_LIMITS, formHits, tooManyRequests } from '../../lib/rate-limit.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
+import { loadsObject } from '../../lib/route-group.ts';
 import { requireUser } from '../auth/plugin.ts';
 import {
   applyRowAction, type DelegationInput, type DelegationValues, emptyDelegationValues, type ProgrammeDates,
@@ -207,13 +208,8 @@ function leaderRoutes(group: FastifyInstance) {
  * refusal is an error page that says why; a success goes back to the delegation with a notice.
  */
 function organiserRoutes(group: FastifyInstance) {
-  group.decorateRequest('delegation', null as unknown as ScopedDelegation);
-  group.addHook('preHandler', async (request) => {
-    const { id } = readParams(idParams, request.params);
-    const d = await scopedDelegation(group.db, requireUser(request), id);
-    if (!d) throw Refusal.notFound('contests.errors.delegationNotFound');
-    request.delegation = d;
-  });
+  loadsObject(group, 'delegation', (request) =>
+    scopedDelegation(group.db, requireUser(request), readParams(idParams, request.params).id), 'contests.errors.delegationNotFound');
   const memberOf = (request: FastifyRequest) => readParams(memberParams, request.params).memberId;
 
   group.get('', access('organiser'), async (request, reply) => {

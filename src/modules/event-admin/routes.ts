@@ -2,11 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { EVENT_KINDS } from '../../db/types.ts';
 import { access } from '../../lib/access.ts';
-import { attempt, Refusal } from '../../lib/errors.ts';
+import { attempt } from '../../lib/errors.ts';
 import type { FormErrors, FormValues } from '../../lib/forms.ts';
 import { type Message, message, verbatim } from '../../lib/i18n.ts';
 import { readParams, slugParams } from '../../lib/params.ts';
 import type { Site } from '../../lib/site.ts';
+import { loadsObject } from '../../lib/route-group.ts';
 import { requireUser } from '../auth/plugin.ts';
 import { desk, eventQuestions, eventsInScope, type ScopedEvent, scopedEvent } from '../events/queries.ts';
 import { BLANK_QUESTIONS, dateToZoned, parseEventForm, QUESTION_KINDS, TIME_ZONES } from '../events/schemas.ts';
@@ -29,13 +30,8 @@ export const EVENT_GROUP = '/manage/events/:slug';
  * found. Runs after the access check, so an anonymous visitor is sent to sign in first.
  */
 export function scopeEvent(group: FastifyInstance) {
-  group.decorateRequest('event', null as unknown as ScopedEvent);
-  group.addHook('preHandler', async (request) => {
-    const { slug } = readParams(slugParams, request.params);
-    const event = await scopedEvent(group.db, requireUser(request), slug);
-    if (!event) throw Refusal.notFound('pages.notFound.event');
-    request.event = event;
-  });
+  loadsObject(group, 'event', (request) =>
+    scopedEvent(group.db, requireUser(request), readParams(slugParams, request.params).slug), 'pages.notFound.event');
 }
 
 const statusForm = z.object({ status: z.enum(['draft', 'published', 'closed', 'cancelled']) });
@@ -50,6 +46,7 @@ export async function eventAdminRoutes(app: FastifyInstance) {
     const values: FormValues = {
       ...Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, v === null ? '' : String(v)])),
       waitlist_enabled: event.waitlist_enabled ? 'on' : '',
+      confirm_email: event.confirm_email ? 'on' : '',
     };
     for (const key of ['starts_at', 'ends_at', 'registration_opens_at', 'registration_closes_at'] as const) {
       values[key] = dateToZoned(event[key], event.timezone);

@@ -5,6 +5,7 @@ import { Refusal } from '../../lib/errors.ts';
 import { field, type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
 import { message } from '../../lib/i18n.ts';
 import { idParams, readParams } from '../../lib/params.ts';
+import { loadsObject } from '../../lib/route-group.ts';
 import { requireUser } from '../auth/plugin.ts';
 import { requeue } from '../mail/outbox.ts';
 import { allPeriods } from '../summary/queries.ts';
@@ -87,13 +88,8 @@ export async function manageRoutes(app: FastifyInstance) {
  * is not found.
  */
 async function itemRoutes(group: FastifyInstance) {
-  group.decorateRequest('item', null as unknown as ScopedItem);
-  group.addHook('preHandler', async (request) => {
-    const { id } = readParams(idParams, request.params);
-    const item = await scopedItem(group.db, requireUser(request), id);
-    if (!item) throw Refusal.notFound('manage.notFound.item');
-    request.item = item;
-  });
+  loadsObject(group, 'item', (request) =>
+    scopedItem(group.db, requireUser(request), readParams(idParams, request.params).id), 'manage.notFound.item');
 
   /** Everything the item page shows, with the narrative previewed as it would render. */
   const itemPage = async (request: FastifyRequest, {

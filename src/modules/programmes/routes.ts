@@ -7,6 +7,7 @@ import { field, type FormValues, parseForm } from '../../lib/forms.ts';
 import { LOCALE_NAMES, LOCALES, type Message, message, verbatim } from '../../lib/i18n.ts';
 import { idParams, readParams, slugParams } from '../../lib/params.ts';
 import { xlsxStream } from '../../lib/xlsx.ts';
+import { loadsObject } from '../../lib/route-group.ts';
 import { requireUser } from '../auth/plugin.ts';
 import { organisationChoices } from '../delegations/queries.ts';
 import { createInvitation } from '../delegations/service.ts';
@@ -102,13 +103,8 @@ export async function programmeRoutes(app: FastifyInstance) {
  * it is not found.
  */
 function programmeGroup(group: FastifyInstance) {
-  group.decorateRequest('programme', null as unknown as ScopedProgramme);
-  group.addHook('preHandler', async (request) => {
-    const { id } = readParams(idParams, request.params);
-    const programme = await scopedProgramme(group.db, requireUser(request), id);
-    if (!programme) throw Refusal.notFound('contests.errors.programmeNotFound');
-    request.programme = programme;
-  });
+  loadsObject(group, 'programme', (request) =>
+    scopedProgramme(group.db, requireUser(request), readParams(idParams, request.params).id), 'contests.errors.programmeNotFound');
 
   const showProgramme = async (
     request: FastifyRequest, reply: FastifyReply,

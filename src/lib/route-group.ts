@@ -1,0 +1,22 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Refusal } from './errors.ts';
+import type { Message } from './i18n.ts';
+
+/**
+ * Makes a plugin the route group of one object: before any handler runs, `load` finds it (through
+ * the caller's scope), once, as `request[name]`; what it does not find is a 404 saying `missing`.
+ * The hook runs after the access check, so an anonymous visitor is sent to sign in first.
+ */
+export function loadsObject<K extends keyof FastifyRequest>(
+  group: FastifyInstance,
+  name: K,
+  load: (request: FastifyRequest) => Promise<FastifyRequest[K] | null | undefined>,
+  missing: Message,
+) {
+  group.decorateRequest(name, null, []);
+  group.addHook('preHandler', async (request) => {
+    const found = await load(request);
+    if (!found) throw Refusal.notFound(missing);
+    request[name] = found;
+  });
+}
