@@ -20,6 +20,7 @@ import { installLanguage } from './lib/language.ts';
 import { startMailWorker } from './modules/mail/worker.ts';
 import { privacyRoutes } from './modules/privacy/routes.ts';
 import { startErasureWorker } from './modules/privacy/worker.ts';
+import { startConfirmationSweep } from './modules/registrations/worker.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { judgingRoutes } from './modules/judging/routes.ts';
 import { manageRoutes } from './modules/manage/routes.ts';
@@ -111,6 +112,9 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
     // Personal data past its period's retention is erased by the same instances that send mail.
     const eraser = startErasureWorker(db, app.log);
     app.addHook('onClose', () => eraser.stop());
+    // Places held by registrations whose email address was not confirmed in time are given back.
+    const sweep = startConfirmationSweep(db, { baseUrl: config.baseUrl, domain: app.mail.domain }, app.log);
+    app.addHook('onClose', () => sweep.stop());
   }
 
   // helmet's middleware built once (@fastify/helmet builds it again for every request).

@@ -124,6 +124,8 @@ export interface EventsTable {
   registration_opens_at: NullableTimestamp;
   registration_closes_at: NullableTimestamp;
   waitlist_enabled: Generated<boolean>;
+  /** Public registrations confirm their email address before they count (double opt-in). */
+  confirm_email: Generated<boolean>;
   status: Generated<EventStatus>;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
@@ -153,7 +155,8 @@ export interface EventQuestionsTable {
   options: Json<string[]>;
 }
 
-export type RegistrationStatus = 'confirmed' | 'waitlisted' | 'cancelled';
+/** 'unconfirmed': holds a seat until its email address is confirmed (events.confirm_email). */
+export type RegistrationStatus = 'confirmed' | 'waitlisted' | 'cancelled' | 'unconfirmed';
 export interface RegistrationsTable {
   id: Generated<number>;
   event_id: number;
@@ -166,6 +169,8 @@ export interface RegistrationsTable {
   token_hash: string;
   /** A newer link sent when the address registered again; it replaces token_hash when first opened. */
   pending_token_hash: string | null;
+  /** Set while the email address is unconfirmed: the registration is released after it. */
+  confirm_by: NullableTimestamp;
   language: Generated<string>;
   delegation_member_id: number | null;
   checked_in_at: NullableTimestamp;

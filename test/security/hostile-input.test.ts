@@ -385,6 +385,7 @@ t.test('every form survives hostile input', async (t) => {
     { route: '/manage/events/:slug/status', url: `/manage/events/${otherEvent}/status`, persona: 'organiser', page: `/manage/events/${otherEvent}`, watch: ['events'] },
     { route: '/events/:slug/register', url: `/events/${event}/register`, persona: 'anonymous', page: `/events/${event}`, watch: ['events'] },
     { route: '/registrations/:token/cancel', url: `/registrations/${registrationToken}/cancel`, persona: 'anonymous', page: `/registrations/${registrationToken}/cancel`, watch: [`registrations where event_id = ${eventId}`, 'events'] },
+    { route: '/registrations/:token/confirm', url: `/registrations/${registrationToken}/confirm`, persona: 'anonymous', page: `/registrations/${registrationToken}`, watch: [`registrations where event_id = ${eventId}`, 'events'] },
     { route: '/registrations/:token/delete', url: `/registrations/${deletedToken}/delete`, persona: 'anonymous', page: `/registrations/${deletedToken}/delete`, watch: [`registrations where event_id = ${eventId}`, 'events'] },
     { route: '/manage/events/:slug/checkin/:id', url: `/manage/events/${event}/checkin/${checkinId}`, persona: 'organiser', page: `/manage/events/${event}/checkin`, watch: [`registrations where event_id = ${eventId}`] },
     { route: '/manage/events/:slug/checkin', url: `/manage/events/${event}/checkin`, persona: 'organiser', page: `/manage/events/${event}/checkin`, watch: [`registrations where event_id = ${eventId}`] },

@@ -29,6 +29,7 @@ export const participant = {
   'participant.errors.eventNotFound': 'We could not find that event.',
   'participant.errors.registrationGone': 'We could not find that registration. If you asked for a new link, use the one in the latest email.',
   'participant.errors.checkedIn': 'You have already been checked in at this event, so the registration can no longer be cancelled.',
+  'participant.errors.confirmTooLate': 'This registration was not confirmed in time, so its place has been released. You can register again while registration is open.',
   'participant.errors.noTicket': 'A ticket is issued once your place is confirmed.',
   // A public form over its rate limit (src/lib/rate-limit.ts).
   'participant.errors.tooManyOne': 'Too many forms have been sent from your network, or with this email address, in a short time. Try again in {minutes} minute.',
@@ -37,6 +38,7 @@ export const participant = {
   // After registering again with the same address.
   'participant.inbox.title': 'Check your inbox',
   'participant.inbox.lead': 'We have sent an email to the address you gave, with a link to your registration. The link lets you see your registration, add the event to your calendar, show your ticket and cancel.',
+  'participant.inbox.confirm': 'If this is a new registration, open the link in the email and confirm your email address to keep your place. Until you do, your place is held for 24 hours at most.',
   'participant.inbox.spam': 'If nothing arrives within a few minutes, look in your spam folder.',
   'participant.inbox.back': 'Back to the event',
 
@@ -57,6 +59,9 @@ export const participant = {
   'participant.show.erased': 'Your personal data has been deleted',
   'participant.show.erasedDetail': ' ({date}). We no longer hold your name, email address, organisation or answers for this registration.',
   'participant.show.erasedCancelled': ' The registration is cancelled.',
+  'participant.show.unconfirmed': 'Confirm your email address to keep your place',
+  'participant.show.unconfirmedDetail': ' (by {time}). Until then your place is held for you; after that it goes to the waiting list.',
+  'participant.show.confirmEmail': 'Confirm my email address',
   'participant.show.confirmed': 'Your place is confirmed.',
   'participant.show.checkedInAt': ' You were checked in at {time}.',
   'participant.show.emailed': ' We have emailed you this page\'s link, the calendar file and your ticket.',
@@ -122,6 +127,9 @@ export const participant = {
   'participant.mail.opening.promoted': 'A place has come free and it is yours: your registration is now confirmed.',
   'participant.mail.opening.link': 'Someone, perhaps you, asked to register again for this event with this email address. You are already registered, and your registration has not changed. Here is a new link to it.',
   'participant.mail.opening.cancelled': 'Your registration is cancelled. If this was a mistake, you can register again while registration is open.',
+  'participant.mail.subject.confirm': 'Confirm your email address: {title}',
+  'participant.mail.opening.confirm': 'Thank you for registering. Please confirm your email address: open the link below and press "Confirm my email address". Until you do, your registration does not count and your place is only held for you.',
+  'participant.mail.confirmBy': 'Confirm by {time} (Hong Kong time), or your place goes to the waiting list. If you did not register, you do not need to do anything.',
   'participant.mail.manageLink': 'See, print or cancel your registration here (keep this link private):',
   'participant.mail.earlierLink': 'The link we sent you before still works. The first time you open this new link, it takes the earlier one\'s place: from then on the earlier link, and any ticket sent with it, no longer work. If you did not ask to register again, you do not need to do anything.',
   'participant.mail.attached': 'The calendar file and your QR ticket are attached. Show the ticket at the door to be checked in quickly.',

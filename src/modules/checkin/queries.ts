@@ -4,13 +4,16 @@ import type { MailingAudience } from '../../db/types.ts';
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** Confirmed registrations matching a name, email or organisation, for the check-in desk. */
+/**
+ * Registrations holding a seat (confirmed, or unconfirmed while their email address is not yet
+ * confirmed) matching a name, email or organisation, for the check-in desk.
+ */
 export async function searchDesk(db: Executor, eventId: number, query: string, limit = 50) {
   let q = db
     .selectFrom('registrations')
     .where('event_id', '=', eventId)
-    .where('status', '=', 'confirmed')
-    .select(['id', 'name', 'email', 'organisation', 'side', 'checked_in_at'])
+    .where('status', 'in', ['confirmed', 'unconfirmed'])
+    .select(['id', 'name', 'email', 'organisation', 'side', 'status', 'checked_in_at'])
     .orderBy('name')
     .orderBy('id')
     .limit(limit);
@@ -42,6 +45,8 @@ export async function* attendanceRows(
         .selectFrom('registrations')
         .where('event_id', '=', eventId)
         .where('status', '=', status)
+        // A place on the waiting list whose email address is not yet confirmed is not listed.
+        .where('confirm_by', 'is', null)
         .where('id', '>', after)
         .select(['id', 'name', 'email', 'organisation', 'side', 'status', 'answers', 'created_at', 'checked_in_at'])
         .orderBy('id')
@@ -56,7 +61,9 @@ export async function* attendanceRows(
 }
 
 export async function audienceOf(db: Executor, eventId: number, audience: MailingAudience) {
-  let q = db.selectFrom('registrations').where('event_id', '=', eventId).select(['name', 'email', 'language']).orderBy('id');
+  // Organisers' messages go only to confirmed addresses (events.confirm_email).
+  let q = db.selectFrom('registrations').where('event_id', '=', eventId).where('confirm_by', 'is', null)
+    .select(['name', 'email', 'language']).orderBy('id');
   if (audience === 'all') q = q.where('status', '<>', 'cancelled');
   else if (audience === 'attended') q = q.where('checked_in_at', 'is not', null);
   else q = q.where('status', '=', audience);

@@ -20,17 +20,22 @@ export type DeskOutcome = { ok: boolean; message: Message };
 const checkedIn = (name: string): DeskOutcome => ({ ok: true, message: message('manage.checkin.done', { name }) });
 const refused = (reason: Message): DeskOutcome => ({ ok: false, message: reason });
 
-/** Checks a confirmed registration of this event in (or undoes it); anything else is not found. */
+/**
+ * Checks a confirmed registration of this event in (or undoes it); anything else is not found.
+ * An unconfirmed one (email confirmation on) holds its seat and may be checked in too: the
+ * organiser at the door confirms it.
+ */
 export async function setCheckedIn(
   db: Database, user: CurrentUser, event: ScopedEvent, registrationId: number, present: boolean,
 ): Promise<DeskOutcome> {
   return db.transaction().execute(async (trx): Promise<DeskOutcome> => {
-    const row = await trx.selectFrom('registrations').select(['id', 'name', 'checked_in_at']).where('id', '=', registrationId)
-      .where('event_id', '=', event.id).where('status', '=', 'confirmed').forUpdate().executeTakeFirst();
-    if (!row) return refused('manage.checkin.errors.notConfirmed');
+    const row = await trx.selectFrom('registrations').select(['id', 'name', 'status', 'checked_in_at']).where('id', '=', registrationId)
+      .where('event_id', '=', event.id).where('status', 'in', ['confirmed', 'unconfirmed']).forUpdate().executeTakeFirst();
+    if (!row || (row.status === 'unconfirmed' && !present)) return refused('manage.checkin.errors.notConfirmed');
     if ((row.checked_in_at !== null) === present) return checkedIn(row.name);
     const at = present ? new Date() : null;
-    await trx.updateTable('registrations').set({ checked_in_at: at }).where('id', '=', row.id).execute();
+    await trx.updateTable('registrations').set({ checked_in_at: at, status: 'confirmed', confirm_by: null })
+      .where('id', '=', row.id).execute();
     await recordAudit(trx, user.id, present ? 'check_in' : 'undo_check_in', 'registration', row.id,
       { checked_in_at: { from: row.checked_in_at, to: at } }, event.item_id);
     return checkedIn(row.name);
@@ -51,7 +56,7 @@ export async function checkInScanned(db: Database, user: CurrentUser, event: Sco
     ]))
     .where('event_id', '=', event.id).executeTakeFirst();
   if (!row) return refused('manage.checkin.errors.noTicket');
-  if (row.status !== 'confirmed') {
+  if (row.status !== 'confirmed' && row.status !== 'unconfirmed') {
     return refused(row.status === 'waitlisted' ? 'manage.checkin.errors.waitlisted' : 'manage.checkin.errors.cancelled');
   }
   return setCheckedIn(db, user, event, row.id, true);
@@ -69,8 +74,9 @@ export async function walkIn(db: Database, user: CurrentUser, site: Site, event:
   const mail = await participantMail('confirmed', event, person, { token, tokenHash, status: 'confirmed' }, site);
   return db.transaction().execute(async (trx): Promise<DeskOutcome> => {
     const existing = await liveRegistrationForEmail(trx, event.id, person.email);
-    if (existing?.status === 'confirmed') {
-      await trx.updateTable('registrations').set({ checked_in_at: new Date() })
+    // An unconfirmed registration already holds its seat: checking in confirms it.
+    if (existing?.status === 'confirmed' || existing?.status === 'unconfirmed') {
+      await trx.updateTable('registrations').set({ checked_in_at: new Date(), status: 'confirmed', confirm_by: null })
         .where('id', '=', existing.id).where('checked_in_at', 'is', null).execute();
       return checkedIn(existing.name);
     }
@@ -78,7 +84,7 @@ export async function walkIn(db: Database, user: CurrentUser, site: Site, event:
     const now = new Date();
     if (existing) {
       await trx.updateTable('registrations')
-        .set({ status: 'confirmed', checked_in_at: now, token_hash: tokenHash, pending_token_hash: null })
+        .set({ status: 'confirmed', checked_in_at: now, token_hash: tokenHash, pending_token_hash: null, confirm_by: null })
         .where('id', '=', existing.id).execute();
     } else {
       const created = await trx.insertInto('registrations').values({

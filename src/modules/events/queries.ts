@@ -60,7 +60,8 @@ export async function eventCounts(db: Executor, eventId: number) {
     .where('event_id', '=', eventId)
     .select([
       sql<number>`count(*) filter (where status = 'confirmed')::int`.as('confirmed'),
-      sql<number>`count(*) filter (where status = 'waitlisted')::int`.as('waitlisted'),
+      // Pending registrations (email not yet confirmed) never count: 'unconfirmed', or waiting with confirm_by.
+      sql<number>`count(*) filter (where status = 'waitlisted' and confirm_by is null)::int`.as('waitlisted'),
       sql<number>`count(*) filter (where checked_in_at is not null)::int`.as('attended'),
     ])
     .executeTakeFirstOrThrow();
@@ -132,7 +133,7 @@ export async function desk(db: Executor, eventId: number) {
 export const EVENT_DETAILS = [
   'e.id', 'e.item_id', 'e.slug', 'e.title', 'e.kind', 'e.description', 'e.starts_at', 'e.ends_at', 'e.timezone', 'e.city',
   'e.venue', 'e.status', 'e.capacity', 'e.confirmed_count', 'e.registration_opens_at', 'e.registration_closes_at',
-  'e.waitlist_enabled', 'e.translations',
+  'e.waitlist_enabled', 'e.confirm_email', 'e.translations',
 ] as const;
 
 export async function eventQuestions(db: Executor, eventId: number): Promise<Question[]> {

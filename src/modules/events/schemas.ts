@@ -51,6 +51,7 @@ const eventFields = z.object({
   registration_opens_at: optionalLocalDateTime('manage.eventForm.errors.opensFormat'),
   registration_closes_at: optionalLocalDateTime('manage.eventForm.errors.closesFormat'),
   waitlist_enabled: z.literal('on').optional().transform((v) => v === 'on'),
+  confirm_email: z.literal('on').optional().transform((v) => v === 'on'),
 });
 
 /** A question an event asks of those who register. */
@@ -75,6 +76,8 @@ export type EventInput = {
   registration_opens_at: Date | null;
   registration_closes_at: Date | null;
   waitlist_enabled: boolean;
+  /** Public registrations confirm their email address before they count. */
+  confirm_email: boolean;
   questions: QuestionInput[];
 };
 

@@ -12,7 +12,7 @@ import { ticketCode } from './ticket.ts';
  * carries the calendar file and the QR ticket.
  */
 
-export type MailKind = 'confirmed' | 'waitlisted' | 'promoted' | 'link' | 'cancelled';
+export type MailKind = 'confirmed' | 'waitlisted' | 'promoted' | 'link' | 'cancelled' | 'confirm';
 type Person = { name: string; email: string };
 type Event = Pick<EventDetails, 'id' | 'item_id' | 'slug' | 'title' | 'description' | 'starts_at' | 'ends_at' | 'venue' | 'city' | 'status'>
   & { translations?: Translations | null };
@@ -52,6 +52,7 @@ const SUBJECTS: Record<MailKind, MessageKey> = {
   promoted: 'participant.mail.subject.promoted',
   link: 'participant.mail.subject.link',
   cancelled: 'participant.mail.subject.cancelled',
+  confirm: 'participant.mail.subject.confirm',
 };
 
 const OPENINGS: Record<MailKind, MessageKey> = {
@@ -60,6 +61,7 @@ const OPENINGS: Record<MailKind, MessageKey> = {
   promoted: 'participant.mail.opening.promoted',
   link: 'participant.mail.opening.link',
   cancelled: 'participant.mail.opening.cancelled',
+  confirm: 'participant.mail.opening.confirm',
 };
 
 /** An email to a participant, written in the language they registered in. */
@@ -70,6 +72,7 @@ export async function participantMail(
   link: { token: string; tokenHash: string; status: string } | null,
   site: { baseUrl: string; domain: string },
   locale: Locale = 'en',
+  confirmBy?: Date,
 ): Promise<OutgoingMail> {
   const t = translator(locale);
   const lines = [t('participant.mail.dear', { name: person.name }), '', t(OPENINGS[kind]), '', eventFacts(event, locale), ''];
@@ -78,6 +81,7 @@ export async function participantMail(
     lines.push(t('participant.mail.manageLink'), manageUrl(site.baseUrl, link.token), '');
     // A link mailed because the address registered again waits beside the working one (service.ts).
     if (kind === 'link') lines.push(t('participant.mail.earlierLink'), '');
+    if (confirmBy) lines.push(t('participant.mail.confirmBy', { time: formatIn(locale).dateTime(confirmBy) }), '');
     if (link.status === 'confirmed') {
       lines.push(t('participant.mail.attached'), '');
       attachments.push(

@@ -70,6 +70,8 @@ export async function firstWaitlisted(db: Executor, eventId: number) {
     .selectFrom('registrations')
     .where('event_id', '=', eventId)
     .where('status', '=', 'waitlisted')
+    // A place comes free only for someone whose email address is confirmed.
+    .where('confirm_by', 'is', null)
     .orderBy('created_at')
     .orderBy('id')
     .limit(1)

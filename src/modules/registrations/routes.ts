@@ -14,7 +14,7 @@ import { calendarEvent } from './messages.ts';
 import { deleteOwnRegistration, registrationData } from './own-data.ts';
 import { registrationByTokenHash } from './queries.ts';
 import { registrationSchema } from './schemas.ts';
-import { cancelRegistration, register, waitlistPosition } from './service.ts';
+import { cancelRegistration, confirmRegistration, register, waitlistPosition } from './service.ts';
 import { ticketPng } from './ticket.ts';
 
 type Registration = NonNullable<Awaited<ReturnType<typeof registrationByTokenHash>>>;
@@ -51,6 +51,8 @@ export async function registrationRoutes(app: FastifyInstance) {
     switch (outcome.kind) {
       case 'registered':
         return reply.redirect(`/registrations/${outcome.token}`, 303);
+      // With email confirmation on, a new registration and a repeat get this same answer.
+      case 'pending':
       case 'repeat':
         return reply.redirect(`/events/${page.event.slug}/check-your-inbox`, 303);
       default:
@@ -94,6 +96,13 @@ function privateLinkRoutes(group: FastifyInstance, site: Site) {
       title: message('participant.show.title', { title: request.local(event, 'title') }),
       registration, event, questions, position, token: tokenOf(request.params),
     });
+  });
+
+  // Confirming the email address is a button (POST, with CSRF), never the GET itself: mail scanners open links.
+  group.post('/confirm', access('public'), async (request, reply) => {
+    const token = tokenOf(request.params);
+    await confirmRegistration(group.db, site, token);
+    return reply.redirect(`/registrations/${token}`, 303);
   });
 
   group.get('/cancel', access('public'), async (request, reply) => {

@@ -17,6 +17,11 @@ export type RegisterOutcome =
    * mailed a new link (pending until first opened), and the page says only "check your inbox".
    */
   | { kind: 'repeat' }
+  /**
+   * Email confirmation is on: the place is held, unconfirmed, and a link to confirm it is
+   * mailed. The answer is the same "check your inbox" as a repeat's, so a stranger cannot tell them apart.
+   */
+  | { kind: 'pending' }
   | { kind: 'full' }
   | { kind: 'closed'; reason: string };
 
@@ -65,16 +70,21 @@ export async function register(
   // Both possible confirmations are prepared before the transaction, so that the lock on the
   // event row is held for as short a time as possible.
   const link = (status: string) => ({ token, tokenHash, status });
+  const confirmBy = confirmDeadline(event, now);
   const mails = {
     confirmed: await participantMail('confirmed', event, input, link('confirmed'), site, locale),
     waitlisted: await participantMail('waitlisted', event, input, link('waitlisted'), site, locale),
+    confirm: event.confirm_email ? await participantMail('confirm', event, input, link('unconfirmed'), site, locale, confirmBy) : null,
   };
   return registrationSlot(() => registerNow(db, site, event, input, now, { token, tokenHash, mails, locale }));
 }
 
 async function registerNow(
   db: Database, site: Site, event: EventDetails, input: RegistrationInput, now: Date,
-  prepared: { token: string; tokenHash: string; mails: Record<'confirmed' | 'waitlisted', OutgoingMail>; locale: Locale },
+  prepared: {
+    token: string; tokenHash: string; locale: Locale;
+    mails: Record<'confirmed' | 'waitlisted', OutgoingMail> & { confirm: OutgoingMail | null };
+  },
 ): Promise<RegisterOutcome> {
   const eventId = event.id;
   const { token, tokenHash, mails, locale } = prepared;
@@ -83,10 +93,21 @@ async function registerNow(
       // The window and status were read a moment ago; the seat itself is decided below, in the database.
       const state = registrationState(event, now);
       if (!state.open && state.reason !== 'full') return { kind: 'closed', reason: state.reason };
+      // Places held past their time by unconfirmed registrations are given back first.
+      if (event.confirm_email) await releaseUnconfirmed(trx, site, now, eventId);
       const existing = await liveRegistrationForEmail(trx, eventId, input.email);
       if (existing) return mailPendingLink(trx, site, event, existing, input.email);
       const seated = await takeSeat(trx, eventId);
       if (!seated && !event.waitlist_enabled) return { kind: 'full' };
+      if (mails.confirm) {
+        await trx.insertInto('registrations').values({
+          event_id: eventId, name: input.name, email: input.email, organisation: input.organisation, side: input.side,
+          status: seated ? 'unconfirmed' : 'waitlisted', confirm_by: confirmDeadline(event, now),
+          answers: JSON.stringify(input.answers), token_hash: tokenHash, language: locale,
+        }).execute();
+        await queueMail(trx, mails.confirm, site.domain);
+        return { kind: 'pending' };
+      }
       const status = seated ? 'confirmed' : 'waitlisted';
       await trx.insertInto('registrations').values({
         event_id: eventId,
@@ -109,7 +130,7 @@ async function registerNow(
     return db.transaction().execute(async (trx): Promise<RegisterOutcome> => {
       const existing = await liveRegistrationForEmail(trx, eventId, input.email);
       if (existing) await mailPendingLink(trx, site, await eventDetails(trx, eventId), existing, input.email);
-      return { kind: 'repeat' };
+      return { kind: event.confirm_email ? 'pending' : 'repeat' };
     });
   }
 }
@@ -130,7 +151,81 @@ async function mailPendingLink(
   const mail = await participantMail('link', event, { name: registration.name, email }, { token, tokenHash, status: registration.status },
     site, localeOf(registration.language));
   await queueMail(trx, mail, site.domain);
-  return { kind: 'repeat' };
+  // With email confirmation on, a repeat is answered exactly as a new registration is.
+  return { kind: event.confirm_email ? 'pending' : 'repeat' };
+}
+
+const CONFIRM_WITHIN_MS = 24 * 3_600_000;
+
+/** When an unconfirmed registration made now is released: 24 hours on, never past the registration deadline. */
+export function confirmDeadline(event: Pick<EventDetails, 'registration_closes_at' | 'starts_at'>, now: Date): Date {
+  const deadline = event.registration_closes_at ?? event.starts_at;
+  return new Date(Math.min(now.getTime() + CONFIRM_WITHIN_MS, deadline.getTime()));
+}
+
+/**
+ * The owner confirms their email address from the private link: a held seat becomes confirmed
+ * (a pending place on the waiting list becomes an ordinary one) and the usual confirmation is
+ * mailed, with the ticket. Confirming twice is harmless; a registration released for want of
+ * confirmation cannot be confirmed.
+ */
+export async function confirmRegistration(
+  db: Database, site: Site, token: string, now = new Date(),
+): Promise<'confirmed' | 'already_confirmed'> {
+  const tokenHash = hashToken(token);
+  return db.transaction().execute(async (trx) => {
+    const registration = await trx.selectFrom('registrations').where('token_hash', '=', tokenHash)
+      .select(['id', 'event_id', 'name', 'email', 'status', 'confirm_by', 'language']).forUpdate().executeTakeFirst();
+    if (!registration) throw Refusal.notFound('participant.errors.registrationGone');
+    if (registration.status === 'cancelled') throw Refusal.conflict('participant.errors.confirmTooLate');
+    if (registration.confirm_by === null) return 'already_confirmed';
+    // Past its time but not yet swept: it is released, not confirmed.
+    if (registration.confirm_by <= now) throw Refusal.conflict('participant.errors.confirmTooLate');
+    const status = registration.status === 'unconfirmed' ? 'confirmed' : 'waitlisted';
+    await trx.updateTable('registrations').set({ status, confirm_by: null }).where('id', '=', registration.id).execute();
+    const event = await eventDetails(trx, registration.event_id);
+    const mail = await participantMail(status, event, registration, { token, tokenHash, status }, site, localeOf(registration.language));
+    await queueMail(trx, mail, site.domain);
+    // A confirmed place on the waiting list joins the queue: a place may already be free for it.
+    if (status === 'waitlisted') await promoteFromWaitlist(trx, site, registration.event_id);
+    return 'confirmed';
+  });
+}
+
+/**
+ * Releases unconfirmed registrations past their confirm_by (of one event, or of all), in the
+ * caller's transaction: each is cancelled (keeping its confirm_by: it never counts in figures),
+ * a held seat is given back and the waiting list moves up. Rows another instance is releasing
+ * are skipped (SKIP LOCKED). Returns how many were released.
+ */
+export async function releaseUnconfirmed(trx: Executor, site: Site, now: Date, eventId?: number, limit = 100): Promise<number> {
+  const expired = await trx.selectFrom('registrations')
+    .where('confirm_by', 'is not', null)
+    .where('confirm_by', '<=', now)
+    .where('status', '<>', 'cancelled')
+    .$if(eventId !== undefined, (q) => q.where('event_id', '=', eventId ?? 0))
+    .select(['id', 'event_id', 'status'])
+    .orderBy('id')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+  const freed = new Set<number>();
+  for (const registration of expired) {
+    await trx.updateTable('registrations').set({ status: 'cancelled', cancelled_at: now, pending_token_hash: null })
+      .where('id', '=', registration.id).execute();
+    if (registration.status === 'unconfirmed') {
+      await releaseSeat(trx, registration.event_id);
+      freed.add(registration.event_id);
+    }
+  }
+  for (const id of freed) await promoteFromWaitlist(trx, site, id);
+  return expired.length;
+}
+
+/** The background sweep: releases expired unconfirmed registrations of every event, a batch at a time. */
+export async function sweepUnconfirmed(db: Database, site: Site, now = new Date()): Promise<number> {
+  return db.transaction().execute((trx) => releaseUnconfirmed(trx, site, now));
 }
 
 /**
@@ -188,7 +283,8 @@ export async function cancelLocked(
 ): Promise<void> {
   await trx.updateTable('registrations').set({ status: 'cancelled', cancelled_at: now, pending_token_hash: null })
     .where('id', '=', registration.id).execute();
-  if (registration.status === 'confirmed') {
+  // An unconfirmed registration holds a seat too.
+  if (registration.status === 'confirmed' || registration.status === 'unconfirmed') {
     await releaseSeat(trx, registration.event_id);
     await promoteFromWaitlist(trx, site, registration.event_id);
   }
@@ -200,6 +296,7 @@ export async function waitlistPosition(db: Executor, registration: { id: number;
     .selectFrom('registrations')
     .where('event_id', '=', registration.event_id)
     .where('status', '=', 'waitlisted')
+    .where('confirm_by', 'is', null)
     .where((eb) => eb.or([
       eb('created_at', '<', registration.created_at),
       eb.and([eb('created_at', '=', registration.created_at), eb('id', '<', registration.id)]),

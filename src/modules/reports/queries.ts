@@ -71,6 +71,8 @@ export async function registrationsPerMonth(db: Executor, periodId: number, item
     .innerJoin('events as e', 'e.id', 'r.event_id')
     .innerJoin('items as i', 'i.id', 'e.item_id')
     .where('i.period_id', '=', periodId)
+    // Registrations whose email address was never confirmed (events.confirm_email) are not counted.
+    .where('r.confirm_by', 'is', null)
     .groupBy(month)
     .select([month.as('month'), sql<number>`count(*)::int`.as('value')])
     .orderBy(month);
