@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { type Executor, isDatabaseUnavailable } from '../../db/index.ts';
+import { every } from '../../lib/periodic.ts';
 import { claimDueMail, DEFAULT_LEASE_SECONDS, DEFAULT_RETRY_SECONDS, markFailedAttempt, markSent } from './outbox.ts';
 import type { MailTransport } from './transport.ts';
 
@@ -68,25 +69,17 @@ export function startMailWorker(
   db: Executor, transport: MailTransport, log: FastifyBaseLogger, intervalMs = 1000,
   options: Omit<DeliveryOptions, 'stopping'> = {},
 ) {
-  let stopped = false;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = async () => {
+  const polling = every(intervalMs, async (stopping) => {
     try {
-      await deliverDueMail(db, transport, log, { ...options, stopping: () => stopped });
+      await deliverDueMail(db, transport, log, { ...options, stopping });
     } catch (error) {
       log.warn({ err: error }, 'mail worker could not reach the outbox');
     }
-  };
-  const timer = setInterval(() => {
-    if (!stopped) running = running.then(tick);
-  }, intervalMs);
-  timer.unref();
+  });
   return {
     /** Finishes the message in hand, claims no more, and closes the transport. */
     async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
+      await polling.stop();
       transport.close();
     },
   };
