@@ -332,6 +332,8 @@ export interface EntryAttachmentsTable {
   content_type: string;
   size_bytes: number;
   storage_key: string;
+  /** The anonymised copy served to blind judges; null for files stored before copies were made. */
+  clean_storage_key: string | null;
   created_at: CreatedAt;
 }
 

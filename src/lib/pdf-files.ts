@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
-import { copyFile, type FileHandle, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants, createReadStream, existsSync } from 'node:fs';
+import { copyFile, type FileHandle, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { FastifyReply } from 'fastify';
-import type { PDFDict } from 'pdf-lib';
+import type { CleanReason, WorkerAnswer } from './pdf-worker.ts';
 
 /*
  * Stored PDF files: kept under DATA_DIR/attachments by a random key, never under the web root,
@@ -136,57 +138,86 @@ export function sendAttachment(
   return pdfHeaders(reply, downloadName, attachment.size_bytes).send(createReadStream(path));
 }
 
-/** Document-level keys that can name a person or an organisation. */
-const IDENTIFYING_KEYS = ['Metadata', 'PieceInfo'] as const;
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 };
+/** A worker that has not answered by then is stopped: no honest PDF of 5 MB takes that long to clean. */
+export const CLEAN_TIMEOUT_MS = 10_000;
+/** Workers cleaning at once; more wait their turn, so that a flood of uploads cannot take every core and all memory. */
+const MAX_WORKERS = 2;
 
-/**
- * A copy of a PDF without what names its author: the document information dictionary (author,
- * creator, title …), XMP metadata streams, application data and the authors of annotations.
- * The objects are deleted, not just unlinked, so they are not written out at all. Null when the
- * file cannot be parsed (or is encrypted): it is then withheld rather than sent as it is.
- */
-export async function anonymisedPdf(bytes: Uint8Array): Promise<Uint8Array | null> {
-  // Loaded on first use: pdf-lib is about 8 MiB of memory that only blind judging needs.
-  const { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef } = await import('pdf-lib');
+/** Why a PDF could not be cleaned: too much inside (bomb), too long, too much memory, encrypted, unreadable. */
+export type CleanFailure = CleanReason | 'timeout' | 'memory' | 'failed';
+export type CleanResult = { ok: true; bytes: Buffer } | { ok: false; reason: CleanFailure };
+
+/** The worker's file: the TypeScript source when run from src/ (tests), the compiled file when run from dist/. */
+const workerUrl = (() => {
+  const source = new URL('./pdf-worker.ts', import.meta.url);
+  return existsSync(fileURLToPath(source)) ? source : new URL('./pdf-worker.js', import.meta.url);
+})();
+
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function inTurn<T>(run: () => Promise<T>): Promise<T> {
+  if (running >= MAX_WORKERS) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
   try {
-    const doc = await PDFDocument.load(bytes, { updateMetadata: false });
-    if (doc.getPageCount() === 0) return null;
-    const { context } = doc;
-    const drop = (value: unknown) => { if (value instanceof PDFRef) context.delete(value); };
-    drop(context.trailerInfo.Info);
-    context.trailerInfo.Info = undefined;
-    const scrub = (dict: PDFDict) => {
-      for (const key of IDENTIFYING_KEYS) {
-        drop(dict.get(PDFName.of(key)));
-        dict.delete(PDFName.of(key));
-      }
-    };
-    scrub(doc.catalog);
-    for (const page of doc.getPages()) {
-      scrub(page.node);
-      const annots = page.node.lookup(PDFName.of('Annots'));
-      if (!(annots instanceof PDFArray)) continue;
-      for (let i = 0; i < annots.size(); i++) {
-        const annot = annots.lookup(i);
-        if (annot instanceof PDFDict) annot.delete(PDFName.of('T'));
-      }
-    }
-    // Any other XMP stream (of an image, a font) goes too: it is metadata, never content.
-    for (const [ref, object] of context.enumerateIndirectObjects()) {
-      const dict = 'dict' in object ? (object as { dict: PDFDict }).dict : object;
-      if (dict instanceof PDFDict && dict.get(PDFName.of('Type'))?.toString() === '/Metadata') context.delete(ref);
-    }
-    return await doc.save({ useObjectStreams: false, updateFieldAppearances: false });
-  } catch {
-    return null;
+    return await run();
+  } finally {
+    running--;
+    waiting.shift()?.();
   }
 }
 
-/** Sends a stored attachment with its metadata removed (for judges of a blind contest). */
+/**
+ * An anonymised copy of a PDF (src/lib/pdf-worker.ts: what it removes and how it bounds
+ * decompression), made in a worker thread with its own heap limit and stopped after
+ * CLEAN_TIMEOUT_MS, so that a hostile file costs the main thread nothing.
+ */
+export function cleanPdf(bytes: Uint8Array): Promise<CleanResult> {
+  return inTurn(() => new Promise<CleanResult>((resolve) => {
+    const copy = Uint8Array.from(bytes);
+    const worker = new Worker(workerUrl, { workerData: copy, transferList: [copy.buffer], resourceLimits: WORKER_LIMITS });
+    let settled = false;
+    const settle = (result: CleanResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      resolve(result);
+    };
+    const timer = setTimeout(() => settle({ ok: false, reason: 'timeout' }), CLEAN_TIMEOUT_MS);
+    worker.on('message', (answer: WorkerAnswer) => {
+      settle(answer.ok ? { ok: true, bytes: Buffer.from(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength) } : answer);
+    });
+    worker.on('error', (error: Error & { code?: string }) => {
+      settle({ ok: false, reason: error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : 'failed' });
+    });
+    worker.on('exit', () => settle({ ok: false, reason: 'failed' }));
+  }));
+}
+
+/** Keeps bytes made from a received file (its clean copy) beside it under DATA_DIR/incoming, until its request stores it. */
+export async function saveIncomingFile(dataDir: string, bytes: Uint8Array): Promise<string> {
+  await mkdir(incoming(dataDir), { recursive: true });
+  const path = join(incoming(dataDir), randomBytes(16).toString('hex'));
+  await writeFile(path, bytes, { flag: 'wx' });
+  return path;
+}
+
+/** Sends a stored file whose size is not recorded (an attachment's clean copy). */
+export async function sendStoredFile(reply: FastifyReply, dataDir: string, storageKey: string, downloadName: string) {
+  const { size } = await stat(storedPath(dataDir, storageKey));
+  return sendAttachment(reply, dataDir, { storage_key: storageKey, size_bytes: size }, downloadName);
+}
+
+/**
+ * Sends a stored attachment with what names its author removed (for judges of a blind contest),
+ * cleaned now: for attachments stored before clean copies were kept. Null when it cannot be cleaned.
+ */
 export async function sendAnonymisedAttachment(
   reply: FastifyReply, dataDir: string, attachment: { storage_key: string }, downloadName: string,
 ) {
-  const clean = await anonymisedPdf(await readFile(storedPath(dataDir, attachment.storage_key)));
-  if (!clean) return null;
-  return pdfHeaders(reply, downloadName, clean.length).send(Buffer.from(clean));
+  const clean = await cleanPdf(await readFile(storedPath(dataDir, attachment.storage_key)));
+  if (!clean.ok) return null;
+  return pdfHeaders(reply, downloadName, clean.bytes.length).send(clean.bytes);
 }

@@ -366,6 +366,7 @@ export const participant = {
   'participant.entry.errors.fileEmpty': '{file} is empty.',
   'participant.entry.errors.emptyFile': 'The file is empty.',
   'participant.entry.errors.notPdf': '{file} is not a PDF file.',
+  'participant.entry.errors.notCleanable': '{file} could not be checked safely: it may be damaged, encrypted or protected, or expand to far more than its size. Save or print it again as an ordinary PDF and send it again.',
   'participant.entry.errors.contestFull': 'This contest has no room left for more files: its entries already hold the {gb} GB it takes. Send your entry without files and contact the organisers.',
   // Two problems with the files, one after the other.
   'participant.entry.errors.andAlso': '{first} {next}',

@@ -366,6 +366,7 @@ export const participant: Record<keyof typeof en, string> = {
   'participant.entry.errors.fileEmpty': '{file} 是空白檔案。',
   'participant.entry.errors.emptyFile': '該檔案是空白的。',
   'participant.entry.errors.notPdf': '{file} 不是 PDF 檔案。',
+  'participant.entry.errors.notCleanable': '無法安全檢查 {file}：檔案可能已損壞、已加密或受保護，或解壓後遠大於原檔。請重新另存或列印為一般 PDF 檔案後再提交。',
   'participant.entry.errors.contestFull': '本比賽已沒有空間存放更多檔案：參賽作品的檔案已達上限 {gb} GB。請不附檔案提交作品，並聯絡主辦單位。',
   'participant.entry.errors.andAlso': '{first}{next}',
   'participant.entry.errors.contestClosed': '本比賽已截止接受參賽作品。',

@@ -1,5 +1,6 @@
 import { type Message, message } from '../../lib/i18n.ts';
-import type { ReceivedFile } from '../../lib/pdf-files.ts';
+import { readFile } from 'node:fs/promises';
+import { cleanPdf, type ReceivedFile, saveIncomingFile } from '../../lib/pdf-files.ts';
 
 /*
  * Entry attachments: PDF only (judged by the bytes, not by the name or the declared type),
@@ -23,7 +24,12 @@ export const CONTEST_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
 export const MAX_FILENAME_LENGTH = 200;
 
 /** A file sent with the form, as received (src/lib/pdf-files.ts: on disk under DATA_DIR/incoming, when kept). */
-export type Upload = ReceivedFile & { fieldname: string; filename: string };
+export type Upload = ReceivedFile & {
+  fieldname: string;
+  filename: string;
+  /** Its anonymised copy, under DATA_DIR/incoming beside it, once made (cleanUploads). */
+  clean?: string | null;
+};
 
 /** A sent file's name as it is kept: cut to MAX_FILENAME_LENGTH characters, never between the halves of one. */
 export function keptFilename(name: string): string {
@@ -46,3 +52,21 @@ export function uploadProblem(upload: Upload): Message | null {
 
 /** The refusal of files that would take a contest over its quota, beside the file field. */
 export const contestFull = () => message('participant.entry.errors.contestFull', { gb: CONTEST_QUOTA_BYTES / 1024 ** 3 });
+
+/**
+ * Makes each file's anonymised copy, once, now (src/lib/pdf-files.ts, cleanPdf: in a worker thread
+ * with memory and time limits and a cap on decompression). The copies wait beside the files and are
+ * stored with them; what a blind judge opens later is the copy. A file that cannot be cleaned (it
+ * inflates to far more than its size, takes too long or too much memory, is encrypted or cannot be
+ * read) is refused by name, and nothing is stored.
+ */
+export async function cleanUploads(dataDir: string, uploads: Upload[]): Promise<Message | null> {
+  const problems: Message[] = [];
+  for (const upload of uploads) {
+    if (!upload.path) continue;
+    const clean = await cleanPdf(await readFile(upload.path));
+    if (clean.ok) upload.clean = await saveIncomingFile(dataDir, clean.bytes);
+    else problems.push(message('participant.entry.errors.notCleanable', { file: upload.filename }));
+  }
+  return problems.length ? problems.reduce((first, next) => message('participant.entry.errors.andAlso', { first, next })) : null;
+}

@@ -12,7 +12,7 @@ import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
 import { sendCertificate } from '../contests/certificates.ts';
 import { certificateFacts, contestCategories, contestOverview, publicContestBySlug } from '../contests/queries.ts';
 import { entryWindowOpen } from '../contests/service.ts';
-import { keptFilename, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES, type Upload, uploadProblem } from './attachments.ts';
+import { cleanUploads, keptFilename, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES, type Upload, uploadProblem } from './attachments.ts';
 import { entryFacts, studentsOf } from './details.ts';
 import { entryValues, parseEntryForm } from './form.ts';
 import { entryAttachmentsOf, entryByToken, type EntryByToken } from './queries.ts';
@@ -99,12 +99,15 @@ async function readMultipart(app: FastifyInstance, request: FastifyRequest, repl
     }
   } catch (error) {
     if (unread) dropRest();
-    await discardReceivedFiles(uploads.splice(0).map((u) => u.path));
+    await discardReceivedFiles(receivedPaths(uploads.splice(0)));
     throw error;
   }
   if (unread) dropRest();
   request.body = body;
 }
+
+/** The files received for a request, and their clean copies. */
+const receivedPaths = (uploads: readonly Upload[]) => uploads.flatMap((u) => [u.path, u.clean ?? null]);
 
 /** Every problem with the files, one after the other beside the file field. */
 function uploadErrors(uploads: readonly Upload[], existing = 0): FormErrors {
@@ -128,7 +131,7 @@ export async function entryRoutes(app: FastifyInstance) {
     limits: { fileSize: MAX_ATTACHMENT_BYTES, files: MAX_ATTACHMENTS, fields: 60, parts: 70, fieldSize: 16 * 1024 },
   });
   app.addHook('onSend', async (request, _reply, payload) => {
-    if (request.uploads?.length) await discardReceivedFiles(request.uploads.map((u) => u.path));
+    if (request.uploads?.length) await discardReceivedFiles(receivedPaths(request.uploads));
     return payload;
   });
 
@@ -183,6 +186,9 @@ export async function entryRoutes(app: FastifyInstance) {
       const limit = await countHit(app.db, formHits(ENTRY_LIMITS, request.ip, form.data.contact_email));
       if (!limit.ok) throw tooManyRequests(reply, limit.retryAfterSeconds);
     }
+    // Cleaned once counted: a flood of files to clean is held back by the same limit.
+    const unclean = await cleanUploads(app.config.dataDir, uploads);
+    if (unclean) return renderContest(reply.code(400), contest, { attachments: unclean }, request.body as FormValues);
     const submitted = await attempt(() => submitEntry(app.db, contest, form.data, uploads, {
       baseUrl: app.config.baseUrl, domain: app.mail.domain, dataDir: app.config.dataDir, locale: request.locale,
     }));
@@ -256,6 +262,8 @@ async function privateLinkRoutes(group: FastifyInstance) {
     if (!form.ok || Object.keys(errors).length) {
       return render(reply.code(400), { errors, values: form.ok ? (body as FormValues) : form.values });
     }
+    const unclean = await cleanUploads(group.config.dataDir, uploads);
+    if (unclean) return render(reply.code(400), { errors: { attachments: unclean }, values: body as FormValues });
     const updated = await attempt(() => updateEntry(group.db, entry, form.data, uploads, removeIds, group.config.dataDir));
     if (!updated.ok) return render(reply.code(400), { errors: updated.errors, values: body as FormValues });
     return reply.redirect(`/entries/${tokenOf(request)}?saved=1`, 303);

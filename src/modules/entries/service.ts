@@ -13,24 +13,28 @@ import type { EntryData } from './form.ts';
 type MailContext = { baseUrl: string; domain: string; dataDir: string; locale?: Locale };
 
 /** Files are stored (moved from where they were received) before the transaction and removed again if it does not commit. */
-async function withStoredFiles<T>(dataDir: string, uploads: readonly Upload[], run: (keys: string[]) => Promise<T>): Promise<T> {
-  const keys: string[] = [];
+type StoredKeys = { original: string; clean: string | null };
+async function withStoredFiles<T>(dataDir: string, uploads: readonly Upload[], run: (keys: StoredKeys[]) => Promise<T>): Promise<T> {
+  const keys: StoredKeys[] = [];
   try {
     for (const upload of uploads) {
       if (!upload.path) throw new Error(`${upload.filename} was not received`);
-      keys.push(await storeReceivedFile(dataDir, upload.path));
+      const stored: StoredKeys = { original: await storeReceivedFile(dataDir, upload.path), clean: null };
+      keys.push(stored);
+      if (upload.clean) stored.clean = await storeReceivedFile(dataDir, upload.clean);
     }
     return await run(keys);
   } catch (error) {
-    await discardAttachmentFiles(dataDir, keys);
+    await discardAttachmentFiles(dataDir, keys.flatMap((k) => (k.clean ? [k.original, k.clean] : [k.original])));
     throw error;
   }
 }
 
-async function insertAttachments(trx: Executor, entryId: number, uploads: readonly Upload[], keys: readonly string[]) {
+async function insertAttachments(trx: Executor, entryId: number, uploads: readonly Upload[], keys: readonly StoredKeys[]) {
   if (uploads.length === 0) return;
   await trx.insertInto('entry_attachments').values(uploads.map((u, i) => ({
-    entry_id: entryId, filename: u.filename, content_type: 'application/pdf', size_bytes: u.size, storage_key: keys[i] as string,
+    entry_id: entryId, filename: u.filename, content_type: 'application/pdf', size_bytes: u.size,
+    storage_key: (keys[i] as StoredKeys).original, clean_storage_key: keys[i]?.clean ?? null,
   }))).execute();
 }
 
@@ -120,7 +124,7 @@ export async function updateEntry(
       .where('id', '=', entry.id).execute();
     const removed = removeIds.length
       ? await trx.deleteFrom('entry_attachments').where('entry_id', '=', entry.id).where('id', 'in', removeIds)
-          .returning(['storage_key', 'filename']).execute()
+          .returning(['storage_key', 'clean_storage_key', 'filename']).execute()
       : [];
     if (uploads.length) await trx.selectFrom('contests').select('id').where('id', '=', entry.contest_id).forUpdate().execute();
     await checkQuotas(trx, entry.contest_id, entry.id, uploads);
@@ -128,7 +132,7 @@ export async function updateEntry(
     if (uploads.length) diff.attachments_added = { from: null, to: uploads.map((u) => u.filename) };
     if (removed.length) diff.attachments_removed = { from: removed.map((r) => r.filename), to: null };
     if (Object.keys(diff).length) await recordAudit(trx, null, 'entrant_update', 'entry', entry.id, diff, entry.item_id);
-    return removed.map((r) => r.storage_key);
+    return removed.flatMap((r) => (r.clean_storage_key ? [r.storage_key, r.clean_storage_key] : [r.storage_key]));
   }));
   await discardAttachmentFiles(dataDir, removedKeys);
 }

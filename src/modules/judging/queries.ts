@@ -84,7 +84,7 @@ export async function entryAttachments(db: Executor, entryId: number) {
   return db
     .selectFrom('entry_attachments')
     .where('entry_id', '=', entryId)
-    .select(['id', 'filename', 'content_type', 'size_bytes', 'storage_key', 'created_at'])
+    .select(['id', 'filename', 'content_type', 'size_bytes', 'storage_key', 'clean_storage_key', 'created_at'])
     .orderBy('id')
     .execute();
 }

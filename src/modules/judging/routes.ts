@@ -6,7 +6,7 @@ import { field, type FormErrors, parseForm, textOf } from '../../lib/forms.ts';
 import { message, translator, verbatim } from '../../lib/i18n.ts';
 import { idParam, idParams, readParams } from '../../lib/params.ts';
 import { requireUser } from '../auth/plugin.ts';
-import { sendAnonymisedAttachment, sendAttachment } from '../../lib/pdf-files.ts';
+import { sendAnonymisedAttachment, sendAttachment, sendStoredFile } from '../../lib/pdf-files.ts';
 import { entryFacts, identitiesOf, withholdIdentities } from '../entries/details.ts';
 import { scoreProblem } from '../scoring/engine.ts';
 import {
@@ -142,8 +142,11 @@ async function assignmentRoutes(group: FastifyInstance) {
     const file = files[index];
     if (!file) throw Refusal.notFound('account.assignment.attachmentNotFound');
     if (!a.blind) return sendAttachment(reply, group.config.dataDir, file, file.filename);
-    // Blind: neither the name nor the metadata inside the file may identify the entrant.
-    const sent = await sendAnonymisedAttachment(reply, group.config.dataDir, file, `${a.reference}-${index + 1}.pdf`);
+    // Blind: neither the name nor the metadata inside the file may identify the entrant. The copy
+    // cleaned at upload is served; a file stored before copies were made is cleaned now (in a worker).
+    const name = `${a.reference}-${index + 1}.pdf`;
+    if (file.clean_storage_key) return sendStoredFile(reply, group.config.dataDir, file.clean_storage_key, name);
+    const sent = await sendAnonymisedAttachment(reply, group.config.dataDir, file, name);
     if (!sent) throw Refusal.conflict('account.assignment.fileIdentifies');
     return sent;
   });

@@ -30,7 +30,10 @@ async function postMultipart(agent: Agent, url: string, fields: Record<string, s
   return agent.app.inject({ method: 'POST', url, payload: body.payload, headers: { 'content-type': body.contentType, cookie: agent.cookieHeader } });
 }
 
-const pdf = (text: string) => Buffer.from(`%PDF-1.4\n% ${text}\n%%EOF\n`);
+/** A small PDF of one blank page that can be read (and so cleaned: a file that cannot is refused), carrying `text` in a comment. */
+const pdf = (text: string) => Buffer.from(`%PDF-1.4\n% ${text}\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n`
+  + '2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj\n3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 300 300]>> endobj\n'
+  + 'trailer <</Root 1 0 R>>\n%%EOF\n');
 
 const portfolio = {
   applicant_name: 'Lion Rock Robotics Limited', applicant_type: 'enterprise', side: 'HK', title: 'Portfolio for warehouse robots',
@@ -81,7 +84,9 @@ t.test('an entrant submits a portfolio with a PDF, gets a private link by email,
   t.match(entry.reference, /^HVPP\d{4}-\d{3}$/);
   const files = await db.selectFrom('entry_attachments').selectAll().where('entry_id', '=', entry.id).execute();
   t.equal(files.length, 1);
-  t.same(await readdir(join(dataDir, 'attachments')), [files[0]!.storage_key], 'stored under DATA_DIR/attachments by a random key');
+  t.ok(files[0]!.clean_storage_key, 'its anonymised copy (for blind judges) is made at upload');
+  t.same((await readdir(join(dataDir, 'attachments'))).sort(), [files[0]!.storage_key, files[0]!.clean_storage_key].sort(),
+    'stored, with its clean copy, under DATA_DIR/attachments by random keys');
 
   await deliverDueMail(db, inbox.transport);
   const mail = inbox.messages.find((m) => m.subject?.includes(entry.reference));
@@ -102,9 +107,11 @@ t.test('an entrant submits a portfolio with a PDF, gets a private link by email,
     [{ name: 'attachments', filename: 'claims-v2.pdf', content: pdf('claims v2') }]);
   t.equal(edited.statusCode, 303);
   t.equal((await db.selectFrom('entries').select('title').where('id', '=', entry.id).executeTakeFirstOrThrow()).title, 'Portfolio for warehouse and port robots');
-  const after = await db.selectFrom('entry_attachments').select(['id', 'filename', 'storage_key']).where('entry_id', '=', entry.id).execute();
+  const after = await db.selectFrom('entry_attachments').select(['id', 'filename', 'storage_key', 'clean_storage_key'])
+    .where('entry_id', '=', entry.id).execute();
   t.same(after.map((a) => a.filename), ['claims-v2.pdf']);
-  t.same(await readdir(join(dataDir, 'attachments')), [after[0]!.storage_key], 'the removed file is deleted');
+  t.same((await readdir(join(dataDir, 'attachments'))).sort(), [after[0]!.storage_key, after[0]!.clean_storage_key].sort(),
+    'the removed file and its clean copy are deleted');
 
   // Who else may read the attachment: the contest's organisers, and assigned judges once they declared no conflict.
   const fileUrl = `/manage/contests/${contest.slug}/entries/${entry.id}/attachments/${after[0]!.id}`;
