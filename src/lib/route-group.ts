@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Refusal } from './errors.ts';
 import type { Message } from './i18n.ts';
+import { readParams, tokenParams } from './params.ts';
+import { hashToken, isTokenShaped } from './tokens.ts';
 
 /**
  * Makes a plugin the route group of one object: before any handler runs, `load` finds it (through
@@ -19,4 +21,20 @@ export function loadsObject<K extends keyof FastifyRequest>(
     if (!found) throw Refusal.notFound(missing);
     request[name] = found;
   });
+}
+
+/**
+ * The same for the pages behind a private link: the link's token is the only key, and the object
+ * is found by the token's hash (a token of the wrong shape is never looked up).
+ */
+export function loadsByLink<K extends keyof FastifyRequest>(
+  group: FastifyInstance,
+  name: K,
+  find: (tokenHash: string) => Promise<FastifyRequest[K] | null | undefined>,
+  missing: Message,
+) {
+  loadsObject(group, name, async (request) => {
+    const { token } = readParams(tokenParams, request.params);
+    return isTokenShaped(token) ? find(hashToken(token)) : undefined;
+  }, missing);
 }

@@ -6,7 +6,7 @@ import { message, type Message, type MessageKey, verbatim } from '../../lib/i18n
 import { idParam, idParams, readParams, slugParams, tokenParams } from '../../lib/params.ts';
 import { countHit, DELEGATION_LIMITS, formHits, tooManyRequests } from '../../lib/rate-limit.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
-import { loadsObject } from '../../lib/route-group.ts';
+import { loadsByLink, loadsObject } from '../../lib/route-group.ts';
 import { requireUser } from '../auth/plugin.ts';
 import {
   applyRowAction, type DelegationInput, type DelegationValues, emptyDelegationValues, type ProgrammeDates,
@@ -149,13 +149,7 @@ export async function delegationRoutes(app: FastifyInstance) {
  * only key: the delegation is found by it once per request.
  */
 function leaderRoutes(group: FastifyInstance) {
-  group.decorateRequest('linkedDelegation', null as unknown as LinkedDelegation);
-  group.addHook('preHandler', async (request) => {
-    const { token } = readParams(tokenParams, request.params);
-    const found = isTokenShaped(token) ? await delegationByToken(group.db, hashToken(token)) : undefined;
-    if (!found) throw Refusal.notFound('participant.delegation.errors.notFound');
-    request.linkedDelegation = found;
-  });
+  loadsByLink(group, 'linkedDelegation', (tokenHash) => delegationByToken(group.db, tokenHash), 'participant.delegation.errors.notFound');
   const tokenOf = (request: FastifyRequest) => readParams(tokenParams, request.params).token;
 
   const editPage = (request: FastifyRequest): FormPage => {

@@ -9,6 +9,7 @@ import { idParam, readParams, slugParams, tokenParams } from '../../lib/params.t
 import { discardReceivedFiles, receivePdf, sendAttachment } from '../../lib/pdf-files.ts';
 import { countHit, ENTRY_LIMITS, formHits, peekLimits, tooManyRequests } from '../../lib/rate-limit.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
+import { loadsByLink } from '../../lib/route-group.ts';
 import { sendCertificate } from '../contests/certificates.ts';
 import { certificateFacts, contestCategories, contestOverview, publicContestBySlug } from '../contests/queries.ts';
 import { entryWindowOpen } from '../contests/service.ts';
@@ -204,13 +205,7 @@ export async function entryRoutes(app: FastifyInstance) {
  * once per request, before any handler runs.
  */
 async function privateLinkRoutes(group: FastifyInstance) {
-  group.decorateRequest('linkedEntry', null as unknown as EntryByToken);
-  group.addHook('preHandler', async (request) => {
-    const { token } = readParams(tokenParams, request.params);
-    const entry = isTokenShaped(token) ? await entryByToken(group.db, hashToken(token)) : undefined;
-    if (!entry) throw Refusal.notFound('participant.entry.errors.notFound');
-    request.linkedEntry = entry;
-  });
+  loadsByLink(group, 'linkedEntry', (tokenHash) => entryByToken(group.db, tokenHash), 'participant.entry.errors.notFound');
   const tokenOf = (request: FastifyRequest) => readParams(tokenParams, request.params).token;
   const windowOpen = (entry: EntryByToken) =>
     entryWindowOpen({ status: entry.contest_status, entry_opens_at: entry.entry_opens_at, entry_closes_at: entry.entry_closes_at });

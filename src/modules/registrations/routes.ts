@@ -6,7 +6,7 @@ import { message, verbatim } from '../../lib/i18n.ts';
 import { readParams, slugParams, tokenParams } from '../../lib/params.ts';
 import { countHit, formHits, REGISTRATION_LIMITS, tooManyRequests } from '../../lib/rate-limit.ts';
 import type { Site } from '../../lib/site.ts';
-import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
+import { loadsByLink } from '../../lib/route-group.ts';
 import { eventDetails, eventQuestions } from '../events/queries.ts';
 import { eventForRegistration, eventPage } from '../events/service.ts';
 import { icsFile } from './ics.ts';
@@ -76,14 +76,7 @@ export async function registrationRoutes(app: FastifyInstance) {
  * is found by it once per request, and nothing behind it is ever cached.
  */
 function privateLinkRoutes(group: FastifyInstance, site: Site) {
-  group.decorateRequest('registration', null as unknown as Registration);
-  group.addHook('preHandler', async (request, reply) => {
-    const { token } = readParams(tokenParams, request.params);
-    const registration = isTokenShaped(token) ? await registrationByTokenHash(group.db, hashToken(token)) : undefined;
-    if (!registration) throw linkGone();
-    reply.header('cache-control', 'no-store');
-    request.registration = registration;
-  });
+  loadsByLink(group, 'registration', (tokenHash) => registrationByTokenHash(group.db, tokenHash), 'participant.errors.registrationGone');
   const tokenOf = (params: unknown) => readParams(tokenParams, params).token;
 
   group.get('', access('public'), async (request, reply) => {
