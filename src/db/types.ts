@@ -35,9 +35,14 @@ export interface UsersTable {
   disabled_at: NullableTimestamp;
   /** The language of the account's emails: 'en', 'zh-Hant' or 'zh-Hans'. */
   language: Generated<string>;
+  /** The confirmed TOTP secret (base32), readable: codes are computed from it. */
+  totp_secret: string | null;
+  /** The last TOTP time step accepted: codes of this step or earlier are refused. */
+  totp_last_step: number | null;
   created_at: CreatedAt;
 }
 
+export type AuthMethod = 'password' | 'password+totp' | 'password+recovery';
 export interface SessionsTable {
   id: string;
   user_id: number;
@@ -46,6 +51,25 @@ export interface SessionsTable {
   expires_at: Timestamp;
   ip: string | null;
   user_agent: string | null;
+  auth_method: ColumnType<AuthMethod, AuthMethod | undefined, AuthMethod>;
+}
+
+/** Single-use two-factor recovery codes, stored hashed. */
+export interface RecoveryCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  code_hash: string;
+  created_at: CreatedAt;
+}
+
+/** The half-signed-in state between a correct password and the second factor. */
+export interface LoginChallengesTable {
+  id: string;
+  user_id: number;
+  ip: string;
+  next: string | null;
+  expires_at: Timestamp;
+  created_at: CreatedAt;
 }
 
 export interface UserTokensTable {
@@ -454,6 +478,8 @@ export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
   user_tokens: UserTokensTable;
+  recovery_codes: RecoveryCodesTable;
+  login_challenges: LoginChallengesTable;
   periods: PeriodsTable;
   items: ItemsTable;
   item_parties: ItemPartiesTable;

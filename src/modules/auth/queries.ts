@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
+import type { AuthMethod } from '../../db/types.ts';
 
 export async function userByEmail(db: Executor, email: string) {
   return db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
@@ -20,7 +21,7 @@ export async function sessionUser(db: Executor, sessionId: string) {
 }
 
 export async function insertSession(
-  db: Executor, row: { id: string; user_id: number; expires_at: Date; ip: string; user_agent: string | null },
+  db: Executor, row: { id: string; user_id: number; expires_at: Date; ip: string; user_agent: string | null; auth_method: AuthMethod },
 ) {
   await db.insertInto('sessions').values(row).execute();
 }
@@ -48,7 +49,7 @@ export async function deleteUserSessions(db: Executor, userId: number, except?: 
 export async function userSessions(db: Executor, userId: number) {
   return db
     .selectFrom('sessions')
-    .select(['id', 'created_at', 'last_seen_at', 'expires_at', 'ip', 'user_agent'])
+    .select(['id', 'created_at', 'last_seen_at', 'expires_at', 'ip', 'user_agent', 'auth_method'])
     .where('user_id', '=', userId)
     .where('expires_at', '>', sql<Date>`now()`)
     .orderBy('last_seen_at', 'desc')

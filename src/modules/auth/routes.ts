@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
+import type { AuthMethod } from '../../db/types.ts';
 import { attempt, type FormErrors, Refusal } from '../../lib/errors.ts';
 import { field, type FormValues, parseForm } from '../../lib/forms.ts';
 import { type MessageKey, message } from '../../lib/i18n.ts';
+import { qrPng } from '../../lib/qr.ts';
 import { isTokenShaped } from '../../lib/tokens.ts';
 import { PASSWORD_MIN, passwordProblem } from './passwords.ts';
 import { requireUser, sessionCookieName, sessionCookieOptions } from './plugin.ts';
@@ -12,10 +14,19 @@ import {
   attemptLogin, type CurrentUser, changePassword, type LinkPurpose, linkUser, requestPasswordReset, SESSION_ABSOLUTE_MS,
   SESSION_IDLE_MS, setPasswordWithLink, startSession,
 } from './service.ts';
+import {
+  beginChallenge, CHALLENGE_LIFETIME_MS, completeChallenge, confirmTwoFactor, disableTwoFactor, hasTwoFactor, RECOVERY_CODE_COUNT,
+  regenerateRecoveryCodes, twoFactorState,
+} from './two-factor.ts';
 
 const loginForm = z.object({ email: field.email(), password: field.password(), next: z.string().optional() });
 const emailForm = z.object({ email: field.email() });
 const newPasswordForm = z.object({ password: field.password(), confirm: z.string().optional().default('') });
+/** A second-factor code: six digits from the app, or a recovery code. */
+const codeField = z.string().trim().max(40, 'account.twoFactor.codeWrong').min(1, 'account.twoFactor.codeMissing');
+const codeForm = z.object({ code: codeField });
+const disableForm = z.object({ code: z.string().trim().max(40, 'account.twoFactor.codeWrong').optional().default(''),
+  password: z.string().max(1000).optional().default('') });
 const changePasswordForm = z.object({ current: field.password(), password: field.password(), confirm: z.string().optional().default('') });
 
 /**
@@ -53,10 +64,16 @@ export async function authRoutes(app: FastifyInstance) {
   const secure = app.config.baseUrl.startsWith('https:');
   const cookieName = sessionCookieName(secure);
 
-  const signIn = async (request: FastifyRequest, reply: FastifyReply, userId: number) => {
-    const token = await startSession(app.db, userId, request.ip, request.headers['user-agent']);
+  const signIn = async (request: FastifyRequest, reply: FastifyReply, userId: number, method: AuthMethod = 'password') => {
+    const token = await startSession(app.db, userId, request.ip, request.headers['user-agent'], method);
     reply.setCookie(cookieName, token, sessionCookieOptions(secure));
   };
+
+  // The half-signed-in state between a right password and the second factor (see two-factor.ts).
+  const challengeCookie = secure ? '__Host-ipcoop_2fa' : 'ipcoop_2fa';
+  const challengeCookieOptions = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure, maxAge: CHALLENGE_LIFETIME_MS / 1000 };
+  const codePage = (reply: FastifyReply, status: number, errors: FormErrors = {}) =>
+    reply.code(status).view('auth/login-code', { title: 'account.twoFactor.loginTitle', values: {}, errors });
 
   const loginPage = (reply: FastifyReply, status: number, values: FormValues, errors: FormErrors = {}) =>
     reply.code(status).view('auth/login', { title: 'account.login.title', values, errors });
@@ -78,9 +95,38 @@ export async function authRoutes(app: FastifyInstance) {
         : 'account.login.wrong';
       return loginPage(reply, throttled ? 429 : 400, { email: form.data.email, next: form.data.next ?? '' }, { password: reason });
     }
+    if (result.twoFactor) {
+      // No session yet: the code completes the sign-in (POST /login/code).
+      const token = await beginChallenge(app.db, result.userId, request.ip, safeNext(form.data.next, app.config.baseUrl));
+      reply.setCookie(challengeCookie, token, challengeCookieOptions);
+      return codePage(reply, 200);
+    }
     if (request.user) await deleteSession(app.db, request.user.sessionId);
     await signIn(request, reply, result.userId);
     return reply.redirect(safeNext(form.data.next, app.config.baseUrl) ?? homeFor(result), 303);
+  });
+
+  app.post('/login/code', access('public'), async (request, reply) => {
+    const token = request.cookies[challengeCookie];
+    const expired = () => {
+      reply.clearCookie(challengeCookie, { path: '/' });
+      return loginPage(reply, 400, {}, { _form: 'account.twoFactor.challengeExpired' });
+    };
+    if (!token || !isTokenShaped(token)) return expired();
+    const form = parseForm(codeForm, request.body);
+    if (!form.ok) return codePage(reply, 400, form.errors);
+    const result = await completeChallenge(app.db, token, request.ip, form.data.code);
+    if (!result.ok) {
+      if (result.reason === 'expired') return expired();
+      if (result.reason === 'wrong') return codePage(reply, 400, { code: 'account.twoFactor.codeWrong' });
+      const minutes = Math.ceil(result.waitSeconds / 60);
+      const reason = message(minutes === 1 ? 'account.login.throttledOne' : 'account.login.throttledMany', { minutes });
+      return codePage(reply, 429, { code: reason });
+    }
+    reply.clearCookie(challengeCookie, { path: '/' });
+    if (request.user) await deleteSession(app.db, request.user.sessionId);
+    await signIn(request, reply, result.userId, result.method);
+    return reply.redirect(safeNext(result.next, app.config.baseUrl) ?? homeFor(result), 303);
   });
 
   app.post('/logout', access('signed-in'), async (request, reply) => {
@@ -133,6 +179,11 @@ export async function authRoutes(app: FastifyInstance) {
       if (!form.ok || hasErrors(errors)) return page(reply, 400, user, token, errors);
       const userId = await setPasswordWithLink(app.db, token, purpose, form.data.password);
       if (!userId) return expired(reply);
+      if (await hasTwoFactor(app.db, user.email)) {
+        // A reset link proves the mailbox, not the second factor: the code is still asked for.
+        reply.setCookie(challengeCookie, await beginChallenge(app.db, userId, request.ip, null), challengeCookieOptions);
+        return codePage(reply, 200);
+      }
       await signIn(request, reply, userId);
       return reply.redirect(homeFor(user), 303);
     });
@@ -144,6 +195,7 @@ export async function authRoutes(app: FastifyInstance) {
   const accountPage = async (reply: FastifyReply, user: CurrentUser, errors: FormErrors = {}, changed = false) =>
     reply.code(hasErrors(errors) ? 400 : 200).view('account/show', {
       title: 'account.show.title', sessions: await userSessions(app.db, user.id), sessionRule, passwordHint, values: {}, errors, changed,
+      twoFactorOn: await hasTwoFactor(app.db, user.email),
     });
 
   app.get('/account', access('signed-in'), async (request, reply) => accountPage(reply, requireUser(request)));
@@ -173,5 +225,47 @@ export async function authRoutes(app: FastifyInstance) {
     const user = requireUser(request);
     await deleteUserSessions(app.db, user.id, user.sessionId);
     return reply.redirect('/account', 303);
+  });
+
+  await twoFactorRoutes(app);
+}
+
+/** Two-factor enrolment and its settings, on the user's own account. */
+async function twoFactorRoutes(app: FastifyInstance) {
+  const serverKey = app.config.sessionSecret ?? '';
+  const page = async (reply: FastifyReply, user: CurrentUser, errors: FormErrors = {}) => {
+    const state = await twoFactorState(app.db, user, serverKey);
+    const qr = state.enabled ? null : `data:image/png;base64,${(await qrPng(state.uri)).toString('base64')}`;
+    return reply.code(hasErrors(errors) ? 400 : 200)
+      .view('account/two-factor', { title: 'account.twoFactor.title', state, qr, values: {}, errors });
+  };
+  const codesPage = (reply: FastifyReply, codes: string[]) =>
+    reply.view('account/recovery-codes', { title: 'account.twoFactor.codesTitle', codes, count: RECOVERY_CODE_COUNT });
+
+  app.get('/account/two-factor', access('signed-in'), async (request, reply) => page(reply, requireUser(request)));
+
+  app.post('/account/two-factor', access('signed-in'), async (request, reply) => {
+    const user = requireUser(request);
+    const form = parseForm(codeForm, request.body);
+    if (!form.ok) return page(reply, user, form.errors);
+    const confirmed = await attempt(() => confirmTwoFactor(app.db, user, form.data.code, serverKey));
+    return confirmed.ok ? codesPage(reply, confirmed.value) : page(reply, user, confirmed.errors);
+  });
+
+  app.post('/account/two-factor/recovery-codes', access('signed-in'), async (request, reply) => {
+    const user = requireUser(request);
+    const form = parseForm(codeForm, request.body);
+    if (!form.ok) return page(reply, user, form.errors);
+    const made = await attempt(() => regenerateRecoveryCodes(app.db, user, request.ip, form.data.code));
+    return made.ok ? codesPage(reply, made.value) : page(reply, user, made.errors);
+  });
+
+  app.post('/account/two-factor/disable', access('signed-in'), async (request, reply) => {
+    const user = requireUser(request);
+    const form = parseForm(disableForm, request.body);
+    if (!form.ok) return page(reply, user, form.errors);
+    const done = await attempt(() => disableTwoFactor(app.db, user, request.ip, form.data));
+    if (!done.ok) return page(reply, user, done.errors);
+    return reply.notice('account.twoFactor.turnedOff').redirect('/account', 303);
   });
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
-import type { Role } from '../../db/types.ts';
+import type { AuthMethod, Role } from '../../db/types.ts';
 import { Refusal } from '../../lib/errors.ts';
 import { type Locale, localeOf, translator } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
@@ -57,9 +57,12 @@ export async function rememberLanguage(db: Database, user: CurrentUser, locale: 
 }
 
 /** A new session (never a reused id: no fixation). Returns the cookie value. */
-export async function startSession(db: Database, userId: number, ip: string, userAgent: string | undefined): Promise<string> {
+export async function startSession(
+  db: Database, userId: number, ip: string, userAgent: string | undefined, authMethod: AuthMethod = 'password',
+): Promise<string> {
   const token = newToken();
   await q.insertSession(db, {
+    auth_method: authMethod,
     id: hashToken(token),
     user_id: userId,
     expires_at: new Date(Date.now() + SESSION_ABSOLUTE_MS),
@@ -127,7 +130,22 @@ async function countEvent(db: Executor, key: string, rule: Rule): Promise<number
   return row.failures;
 }
 
-export type LoginResult = { ok: true; userId: number; role: Role } | { ok: false; waitSeconds: number };
+/** Counts one failed sign-in (a wrong password or a wrong second-factor code); the seconds to wait now. */
+export async function countFailedSignIn(db: Executor, email: string, ip: string): Promise<number> {
+  const keys = signInKeys(email, ip);
+  const fromHere = await countEvent(db, keys.pair, SIGN_IN_THROTTLE.pair);
+  await countEvent(db, keys.ip, SIGN_IN_THROTTLE.ip);
+  if (fromHere <= SIGN_IN_THROTTLE.pair.threshold) await countEvent(db, keys.account, SIGN_IN_THROTTLE.account);
+  return loginWait(db, email, ip);
+}
+
+/** Forgets this address's failures for the account, once the user has proven who they are. */
+export async function clearFailedSignIns(db: Executor, email: string, ip: string) {
+  await db.deleteFrom('login_throttle').where('key', '=', signInKeys(email, ip).pair).execute();
+}
+
+/** twoFactor: the password was right, but the user must still give a second-factor code. */
+export type LoginResult = { ok: true; userId: number; role: Role; twoFactor: boolean } | { ok: false; waitSeconds: number };
 
 /** Checks a password; the answer is the same whether or not the account exists. */
 export async function attemptLogin(db: Database, email: string, password: string, ip: string): Promise<LoginResult> {
@@ -137,15 +155,9 @@ export async function attemptLogin(db: Database, email: string, password: string
   const valid = user && !user.disabled_at
     ? await verifyPassword(user.password_hash, password)
     : (await verifyPassword(await dummyPasswordHash(), password), false);
-  const keys = signInKeys(email, ip);
-  if (!valid || !user) {
-    const fromHere = await countEvent(db, keys.pair, SIGN_IN_THROTTLE.pair);
-    await countEvent(db, keys.ip, SIGN_IN_THROTTLE.ip);
-    if (fromHere <= SIGN_IN_THROTTLE.pair.threshold) await countEvent(db, keys.account, SIGN_IN_THROTTLE.account);
-    return { ok: false, waitSeconds: await loginWait(db, email, ip) };
-  }
-  await db.deleteFrom('login_throttle').where('key', '=', keys.pair).execute();
-  return { ok: true, userId: user.id, role: user.role };
+  if (!valid || !user) return { ok: false, waitSeconds: await countFailedSignIn(db, email, ip) };
+  await clearFailedSignIns(db, email, ip);
+  return { ok: true, userId: user.id, role: user.role, twoFactor: user.totp_secret !== null };
 }
 
 /**
