@@ -103,7 +103,9 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   app.decorate('db', db);
   app.decorate('config', config);
   app.decorate('pageCache', new PageCache());
-  const transport = mailTransport ?? createMailTransport({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom });
+  const transport = mailTransport ?? createMailTransport({
+    smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom, fileDays: config.mailFileDays,
+  });
   app.decorate('mail', { transport, domain: new URL(config.baseUrl).hostname });
   if (runMailWorker) {
     const worker = startMailWorker(db, transport, app.log, 1000,

@@ -25,6 +25,8 @@ const schema = z.object({
   MAIL_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(120),
   /** The first retry after a failed delivery; each further one waits four times longer. */
   MAIL_RETRY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  /** Without SMTP_URL: how many days sent mail is kept as .eml files (they hold private links). */
+  MAIL_FILE_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   /**
    * Which proxies in front of the app may say who the client is (X-Forwarded-For): their
    * addresses or CIDR ranges, comma-separated (`127.0.0.1,10.0.0.0/8`). A hop count is not
@@ -53,6 +55,7 @@ export type Config = {
   mailFrom: string;
   mailLeaseSeconds: number;
   mailRetrySeconds: number;
+  mailFileDays: number;
   sessionSecret: string | undefined;
   demoPassword: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -82,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM,
     mailLeaseSeconds: e.MAIL_LEASE_SECONDS,
     mailRetrySeconds: e.MAIL_RETRY_SECONDS,
+    mailFileDays: e.MAIL_FILE_DAYS,
     sessionSecret: e.SESSION_SECRET,
     demoPassword: e.DEMO_PASSWORD,
     logLevel: e.LOG_LEVEL,

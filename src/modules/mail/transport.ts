@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createTransport } from 'nodemailer';
 import type { OutboxMessage } from '../../db/types.ts';
@@ -28,11 +28,31 @@ async function toNodemailer(message: OutboxMessage, from: string) {
   };
 }
 
+/** Removes the .eml files last written more than `days` ago; returns how many went. */
+export async function pruneMailFiles(dir: string, days: number, now = Date.now()): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    if (!name.endsWith('.eml')) continue;
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => null);
+    if (info && now - info.mtimeMs > days * 86_400_000) {
+      await unlink(path).catch(() => undefined);
+      removed++;
+    }
+  }
+  return removed;
+}
+
 /**
  * SMTP when SMTP_URL is set; otherwise each message is written as an .eml file under
- * DATA_DIR/mail, so that a newcomer on the embedded default can read what was sent.
+ * DATA_DIR/mail, so that a newcomer on the embedded default can read what was sent. Those files
+ * are the recipients' mail, private links included: they are readable by the server's user only
+ * and removed after `fileDays` days (checked at most hourly, as mail is written).
  */
-export function createMailTransport(options: { smtpUrl?: string | undefined; dataDir: string; from: string }): MailTransport {
+export function createMailTransport(options: {
+  smtpUrl?: string | undefined; dataDir: string; from: string; fileDays?: number;
+}): MailTransport {
   if (options.smtpUrl) {
     // One connection kept open and reused (a new one per message costs the server's greeting
     // each time); bounded waits (nodemailer's own allow minutes), so that one delivery always
@@ -50,13 +70,22 @@ export function createMailTransport(options: { smtpUrl?: string | undefined; dat
     };
   }
   const dir = resolve(join(options.dataDir, 'mail'));
+  const days = options.fileDays ?? 7;
   const stream = createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  let prunedAt = 0;
   return {
-    describe: `files in ${dir}`,
+    describe: `files in ${dir}, kept ${days} days`,
     async send(message) {
       const info = await stream.sendMail(await toNodemailer(message, options.from));
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, `${String(message.id).padStart(6, '0')}.eml`), info.message as Buffer);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chmod(dir, 0o700);
+      const file = join(dir, `${String(message.id).padStart(6, '0')}.eml`);
+      await writeFile(file, info.message as Buffer, { mode: 0o600 });
+      await chmod(file, 0o600); // also when an earlier file of that name was there
+      if (Date.now() - prunedAt > 3_600_000) {
+        prunedAt = Date.now();
+        await pruneMailFiles(dir, days);
+      }
     },
     close: () => stream.close(),
   };
