@@ -58,11 +58,18 @@ export function exceedsInflateBudget(bytes: Buffer, budget = inflateBudget(bytes
   }
 }
 
-/** Document-level keys that can name a person or an organisation, or act when the file opens. */
-const CATALOG_KEYS = ['Metadata', 'PieceInfo', 'AcroForm', 'Outlines', 'OpenAction', 'AA', 'AF', 'SpiderInfo', 'Threads'];
+/**
+ * Document-level keys that can name a person or an organisation, or act when the file opens. The
+ * structure tree goes too: its alternate and replacement texts and titles are free text beside
+ * the content (the blind copy loses its tags, not its content).
+ */
+const CATALOG_KEYS = [
+  'Metadata', 'PieceInfo', 'AcroForm', 'Outlines', 'OpenAction', 'AA', 'AF', 'SpiderInfo', 'Threads',
+  'StructTreeRoot', 'MarkInfo', 'Collection',
+];
 /** Of the name trees, only named destinations (the targets of links inside the file) are kept. */
 const KEPT_NAME_TREES = new Set(['/Dests']);
-const PAGE_KEYS = ['Metadata', 'PieceInfo', 'AA', 'AF', 'Thumb'];
+const PAGE_KEYS = ['Metadata', 'PieceInfo', 'AA', 'AF', 'Thumb', 'StructParents'];
 /** Annotations that only carry a person's words, a file or a form value: dropped whole. */
 const DROPPED_ANNOTATIONS = new Set(['/Popup', '/Text', '/FileAttachment', '/Widget', '/Sound', '/Movie', '/Screen', '/RichMedia']);
 /** What any other annotation may say about its author or hold as text. */
@@ -73,8 +80,8 @@ const KEPT_ACTIONS = new Set(['/GoTo', '/URI']);
 /**
  * A copy of a PDF without what names its author: the document information dictionary, XMP
  * metadata, application data, embedded files (and file attachment annotations), the form and its
- * values and names, outlines, JavaScript and open actions, and the text and authors of
- * annotations. Whatever is no longer reachable from the catalogue is then deleted, so that it is
+ * values and names, outlines, JavaScript and open actions, the structure tree, and the text and
+ * authors of annotations. Whatever is no longer reachable from the catalogue is then deleted, so that it is
  * not written out at all (pdf-lib writes every object it holds).
  */
 export async function anonymise(bytes: Uint8Array): Promise<WorkerAnswer> {

@@ -77,6 +77,17 @@ async function identifyingPdf(): Promise<Buffer> {
     Type: 'Annot', Subtype: 'Square', Rect: [40, 10, 80, 30], T: PDFHexString.fromText('Alice Entrant'), Contents: PDFString.of(name),
     RC: PDFString.of(`<body><p>${name}</p></body>`), Popup: note,
   }));
+  // A tagged structure tree whose alternate text, replacement text and titles name her, and a
+  // portfolio (collection) schema titled with her company.
+  const element = context.register(context.obj({
+    Type: 'StructElem', S: 'Figure', Pg: pageRef, Alt: PDFString.of(`Photo of ${name}`),
+    ActualText: PDFHexString.fromText('Alice Entrant'), T: PDFString.of('Acme Corp logo'),
+  }));
+  pdf.catalog.set(PDFName.of('StructTreeRoot'), context.register(context.obj({ Type: 'StructTreeRoot', K: [element] })));
+  pdf.catalog.set(PDFName.of('MarkInfo'), context.obj({ Marked: true }));
+  pdf.catalog.set(PDFName.of('Collection'), context.obj({
+    Type: 'Collection', Schema: context.obj({ Owner: context.obj({ Subtype: 'S', N: PDFString.of('Acme Corp') }) }),
+  }));
   const page1 = pdf.getPages()[0]!;
   const annots = page1.node.lookup(PDFName.of('Annots'), PDFArray);
   annots.push(note);
@@ -138,7 +149,7 @@ async function upload(agent: Agent, db: Database, file: { filename: string; cont
 
 const filesIn = async (dir: string) => (await readdir(dir).catch(() => [])).length;
 
-t.test('the clean copy keeps nothing that names the entrant: metadata, embedded files, form, outline, JavaScript, annotations', async (t) => {
+t.test('the clean copy keeps nothing that names the entrant: metadata, embedded files, form, outline, JavaScript, annotations, structure tree', async (t) => {
   const original = await identifyingPdf();
   const before = readableText(original);
   for (const word of IDENTIFYING) t.match(before, word, `the original names ${word}`);
@@ -152,6 +163,8 @@ t.test('the clean copy keeps nothing that names the entrant: metadata, embedded 
   t.equal(served.getPageCount(), 1, 'the content is intact');
   t.match(readableText(clean.bytes), 'The invention, described without names.');
   t.equal(served.getAuthor(), undefined);
+  t.equal(served.catalog.get(PDFName.of('StructTreeRoot')), undefined, 'the structure tree and its alternate texts are gone');
+  t.equal(served.catalog.get(PDFName.of('Collection')), undefined);
 });
 
 t.test('an uploaded PDF is cleaned once; the blind judge gets the stored clean copy, the organiser the original', async (t) => {
