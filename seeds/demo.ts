@@ -76,6 +76,7 @@ export function currentYear(now: Date): CurrentYear {
       + `items in ${p}, with a view to promoting the development of intellectual property (IP) co-operation in the `
       + 'region. There are {{items new=yes}} new items, namely Items {{item-list new=yes}}.',
     publishedAt: null,
+    publisher: 'HKIPD',
   };
 
   const items: ItemSpec[] = [

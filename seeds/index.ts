@@ -38,7 +38,7 @@ export async function seed(db: Database, options: SeedOptions): Promise<SeedResu
 
 async function seedRecord(tx: Tx, now: Date): Promise<boolean> {
   const organisations = await ensureOrganisations(tx, ORGANISATIONS);
-  const periodId = await insertPeriod(tx, PERIOD);
+  const periodId = await insertPeriod(tx, PERIOD, organisations);
   if (periodId === null) return false;
   const items = await insertItems(tx, periodId, ITEMS, organisations);
   await insertFigures(tx, items, FIGURES, FIGURES_RECORDED_AT, null);
@@ -73,7 +73,7 @@ async function seedDemo(
   if (await insertJudging(tx, CONTESTS_2018_19, judgeIds)) created = true;
 
   const year = currentYear(now);
-  const periodId = await insertPeriod(tx, year.period);
+  const periodId = await insertPeriod(tx, year.period, organisations);
   if (periodId === null) return created;
   const items = await insertItems(tx, periodId, year.items, organisations);
   await insertFigures(tx, items, year.figures, now.toISOString(), null);

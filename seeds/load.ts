@@ -40,11 +40,11 @@ export async function ensureOrganisations(tx: Tx, specs: readonly OrganisationSp
 }
 
 /** The period's id, or null when a period with that slug already exists. */
-export async function insertPeriod(tx: Tx, spec: PeriodSpec): Promise<number | null> {
+export async function insertPeriod(tx: Tx, spec: PeriodSpec, orgs: Lookup<string>): Promise<number | null> {
   const row = await tx.insertInto('periods')
     .values({
       slug: spec.slug, label: spec.label, starts_on: spec.startsOn, ends_on: spec.endsOn, intro: spec.intro,
-      published_at: spec.publishedAt,
+      published_at: spec.publishedAt, publisher_organisation_id: spec.publisher ? orgs.get(spec.publisher) ?? null : null,
     })
     .onConflict((oc) => oc.column('slug').doNothing())
     .returning('id')

@@ -60,6 +60,7 @@ export const PERIOD: PeriodSpec = {
     + 'co-operation in the region. There were {{items new=yes}} new items, namely Items {{item-list new=yes}}. The '
     + 'progress of the co-operation items is as follows:',
   publishedAt: null,
+  publisher: 'HKIPD',
 };
 
 const paragraphs = (...texts: string[]) => texts.join('\n\n');

@@ -17,6 +17,8 @@ export type PeriodSpec = {
   endsOn: string;
   intro: string;
   publishedAt: string | null;
+  /** The code of the organisation whose organisers publish the year's summary. */
+  publisher?: string;
 };
 
 export type ItemSpec = {

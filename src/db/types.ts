@@ -91,6 +91,8 @@ export interface PeriodsTable {
   ends_on: string;
   intro: Generated<string>;
   published_at: NullableTimestamp;
+  /** The organisation whose organisers may publish the year's summary (admins always may). */
+  publisher_organisation_id: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
 }
 

@@ -60,13 +60,14 @@ const allowed: Record<string, (role: string) => boolean> = {
  * - judge: judge A's assignment: judge A only; any other judge, and an admin, are told it does not exist.
  * - account: the owner's own session: the owner only; every other account is told it does not exist.
  * - admin: objects only admins reach (the role check decides).
- * - shared: objects both organisations reach: publishing a period's summary is open to an
- *   organiser of any item of the period, and both organisations have items in the demo's periods.
+ * - publisher: a period, which holds every organisation's items: publishing its summary is for
+ *   admins and the organisers of its named publisher (the owner's organisation in the demo); an
+ *   organiser of another organisation party to the year sees it but is refused (403).
  * - public: on the public site: every caller finds them.
  * - secret: private links: tokens are secrets, so the test cannot have one; a random token
  *   names nothing, and every caller is told so (or shown a friendly page), never a 5xx.
  */
-type Whose = 'organisation' | 'judge' | 'account' | 'admin' | 'shared' | 'public' | 'secret';
+type Whose = 'organisation' | 'judge' | 'account' | 'admin' | 'publisher' | 'public' | 'secret';
 type Binding = Record<string, string | number>;
 type Rule = { prefix: string; whose: Whose; bind: (o: OwnedObjects) => Binding | Binding[] };
 
@@ -109,7 +110,8 @@ const RULES: Rule[] = [
       ...['entries', 'awards'].map((metric) => ({ metric, ref: o.contest.slug })),
     ],
   },
-  { prefix: '/manage/periods/:slug/publish', whose: 'shared', bind: (o) => ({ slug: o.period.slug }) },
+  { prefix: '/manage/periods/:slug/publish', whose: 'publisher', bind: (o) => ({ slug: o.period.slug }) },
+  { prefix: '/manage/periods/:slug/publisher', whose: 'admin', bind: (o) => ({ slug: o.period.slug }) },
   { prefix: '/manage/periods/:slug/retention', whose: 'admin', bind: (o) => ({ slug: o.period.slug }) },
   { prefix: '/manage/users/:id', whose: 'admin', bind: (o) => ({ id: o.owner.id }) },
   // The judges' pages and the account's.
@@ -148,6 +150,7 @@ type Expected =
   | 'sign in' // anonymous on a guarded route
   | 'wrong role' // 404
   | 'not theirs' // 404: the object is another organisation's, judge's, account's
+  | 'forbidden' // 403: the caller sees the object but may not do this to it
   | 'secret'; // a random token: 404 or a friendly page
 
 function expectation(access: string, whose: Whose | undefined, persona: Persona): Expected {
@@ -162,11 +165,12 @@ function expectation(access: string, whose: Whose | undefined, persona: Persona)
     case 'organisation': return persona === 'organiser of another organisation' ? 'not theirs' : 'found';
     case 'judge': return persona === 'judge A' ? 'found' : 'not theirs';
     case 'account': return persona === 'organiser' ? 'found' : 'not theirs';
-    case 'admin': case 'shared': case 'public': return 'found';
+    case 'publisher': return persona === 'organiser of another organisation' ? 'forbidden' : 'found';
+    case 'admin': case 'public': return 'found';
     default: return 'through';
   }
 }
-const refused = (e: Expected) => e === 'sign in' || e === 'wrong role' || e === 'not theirs';
+const refused = (e: Expected) => e === 'sign in' || e === 'wrong role' || e === 'not theirs' || e === 'forbidden';
 
 type Request = { method: string; route: string; url: string; persona: Persona; expected: Expected };
 
@@ -274,6 +278,9 @@ t.test('every route answers each kind of caller as its declared access and the o
         break;
       case 'not theirs':
         t.equal(status, 404, `${label}: not theirs, the object does not exist`);
+        break;
+      case 'forbidden':
+        t.equal(status, 403, `${label}: seen, but not theirs to change`);
         break;
       case 'found':
         t.ok(status !== 401 && status !== 403 && (r.method !== 'GET' || status !== 404), `${label}: reaches the object (${status})`);

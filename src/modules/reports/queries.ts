@@ -79,3 +79,11 @@ export async function registrationsPerMonth(db: Executor, periodId: number, item
   if (itemId !== undefined) q = q.where('i.id', '=', itemId);
   return q.execute();
 }
+
+/** The organisations party to any of the period's items, by name: who may be named its publisher. */
+export async function periodParties(db: Executor, periodId: number) {
+  return db.selectFrom('organisations as o')
+    .where((eb) => eb.exists(eb.selectFrom('item_parties as ip').innerJoin('items as i', 'i.id', 'ip.item_id')
+      .whereRef('ip.organisation_id', '=', 'o.id').where('i.period_id', '=', periodId).select('ip.item_id')))
+    .select(['o.id', 'o.code', 'o.name']).orderBy('o.code').execute();
+}

@@ -10,7 +10,7 @@ import { buildSummary } from '../summary/service.ts';
 import { drilldown } from './drilldown.ts';
 import { summaryAsDocx, summaryAsMarkdown } from './exports.ts';
 import { latestEdition } from './queries.ts';
-import { type EditionContent, periodCharts, publishPeriod } from './service.ts';
+import { type EditionContent, periodCharts, publishPeriod, setPublisher } from './service.ts';
 
 const drillParams = z.object({ metric: z.string().max(40), ref: z.string().max(200) });
 const drillFilters = z.object({
@@ -18,6 +18,8 @@ const drillFilters = z.object({
   role: z.string().max(20).optional(), category: z.string().max(60).optional(), tier: z.string().max(60).optional(),
   major: z.string().max(5).optional(), on: z.iso.date().optional(),
 });
+
+const publisherForm = z.object({ publisher: z.union([z.literal(''), z.coerce.number().int().positive().max(2 ** 31 - 1)]) });
 
 const periodNotFound = () => Refusal.notFound('pages.notFound.period');
 const figureNotFound = () => Refusal.notFound('manage.notFound.figure');
@@ -75,6 +77,14 @@ export async function reportRoutes(app: FastifyInstance) {
     const { slug } = readParams(slugParams, request.params);
     await publishPeriod(app.db, requireUser(request), slug);
     return reply.redirect(`/periods/${slug}?published=1`, 303);
+  });
+
+  app.post('/manage/periods/:slug/publisher', access('admin'), async (request, reply) => {
+    const { slug } = readParams(slugParams, request.params);
+    const form = publisherForm.safeParse(request.body);
+    if (!form.success) throw Refusal.form({ publisher: 'pages.summary.publisher.unknown' });
+    await setPublisher(app.db, requireUser(request), slug, form.data.publisher === '' ? null : form.data.publisher);
+    return reply.notice('pages.summary.publisher.saved').redirect(`/periods/${slug}`, 303);
   });
 
   app.get('/manage/figures/:metric/:ref', access('organiser'), async (request, reply) => {

@@ -27,13 +27,36 @@ export function editionContent(summary: Summary): EditionContent {
   };
 }
 
-/** Whether the organiser's organisation takes part in the period at all (admins always). */
-async function canPublish(db: Executor, user: CurrentUser, periodId: number) {
-  if (user.role === 'admin') return true;
-  const row = await db.selectFrom('item_parties as ip').innerJoin('items as i', 'i.id', 'ip.item_id')
-    .where('i.period_id', '=', periodId).where('ip.organisation_id', '=', user.organisationId ?? -1)
+/**
+ * Who may freeze a year's summary: it holds every organisation's items, so an admin, or an
+ * organiser of the organisation an admin named as the year's publisher. An organiser whose
+ * organisation takes no part in the year does not find it at all.
+ */
+export async function publishRight(db: Executor, user: CurrentUser, period: { id: number; publisher_organisation_id: number | null }) {
+  if (user.role === 'admin') return 'may';
+  if (user.role !== 'organiser' || user.organisationId === null) return 'not-found';
+  if (period.publisher_organisation_id === user.organisationId) return 'may';
+  const party = await db.selectFrom('item_parties as ip').innerJoin('items as i', 'i.id', 'ip.item_id')
+    .where('i.period_id', '=', period.id).where('ip.organisation_id', '=', user.organisationId)
     .select('ip.item_id').limit(1).executeTakeFirst();
-  return row !== undefined;
+  return party ? 'not-publisher' : 'not-found';
+}
+
+/** An admin names the organisation whose organisers publish the year's summary (or none). */
+export async function setPublisher(db: Database, user: CurrentUser, slug: string, organisationId: number | null) {
+  await db.transaction().execute(async (trx) => {
+    const period = await periodBySlug(trx, slug);
+    if (!period) throw Refusal.notFound('pages.notFound.period');
+    if (organisationId !== null) {
+      const known = await trx.selectFrom('organisations').select('id').where('id', '=', organisationId).executeTakeFirst();
+      if (!known) throw Refusal.form({ publisher: 'pages.summary.publisher.unknown' });
+    }
+    if (period.publisher_organisation_id === organisationId) return;
+    await trx.updateTable('periods').set({ publisher_organisation_id: organisationId }).where('id', '=', period.id).execute();
+    await recordAudit(trx, user.id, 'set_publisher', 'period', period.id, {
+      publisher_organisation_id: { from: period.publisher_organisation_id, to: organisationId },
+    });
+  });
 }
 
 /**
@@ -43,7 +66,9 @@ async function canPublish(db: Executor, user: CurrentUser, periodId: number) {
 export async function publishPeriod(db: Database, user: CurrentUser, slug: string) {
   return db.transaction().execute(async (trx) => {
     const period = await periodBySlug(trx, slug);
-    if (!period || !(await canPublish(trx, user, period.id))) throw Refusal.notFound('pages.notFound.period');
+    const right = period ? await publishRight(trx, user, period) : 'not-found';
+    if (!period || right === 'not-found') throw Refusal.notFound('pages.notFound.period');
+    if (right === 'not-publisher') throw Refusal.page(403, 'pages.summary.publisher.notYours');
     const summary = await buildSummary(trx, slug);
     if (!summary) throw Refusal.notFound('pages.notFound.period');
     const edition = await trx.insertInto('summary_editions').values({

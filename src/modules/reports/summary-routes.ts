@@ -12,8 +12,10 @@ import { programmesOfItem } from '../programmes/queries.ts';
 import { parseNarrative } from '../summary/placeholders.ts';
 import { allPeriods, itemByNumber, itemFigures, itemParties, periodBySlug, periodItems, publicContentVersion } from '../summary/queries.ts';
 import { buildSummary, loadFigureData, renderNarrative, summaryAsText } from '../summary/service.ts';
-import { latestEdition } from './queries.ts';
-import { changedSincePublication, compareWithPrevious, type EditionContent, itemCharts, periodCharts } from './service.ts';
+import { latestEdition, periodParties } from './queries.ts';
+import {
+  changedSincePublication, compareWithPrevious, type EditionContent, itemCharts, periodCharts, publishRight,
+} from './service.ts';
 
 const itemParams = z.object({ slug: slugParam, number: z.coerce.number().int().positive().max(10_000) });
 const periodNotFound = () => Refusal.notFound('pages.notFound.period');
@@ -40,12 +42,19 @@ export async function summaryRoutes(app: FastifyInstance) {
         compareWithPrevious(app.db, english ?? summary),
       ]);
       const changed = edition ? changedSincePublication(english ?? summary, edition.content as EditionContent) : new Set<number>();
+      const { user } = request;
+      const period = summary.period;
+      const publish = user ? await publishRight(app.db, user, period) : 'not-found';
+      const parties = user?.role === 'admin' ? await periodParties(app.db, period.id) : [];
+      const publisher = period.publisher_organisation_id === null ? null
+        : (parties.find((o) => o.id === period.publisher_organisation_id) ?? null);
       return {
         template: 'summary/period',
         data: {
           title: message('pages.common.summaryOf', { label: summary.period.label }),
           summary, charts, edition, changed, comparison,
           justPublished: request.query.published === '1',
+          publish, parties, publisher,
           drill: request.user !== null && request.user.role !== 'judge',
         },
       };

@@ -96,6 +96,51 @@ t.test('a published edition is frozen; the live summary shows what changed since
   t.same(audit, [{ action: 'publish', entity: 'period' }]);
 });
 
+t.test('only an admin, or the organisers of the year\'s named publisher, publish the summary', async (t) => {
+  const { app, db } = await build(t);
+  const period = () => db.selectFrom('periods').select(['id', 'publisher_organisation_id', 'published_at'])
+    .where('slug', '=', '2018-19').executeTakeFirstOrThrow();
+  const orgId = async (code: string) => (await db.selectFrom('organisations').select('id').where('code', '=', code)
+    .executeTakeFirstOrThrow()).id;
+  t.equal((await period()).publisher_organisation_id, await orgId('HKIPD'), 'the record names HKIPD as its publisher');
+
+  // Party to items of the year, but not its publisher: refused, nothing written, no button offered.
+  for (const email of ['organiser@gdipa.test', 'organiser@customs.test']) {
+    const organiser = await signedIn(app, email);
+    const res = await organiser.post('/manage/periods/2018-19/publish');
+    t.equal(res.statusCode, 403, `${email} cannot publish the year`);
+    t.match(res.body, 'an administrator publishes it, or the organisers of the organisation named as its publisher');
+    const page = await organiser.get('/periods/2018-19');
+    t.notMatch(page.body, 'action="/manage/periods/2018-19/publish"', 'and is offered no publish button');
+    t.notMatch(page.body, 'action="/manage/periods/2018-19/publisher"', 'nor the choice of publisher');
+    t.equal((await organiser.post('/manage/periods/2018-19/publisher', { publisher: '' })).statusCode, 404, 'which is the admins\'');
+  }
+  t.equal(await db.selectFrom('summary_editions').select('id').executeTakeFirst(), undefined, 'no edition was made');
+  t.equal((await period()).published_at, null);
+
+  // An admin names GDAMR(GDIPA) instead: its organisers may now publish, HKIPD's may not.
+  const admin = await signedIn(app, 'admin@ipcoop.test');
+  const form = await admin.get('/periods/2018-19');
+  t.match(form.body, 'action="/manage/periods/2018-19/publisher"');
+  t.equal((await admin.post('/manage/periods/2018-19/publisher', { publisher: '999999' })).statusCode, 400, 'an unknown organisation');
+  t.equal((await admin.post('/manage/periods/2018-19/publisher', { publisher: 'HKIPD' })).statusCode, 400, 'not an id');
+  t.equal((await period()).publisher_organisation_id, await orgId('HKIPD'), 'unchanged by refused input');
+  const saved = await admin.post('/manage/periods/2018-19/publisher', { publisher: String(await orgId('GDAMR(GDIPA)')) });
+  t.equal(saved.statusCode, 303);
+  t.match((await admin.get('/periods/2018-19')).body, 'Saved: who publishes the summary.');
+  t.equal((await period()).publisher_organisation_id, await orgId('GDAMR(GDIPA)'));
+  const audit = await db.selectFrom('audit_log').select(['action', 'changes']).where('entity', '=', 'period').execute();
+  t.equal(audit.length, 1);
+  t.equal(audit[0]?.action, 'set_publisher');
+
+  t.equal((await (await signedIn(app, 'organiser@hkipd.test')).post('/manage/periods/2018-19/publish')).statusCode, 403);
+  const gdipa = await signedIn(app, 'organiser@gdipa.test');
+  t.match((await gdipa.get('/periods/2018-19')).body, 'action="/manage/periods/2018-19/publish"');
+  t.equal((await gdipa.post('/manage/periods/2018-19/publish')).statusCode, 303, 'the named publisher\'s organiser publishes');
+  t.not((await period()).published_at, null);
+  t.equal((await admin.post('/manage/periods/2018-19/publish')).statusCode, 303, 'and an admin always may');
+});
+
 t.test('organisers follow a live figure to the rows behind it, within their scope', async (t) => {
   const { app, db } = await build(t);
   const organiser = await signedIn(app, 'organiser@hkipd.test');
