@@ -79,7 +79,7 @@ async function overviewRoutes(group: FastifyInstance) {
       judgesNotOnPanel(group.db, contest.id), contestTiers(group.db, contest.id),
     ]);
     const values = extra.values ?? {
-      status: contest.status, blind: contest.blind,
+      status: contest.status, blind: contest.blind, confirm_email: contest.confirm_email,
       entry_opens_at: hkInput(contest.entry_opens_at), entry_closes_at: hkInput(contest.entry_closes_at),
     };
     return reply.view('manage/contests/show', {
@@ -93,7 +93,8 @@ async function overviewRoutes(group: FastifyInstance) {
     const { contest } = request;
     const form = parseForm(settingsForm, request.body);
     if (!form.ok) {
-      return overview(reply.code(400), contest, { errors: form.errors, values: { ...form.values, blind: form.values.blind === 'on' } });
+      const values = { ...form.values, blind: form.values.blind === 'on', confirm_email: form.values.confirm_email === 'on' };
+      return overview(reply.code(400), contest, { errors: form.errors, values });
     }
     await updateContestSettings(group.db, requireUser(request), contest, form.data);
     return reply.redirect(contestUrl(contest), 303);

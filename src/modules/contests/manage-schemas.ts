@@ -26,6 +26,7 @@ export const hkInput = (d: Date | null) => (d ? new Date(d.getTime() + 8 * 3600_
 export const settingsForm = z.object({
   status: field.choice(['draft', 'open', 'judging', 'closed'], 'contests.errors.status'),
   blind: z.literal('on').optional().transform((v) => v === 'on'),
+  confirm_email: z.literal('on').optional().transform((v) => v === 'on'),
   entry_opens_at: optionalDateTime,
   entry_closes_at: optionalDateTime,
 }).refine((v) => !v.entry_opens_at || !v.entry_closes_at || v.entry_closes_at > v.entry_opens_at, {

@@ -14,7 +14,7 @@ export async function organisationExists(db: Executor, id: number) {
 
 const programmeColumns = [
   'p.id', 'p.item_id', 'p.slug', 'p.title', 'p.description', 'p.starts_on', 'p.ends_on', 'p.capacity', 'p.member_count',
-  'p.public_registration', 'p.edit_deadline', 'p.status', 'p.translations',
+  'p.public_registration', 'p.edit_deadline', 'p.status', 'p.translations', 'p.confirm_email',
 ] as const;
 
 /** A programme taking delegations right now, by slug. */

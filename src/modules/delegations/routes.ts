@@ -16,8 +16,8 @@ import {
   delegationByToken, invitationByToken, membersOf, openProgrammeBySlug, organisationChoices, scopedDelegation, visitsOf,
 } from './queries.ts';
 import {
-  checkIn, confirmDelegation, editState, recordConsent, registerDelegation, updateDelegation, withdrawByLeader,
-  withdrawByOrganiser,
+  checkIn, confirmDelegation, confirmDelegationEmail, editState, recordConsent, registerDelegation, type RegisterOutcome,
+  updateDelegation, withdrawByLeader, withdrawByOrganiser,
 } from './service.ts';
 
 declare module 'fastify' {
@@ -86,6 +86,10 @@ const registrationPage = (request: FastifyRequest, programme: FormPage['programm
   heading: 'participant.delegation.headingRegister', programme, action, submitLabel: 'participant.delegation.submitRegister',
 });
 
+/** Where a registered delegation goes: its page, or, pending, "check your inbox" (the link is only in the mail). */
+const answerOf = (outcome: RegisterOutcome, slug: string) =>
+  (outcome.kind === 'pending' ? `/programmes/${slug}/check-your-inbox` : `/delegations/${outcome.token}?registered=1`);
+
 export async function delegationRoutes(app: FastifyInstance) {
   const mailing = { baseUrl: app.config.baseUrl, mailDomain: app.mail.domain };
 
@@ -113,9 +117,15 @@ export async function delegationRoutes(app: FastifyInstance) {
         const limit = await countHit(app.db, formHits(DELEGATION_LIMITS, request.ip, input.contactEmail));
         if (!limit.ok) throw tooManyRequests(reply, limit.retryAfterSeconds);
       }
-      const { token } = await registerDelegation(app.db, { programme }, input, mailing, request.locale);
-      return `/delegations/${token}?registered=1`;
+      // Someone signed in (staff) enters delegations for others: their addresses need no confirming.
+      const confirmEmail = programme.confirm_email && !request.user;
+      return answerOf(await registerDelegation(app.db, { programme, confirmEmail }, input, mailing, request.locale), programme.slug);
     });
+  });
+
+  app.get('/programmes/:slug/check-your-inbox', access('public'), async (request, reply) => {
+    const programme = await publicProgramme(request);
+    return reply.view('delegations/check-inbox', { title: 'participant.inbox.title', programme });
   });
 
   // Registration through an organiser's private, single-use invitation.
@@ -134,9 +144,9 @@ export async function delegationRoutes(app: FastifyInstance) {
   app.post('/delegation-invitations/:token', access('public'), async (request, reply) => {
     const { found, page } = await invitation(request);
     return handlePost(request, reply, page, async (input) => {
+      // The invitation was mailed by the organisers: nothing to confirm (no confirmEmail).
       const target = { programme: found, invitationId: found.invitation_id };
-      const { token } = await registerDelegation(app.db, target, input, mailing, request.locale);
-      return `/delegations/${token}?registered=1`;
+      return answerOf(await registerDelegation(app.db, target, input, mailing, request.locale), found.slug);
     });
   });
 
@@ -164,15 +174,17 @@ function leaderRoutes(group: FastifyInstance) {
     };
   };
 
-  group.get<{ Querystring: { registered?: string; saved?: string; withdrawn?: string } }>('', access('public'), async (request, reply) => {
+  type Flags = { registered?: string; saved?: string; withdrawn?: string; confirmed?: string };
+  group.get<{ Querystring: Flags }>('', access('public'), async (request, reply) => {
     const d = request.linkedDelegation;
     const [members, visits, organisations] = await Promise.all([
       membersOf(group.db, d.id), visitsOf(group.db, d.id), organisationChoices(group.db),
     ]);
     // The fixed flags of the redirects that lead here, as the page's notice.
-    const { registered, saved, withdrawn } = request.query;
+    const { registered, saved, withdrawn, confirmed } = request.query;
     const notice = registered ? message('participant.manage.registered', { email: d.contact_email })
-      : saved ? 'participant.manage.saved' : withdrawn ? 'participant.manage.withdrawn' : undefined;
+      : saved ? 'participant.manage.saved' : withdrawn ? 'participant.manage.withdrawn'
+      : confirmed ? 'participant.delegation.emailConfirmed' : undefined;
     return reply.view('delegations/manage', {
       ...editPage(request), delegation: d, members, visits, state: editState(d, new Date(), request.locale), organisations,
       values: storedValues(d, members, visits), errors: {}, ...(notice ? { notice } : {}),
@@ -187,6 +199,13 @@ function leaderRoutes(group: FastifyInstance) {
       await updateDelegation(group.db, hashToken(token), input, new Date(), request.locale);
       return `/delegations/${token}?saved=1`;
     });
+  });
+
+  // Confirming the email address is a button (POST, with CSRF), never the GET itself: mail scanners open links.
+  group.post('/confirm', access('public'), async (request, reply) => {
+    const token = tokenOf(request);
+    await confirmDelegationEmail(group.db, token, { baseUrl: group.config.baseUrl, mailDomain: group.mail.domain });
+    return reply.redirect(`/delegations/${token}?confirmed=1`, 303);
   });
 
   group.post('/withdraw', access('public'), async (request, reply) => {

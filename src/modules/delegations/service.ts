@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
 import type { DelegationStatus, Translations } from '../../db/types.ts';
+import { confirmationState, holdUntil } from '../../lib/confirmation.ts';
 import { localText } from '../../lib/content.ts';
 import { Refusal } from '../../lib/errors.ts';
 import { formatFor } from '../../lib/format.ts';
@@ -9,6 +10,7 @@ import { hashToken, newToken } from '../../lib/tokens.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { queueMail } from '../mail/outbox.ts';
+import { emitWebhook } from '../webhooks/events.ts';
 import type { DelegationInput, MemberInput, VisitInput } from './form.ts';
 import { organisationExists } from './queries.ts';
 
@@ -81,24 +83,48 @@ async function insertVisits(trx: Executor, delegationId: number, visits: VisitIn
 
 const awaitingConsent = (members: MemberInput[]) => members.filter((m) => m.minor && !m.consent).length;
 
+type ProgrammeOfMail = { id: number; item_id: number; title: string; translations?: Translations | null; edit_deadline: Date | null };
+
 export type RegistrationTarget = {
-  programme: { id: number; item_id: number; title: string; translations?: Translations | null; edit_deadline: Date | null };
+  programme: ProgrammeOfMail & { ends_on: string };
   /** Set when the leader came through an organiser's invitation, which this uses up. */
   invitationId?: number;
+  /**
+   * The contact confirms their email address before the delegation counts (programmes.confirm_email,
+   * for the public form of someone not signed in): it is pending, holding its places until confirm_by.
+   */
+  confirmEmail?: boolean;
 };
+
+export type RegisterOutcome =
+  | { kind: 'registered'; token: string; delegationId: number }
+  /** Pending: the link is only in the mail, so the answer shows nothing of it. */
+  | { kind: 'pending'; delegationId: number };
+
+/** The last moment of the programme's last day, in Hong Kong, where every programme runs. */
+const programmeEnd = (endsOn: string) => new Date(Date.parse(`${endsOn}T00:00:00+08:00`) + 86_400_000);
+
+/** When a pending delegation made now is withdrawn: 24 hours on, never past the edit deadline or the programme's end. */
+export function delegationConfirmDeadline(programme: { edit_deadline: Date | null; ends_on: string }, now: Date): Date {
+  return holdUntil(now, programme.edit_deadline ?? programmeEnd(programme.ends_on));
+}
 
 /**
  * Registers a delegation with its members and itinerary in one transaction: the invitation is
  * used up, the places taken, the rows written and the confirmation queued — or none of it.
  * The delegation keeps the language it was registered in; every email about it is written in that.
+ * With email confirmation asked for, the places are held, pending, and the mail asks to confirm.
  */
 export async function registerDelegation(
   db: Database, target: RegistrationTarget, input: DelegationInput, mailing: Mailing, locale: Locale = 'en',
-): Promise<{ token: string; delegationId: number }> {
+): Promise<RegisterOutcome> {
   const { programme } = target;
   const token = newToken();
   const now = new Date();
-  return db.transaction().execute(async (trx) => {
+  const confirmBy = target.confirmEmail ? delegationConfirmDeadline(programme, now) : null;
+  return db.transaction().execute(async (trx): Promise<RegisterOutcome> => {
+    // Places held past their time by pending delegations are given back first.
+    await releaseUnconfirmedDelegations(trx, now, programme.id);
     if (target.invitationId !== undefined) {
       const used = await trx.updateTable('delegation_invitations').set({ used_at: now })
         .where('id', '=', target.invitationId).where('used_at', 'is', null).where('expires_at', '>', now)
@@ -110,7 +136,7 @@ export async function registerDelegation(
     const delegation = await trx.insertInto('delegations').values({
       programme_id: programme.id, name: input.name, leading_organisation_id: input.leadingOrganisationId,
       from_side: input.fromSide, to_side: input.toSide, contact_name: input.contactName, contact_email: input.contactEmail,
-      status: 'proposed', token_hash: hashToken(token), language: locale,
+      status: 'proposed', token_hash: hashToken(token), language: locale, confirm_by: confirmBy,
     }).returning('id').executeTakeFirstOrThrow();
     await trx.insertInto('delegation_members')
       .values(input.members.map((m, i) => memberRow(delegation.id, m, i + 1, now))).execute();
@@ -121,34 +147,45 @@ export async function registerDelegation(
     }
     await recordAudit(trx, null, 'register', 'delegation', delegation.id, {
       name: input.name, members: input.members.length, visits: input.visits.length,
-      via: target.invitationId === undefined ? 'public form' : 'invitation',
+      via: target.invitationId === undefined ? 'public form' : 'invitation', ...(confirmBy ? { confirm_by: confirmBy } : {}),
     }, programme.item_id);
-    await queueMail(trx, confirmationMail(programme, input, token, mailing, locale), mailing.mailDomain);
-    return { token, delegationId: delegation.id };
+    const facts: MailFacts = {
+      name: input.name, contactName: input.contactName, contactEmail: input.contactEmail, members: input.members.length,
+      visits: input.visits.length, waiting: awaitingConsent(input.members),
+    };
+    const link = `${mailing.baseUrl}/delegations/${token}`;
+    const mail = confirmBy ? confirmEmailMail(programme, facts, link, confirmBy, locale) : confirmationMail(programme, facts, link, locale);
+    await queueMail(trx, mail, mailing.mailDomain);
+    return confirmBy ? { kind: 'pending', delegationId: delegation.id } : { kind: 'registered', token, delegationId: delegation.id };
   });
 }
 
-function confirmationMail(
-  programme: RegistrationTarget['programme'], input: DelegationInput, token: string, mailing: Mailing, locale: Locale,
-) {
+/** What the mails about a delegation say of it. */
+type MailFacts = { name: string; contactName: string; contactEmail: string; members: number; visits: number; waiting: number };
+
+function registeredLine(programme: ProgrammeOfMail, facts: MailFacts, locale: Locale) {
   const t = translator(locale);
-  const waiting = awaitingConsent(input.members);
-  const link = `${mailing.baseUrl}/delegations/${token}`;
-  const members = input.members.length;
-  const visits = input.visits.length;
+  return t('participant.mail.delegation.registered', {
+    name: facts.name,
+    programme: localText(programme.title, programme.translations, 'title', locale).text,
+    members: t(facts.members === 1 ? 'participant.mail.delegation.membersOne' : 'participant.mail.delegation.membersMany',
+      { n: facts.members }),
+    visits: t(facts.visits === 1 ? 'participant.mail.delegation.visitsOne' : 'participant.mail.delegation.visitsMany',
+      { n: facts.visits }),
+  });
+}
+
+function confirmationMail(programme: ProgrammeOfMail, facts: MailFacts, link: string, locale: Locale) {
+  const t = translator(locale);
+  const { waiting } = facts;
   return {
-    to: input.contactEmail,
-    subject: t('participant.mail.delegation.subjectRegistered', { name: input.name }),
+    to: facts.contactEmail,
+    subject: t('participant.mail.delegation.subjectRegistered', { name: facts.name }),
     itemId: programme.item_id,
     text: [
-      t('participant.mail.dear', { name: input.contactName }),
+      t('participant.mail.dear', { name: facts.contactName }),
       '',
-      t('participant.mail.delegation.registered', {
-        name: input.name,
-        programme: localText(programme.title, programme.translations, 'title', locale).text,
-        members: t(members === 1 ? 'participant.mail.delegation.membersOne' : 'participant.mail.delegation.membersMany', { n: members }),
-        visits: t(visits === 1 ? 'participant.mail.delegation.visitsOne' : 'participant.mail.delegation.visitsMany', { n: visits }),
-      }),
+      registeredLine(programme, facts, locale),
       ...(waiting > 0
         ? ['', t(waiting === 1 ? 'participant.mail.delegation.minorsOne' : 'participant.mail.delegation.minorsMany', { n: waiting })]
         : []),
@@ -162,6 +199,96 @@ function confirmationMail(
         : t('participant.mail.delegation.changeWhileOpen'),
     ].join('\n'),
   };
+}
+
+/** The mail of a pending delegation: the private link, whose page has the button that confirms the address. */
+function confirmEmailMail(programme: ProgrammeOfMail, facts: MailFacts, link: string, confirmBy: Date, locale: Locale) {
+  const t = translator(locale);
+  return {
+    to: facts.contactEmail,
+    subject: t('participant.mail.delegation.subjectConfirm', { name: facts.name }),
+    itemId: programme.item_id,
+    text: [
+      t('participant.mail.dear', { name: facts.contactName }),
+      '',
+      registeredLine(programme, facts, locale),
+      '',
+      t('participant.mail.delegation.confirm', { time: formatFor(locale).dateTime(confirmBy) }),
+      '',
+      link,
+      '',
+      t('participant.mail.delegation.notYou'),
+    ].join('\n'),
+  };
+}
+
+/**
+ * The contact confirms their email address from the private link: the pending delegation counts
+ * from now on and the usual confirmation is mailed. Confirming twice is harmless; a delegation
+ * withdrawn for want of confirmation (or past its time, about to be) cannot be confirmed.
+ */
+export async function confirmDelegationEmail(
+  db: Database, token: string, mailing: Mailing, now = new Date(),
+): Promise<'confirmed' | 'already_confirmed'> {
+  return db.transaction().execute(async (trx) => {
+    const d = await trx.selectFrom('delegations').selectAll().where('token_hash', '=', hashToken(token)).forUpdate().executeTakeFirst();
+    if (!d) throw Refusal.notFound('participant.delegation.errors.gone');
+    const state = confirmationState({ confirm_by: d.confirm_by, live: d.status !== 'withdrawn' }, now);
+    if (state === 'done') return 'already_confirmed';
+    if (state === 'too_late') throw Refusal.conflict('participant.delegation.errors.confirmTooLate');
+    await trx.updateTable('delegations').set({ confirm_by: null, updated_at: now }).where('id', '=', d.id).execute();
+    const programme = await trx.selectFrom('programmes').select(['id', 'item_id', 'title', 'translations', 'edit_deadline'])
+      .where('id', '=', d.programme_id).executeTakeFirstOrThrow();
+    await recordAudit(trx, null, 'confirm_email', 'delegation', d.id, { confirm_by: { from: d.confirm_by, to: null } }, programme.item_id);
+    const [members, visits] = await Promise.all([
+      trx.selectFrom('delegation_members').select(['is_minor', 'guardian_consent_at']).where('delegation_id', '=', d.id).execute(),
+      trx.selectFrom('delegation_visits').select('id').where('delegation_id', '=', d.id).execute(),
+    ]);
+    const facts: MailFacts = {
+      name: d.name, contactName: d.contact_name, contactEmail: d.contact_email, members: members.length, visits: visits.length,
+      waiting: members.filter((m) => m.is_minor && !m.guardian_consent_at).length,
+    };
+    const link = `${mailing.baseUrl}/delegations/${token}`;
+    await queueMail(trx, confirmationMail(programme, facts, link, localeOf(d.language)), mailing.mailDomain);
+    return 'confirmed';
+  });
+}
+
+/**
+ * Withdraws pending delegations past their confirm_by (of one programme, or of all), in the
+ * caller's transaction: their places go back to the programme, each is audited, and each keeps its
+ * confirm_by (it never counted). Rows another instance is releasing are skipped (SKIP LOCKED).
+ * Returns how many were released.
+ */
+export async function releaseUnconfirmedDelegations(trx: Executor, now: Date, programmeId?: number, limit = 100): Promise<number> {
+  const expired = await trx.selectFrom('delegations')
+    .where('confirm_by', 'is not', null)
+    .where('confirm_by', '<=', now)
+    .where('status', '<>', 'withdrawn')
+    .$if(programmeId !== undefined, (q) => q.where('programme_id', '=', programmeId ?? 0))
+    .select(['id', 'programme_id', 'status'])
+    .orderBy('id')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+  for (const d of expired) {
+    const members = await trx.selectFrom('delegation_members').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('delegation_id', '=', d.id).executeTakeFirstOrThrow();
+    const seats = Number(members.n);
+    // Given back unconditionally: a release must never fail on a capacity lowered since.
+    const programme = await trx.updateTable('programmes').set({ member_count: sql`member_count - ${seats}` })
+      .where('id', '=', d.programme_id).returning('item_id').executeTakeFirstOrThrow();
+    await trx.updateTable('delegations').set({ status: 'withdrawn', updated_at: now }).where('id', '=', d.id).execute();
+    await recordAudit(trx, null, 'release_unconfirmed', 'delegation', d.id,
+      { status: { from: d.status, to: 'withdrawn' }, members: seats }, programme.item_id);
+  }
+  return expired.length;
+}
+
+/** The background sweep: releases expired pending delegations of every programme, a batch at a time. */
+export async function sweepUnconfirmedDelegations(db: Database, now = new Date()): Promise<number> {
+  return db.transaction().execute((trx) => releaseUnconfirmedDelegations(trx, now));
 }
 
 /**
@@ -195,6 +322,7 @@ export async function updateDelegation(
       return { member: m, position: i + 1, id: keep ? m.id : null };
     });
 
+    if (input.members.length > existing.length) await releaseUnconfirmedDelegations(trx, now, programme.id);
     await takeSeats(trx, programme.id, input.members.length - existing.length);
     const removed = existing.filter((m) => !keptIds.has(m.id)).map((m) => m.id);
     if (removed.length) await trx.deleteFrom('delegation_members').where('id', 'in', removed).execute();
@@ -261,15 +389,20 @@ async function lockedDelegation(trx: Executor, id: number) {
 /** Confirms a proposed delegation; refused while a member under 18 has no guardian's consent. */
 export async function confirmDelegation(db: Database, user: CurrentUser, d: InScope): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const { status } = await lockedDelegation(trx, d.id);
+    const { status, confirm_by } = await lockedDelegation(trx, d.id);
     if (status !== 'proposed') throw Refusal.conflict(message('contests.delegation.alreadyStatus', { status: STATUS_WORDS[status] }));
     const waiting = await trx.selectFrom('delegation_members').select('name').where('delegation_id', '=', d.id)
       .where('is_minor', '=', true).where('guardian_consent_at', 'is', null).orderBy('position').execute();
     if (waiting.length > 0) {
       throw Refusal.conflict(message('contests.delegation.consentFirst', { names: nameList(waiting.map((m) => m.name)) }));
     }
-    await trx.updateTable('delegations').set({ status: 'confirmed', updated_at: new Date() }).where('id', '=', d.id).execute();
-    await recordAudit(trx, user.id, 'confirm', 'delegation', d.id, { status: { from: 'proposed', to: 'confirmed' } }, d.item_id);
+    // The organisers vouch for the delegation, and with it for its contact's address.
+    await trx.updateTable('delegations').set({ status: 'confirmed', confirm_by: null, updated_at: new Date() }).where('id', '=', d.id)
+      .execute();
+    await emitWebhook(trx, 'delegation.confirmed', d.id);
+    await recordAudit(trx, user.id, 'confirm', 'delegation', d.id, {
+      status: { from: 'proposed', to: 'confirmed' }, ...(confirm_by ? { confirm_by: { from: confirm_by, to: null } } : {}),
+    }, d.item_id);
   });
 }
 

@@ -9,7 +9,7 @@ export async function entryByToken(db: Executor, tokenHash: string) {
     .where('e.token_hash', '=', tokenHash)
     .select([
       'e.id', 'e.reference', 'e.title', 'e.applicant_name', 'e.applicant_type', 'e.side', 'e.summary', 'e.details', 'e.contact_email',
-      'e.status', 'e.created_at', 'e.updated_at', 'e.contest_id', 'cat.code as category_code', 'cat.name as category_name',
+      'e.status', 'e.confirm_by', 'e.created_at', 'e.updated_at', 'e.contest_id', 'cat.code as category_code', 'cat.name as category_name',
       'c.slug as contest_slug', 'c.title as contest_title', 'c.translations as contest_translations', 'c.kind',
       'c.status as contest_status', 'c.entry_opens_at', 'c.entry_closes_at', 'c.item_id',
     ])

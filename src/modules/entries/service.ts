@@ -1,11 +1,14 @@
 import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
+import { confirmationState, holdUntil } from '../../lib/confirmation.ts';
 import { Refusal } from '../../lib/errors.ts';
-import { type Locale, message, translator } from '../../lib/i18n.ts';
+import { formatFor } from '../../lib/format.ts';
+import { type Locale, localeOf, message, translator } from '../../lib/i18n.ts';
 import { discardAttachmentFiles, storeReceivedFile } from '../../lib/pdf-files.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import { queueMail } from '../mail/outbox.ts';
+import { emitWebhook } from '../webhooks/events.ts';
 import { CONTEST_QUOTA_BYTES, contestFull, ENTRY_QUOTA_BYTES, MAX_ATTACHMENTS, type Upload } from './attachments.ts';
 import type { EntryData } from './form.ts';
 
@@ -76,38 +79,136 @@ async function nextReference(trx: Executor, contest: { id: number; slug: string 
   }
 }
 
+type ContestOfEntry = { id: number; slug: string; title: string; item_id: number; entry_closes_at: Date | null };
+type EntryOfMail = { reference: string; title: string; contact_email: string };
+
+/** When a pending entry made now is withdrawn: 24 hours on, never past the contest's closing. */
+export function entryConfirmDeadline(contest: { entry_closes_at: Date | null }, now: Date): Date {
+  return holdUntil(now, contest.entry_closes_at);
+}
+
+/** The mail that an entry is received, with its private manage link. */
+function receivedMail(contest: ContestOfEntry | { title: string; item_id: number }, entry: EntryOfMail, link: string, locale: Locale) {
+  const t = translator(locale);
+  return {
+    to: entry.contact_email,
+    subject: t('participant.mail.entry.subject', { reference: entry.reference, contest: contest.title }),
+    text: `${t('participant.mail.entry.received', { title: entry.title, contest: contest.title, reference: entry.reference })}\n\n`
+      + `${t('participant.mail.entry.link')}\n${link}\n\n`
+      + `${t('participant.mail.entry.keep')}\n`,
+    itemId: contest.item_id,
+  };
+}
+
+/** The mail of a pending entry: the private link, whose page has the button that confirms the address. */
+function confirmMail(contest: ContestOfEntry, entry: EntryOfMail, link: string, confirmBy: Date, locale: Locale) {
+  const t = translator(locale);
+  return {
+    to: entry.contact_email,
+    subject: t('participant.mail.entry.subjectConfirm', { reference: entry.reference, contest: contest.title }),
+    text: `${t('participant.mail.entry.pending', { title: entry.title, contest: contest.title, reference: entry.reference })}\n\n`
+      + `${t('participant.mail.entry.confirm', { time: formatFor(locale).dateTime(confirmBy) })}\n${link}\n\n`
+      + `${t('participant.mail.entry.notYou')}\n`,
+    itemId: contest.item_id,
+  };
+}
+
+export type SubmitOutcome =
+  | { kind: 'submitted'; token: string; reference: string }
+  /** Pending: the link is only in the mail, so the answer shows nothing of it. */
+  | { kind: 'pending'; reference: string };
+
 /**
  * A new entry with its files, and its confirmation mail carrying the private manage link. The
- * entry keeps the language it was made in; the mail is written in it.
+ * entry keeps the language it was made in; the mail is written in it. With `confirmEmail`
+ * (contests.confirm_email, for someone not signed in) the entry is pending until its address is
+ * confirmed: it holds its reference and files until confirm_by, and the mail asks to confirm.
  */
 export async function submitEntry(
-  db: Database, contest: { id: number; slug: string; title: string; item_id: number }, data: EntryData, uploads: readonly Upload[],
-  ctx: MailContext,
-) {
+  db: Database, contest: ContestOfEntry, data: EntryData, uploads: readonly Upload[], ctx: MailContext, confirmEmail = false,
+): Promise<SubmitOutcome> {
   const token = newToken();
   const locale = ctx.locale ?? 'en';
-  const t = translator(locale);
+  const now = new Date();
+  const confirmBy = confirmEmail ? entryConfirmDeadline(contest, now) : null;
   const reference = await withStoredFiles(ctx.dataDir, uploads, (keys) => db.transaction().execute(async (trx) => {
     const ref = await nextReference(trx, contest);
+    // Pending entries past their time are released first.
+    await releaseUnconfirmedEntries(trx, now, contest.id);
     await checkQuotas(trx, contest.id, null, uploads);
     const entry = await trx.insertInto('entries').values({
       contest_id: contest.id, category_id: data.category_id, reference: ref, title: data.title, applicant_name: data.applicant_name,
       applicant_type: data.applicant_type, side: data.side, summary: data.summary, details: JSON.stringify(data.details),
-      contact_email: data.contact_email, token_hash: hashToken(token), status: 'submitted', language: locale,
+      contact_email: data.contact_email, token_hash: hashToken(token), status: 'submitted', language: locale, confirm_by: confirmBy,
     }).returning('id').executeTakeFirstOrThrow();
     await insertAttachments(trx, entry.id, uploads, keys);
+    if (!confirmBy) await emitWebhook(trx, 'entry.submitted', entry.id);
     const link = `${ctx.baseUrl}/entries/${token}`;
-    await queueMail(trx, {
-      to: data.contact_email,
-      subject: t('participant.mail.entry.subject', { reference: ref, contest: contest.title }),
-      text: `${t('participant.mail.entry.received', { title: data.title, contest: contest.title, reference: ref })}\n\n`
-        + `${t('participant.mail.entry.link')}\n${link}\n\n`
-        + `${t('participant.mail.entry.keep')}\n`,
-      itemId: contest.item_id,
-    }, ctx.domain);
+    const facts = { reference: ref, title: data.title, contact_email: data.contact_email };
+    const mail = confirmBy ? confirmMail(contest, facts, link, confirmBy, locale) : receivedMail(contest, facts, link, locale);
+    await queueMail(trx, mail, ctx.domain);
     return ref;
   }));
-  return { token, reference };
+  return confirmBy ? { kind: 'pending', reference } : { kind: 'submitted', token, reference };
+}
+
+/**
+ * The entrant confirms their email address from the private link: the pending entry counts (and
+ * goes to the judges) from now on, and the usual "received" mail follows. Confirming twice is
+ * harmless; an entry withdrawn for want of confirmation (or past its time, about to be) cannot be confirmed.
+ */
+export async function confirmEntryEmail(
+  db: Database, token: string, ctx: { baseUrl: string; domain: string }, now = new Date(),
+): Promise<'confirmed' | 'already_confirmed'> {
+  return db.transaction().execute(async (trx) => {
+    const entry = await trx.selectFrom('entries').where('token_hash', '=', hashToken(token))
+      .select(['id', 'contest_id', 'reference', 'title', 'contact_email', 'status', 'confirm_by', 'language'])
+      .forUpdate().executeTakeFirst();
+    if (!entry) throw Refusal.notFound('participant.entry.errors.notFound');
+    const state = confirmationState({ confirm_by: entry.confirm_by, live: entry.status !== 'withdrawn' }, now);
+    if (state === 'done') return 'already_confirmed';
+    if (state === 'too_late') throw Refusal.conflict('participant.entry.errors.confirmTooLate');
+    await trx.updateTable('entries').set({ confirm_by: null, updated_at: now }).where('id', '=', entry.id).execute();
+    await emitWebhook(trx, 'entry.submitted', entry.id);
+    const contest = await trx.selectFrom('contests').select(['title', 'item_id']).where('id', '=', entry.contest_id)
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, null, 'confirm_email', 'entry', entry.id, { confirm_by: { from: entry.confirm_by, to: null } },
+      contest.item_id);
+    await queueMail(trx, receivedMail(contest, entry, `${ctx.baseUrl}/entries/${token}`, localeOf(entry.language)), ctx.domain);
+    return 'confirmed';
+  });
+}
+
+/**
+ * Withdraws pending entries past their confirm_by (of one contest, or of all), in the caller's
+ * transaction, each audited; each keeps its confirm_by (it never counted) and its reference, which
+ * is not given out again. Rows another instance is releasing are skipped (SKIP LOCKED). Returns
+ * how many were released.
+ */
+export async function releaseUnconfirmedEntries(trx: Executor, now: Date, contestId?: number, limit = 100): Promise<number> {
+  const expired = await trx.selectFrom('entries as e')
+    .innerJoin('contests as c', 'c.id', 'e.contest_id')
+    .where('e.confirm_by', 'is not', null)
+    .where('e.confirm_by', '<=', now)
+    .where('e.status', '<>', 'withdrawn')
+    .$if(contestId !== undefined, (q) => q.where('e.contest_id', '=', contestId ?? 0))
+    .select(['e.id', 'e.status', 'c.item_id'])
+    .orderBy('e.id')
+    .limit(limit)
+    .forUpdate('e')
+    .skipLocked()
+    .execute();
+  for (const entry of expired) {
+    await trx.updateTable('entries').set({ status: 'withdrawn', updated_at: now }).where('id', '=', entry.id).execute();
+    await recordAudit(trx, null, 'release_unconfirmed', 'entry', entry.id, { status: { from: entry.status, to: 'withdrawn' } },
+      entry.item_id);
+  }
+  return expired.length;
+}
+
+/** The background sweep: releases expired pending entries of every contest, a batch at a time. */
+export async function sweepUnconfirmedEntries(db: Database, now = new Date()): Promise<number> {
+  return db.transaction().execute((trx) => releaseUnconfirmedEntries(trx, now));
 }
 
 export async function updateEntry(

@@ -9,6 +9,8 @@ export async function assignmentsOfJudge(db: Executor, judgeId: number) {
     .innerJoin('contest_rounds as r', 'r.id', 'a.round_id')
     .innerJoin('contests as c', 'c.id', 'r.contest_id')
     .where('a.judge_id', '=', judgeId)
+    // A pending entry (email not yet confirmed) is never shown to a judge.
+    .where('e.confirm_by', 'is', null)
     .select([
       'a.id', 'a.status', 'a.submitted_at', 'e.reference', 'e.title', 'e.applicant_name', 'c.title as contest_title',
       'c.slug as contest_slug', 'c.blind', 'r.name as round_name', 'r.status as round_status',
@@ -36,6 +38,7 @@ export async function judgeAssignment(db: Executor, judgeId: number, assignmentI
     .leftJoin('contest_categories as cat', 'cat.id', 'e.category_id')
     .where('a.id', '=', assignmentId)
     .where('a.judge_id', '=', judgeId)
+    .where('e.confirm_by', 'is', null)
     .select([
       'a.id', 'a.status', 'a.conflict_reason', 'a.submitted_at', 'a.round_id', 'a.entry_id',
       'e.reference', 'e.title', 'e.summary', 'e.details', 'e.applicant_name', 'e.applicant_type', 'e.side',

@@ -8,7 +8,9 @@ const publicStatuses = ['open', 'closed', 'completed'] as const;
 export async function programmesOfItem(db: Executor, itemId: number) {
   return db
     .selectFrom('programmes as p')
-    .leftJoin('delegations as d', (join) => join.onRef('d.programme_id', '=', 'p.id').on('d.status', '<>', 'withdrawn'))
+    // Pending delegations (email not yet confirmed, confirm_by set) never count.
+    .leftJoin('delegations as d', (join) => join.onRef('d.programme_id', '=', 'p.id').on('d.status', '<>', 'withdrawn')
+      .on('d.confirm_by', 'is', null))
     .leftJoin('delegation_members as m', 'm.delegation_id', 'd.id')
     .where('p.item_id', '=', itemId)
     .where('p.status', 'in', publicStatuses)
@@ -49,6 +51,7 @@ export async function delegationsOfProgramme(db: Executor, programmeId: number) 
     .leftJoin('organisations as o', 'o.id', 'd.leading_organisation_id')
     .where('d.programme_id', '=', programmeId)
     .where('d.status', '<>', 'withdrawn')
+    .where('d.confirm_by', 'is', null)
     .select(['d.id', 'd.name', 'd.from_side', 'd.to_side', 'd.status', 'o.name as leading_organisation',
       sql<number>`(select count(*) from delegation_members m where m.delegation_id = d.id)::int`.as('members')])
     .orderBy('d.id')
@@ -79,7 +82,8 @@ export async function programmesInScope(db: Executor, user: CurrentUser) {
     .select([
       'p.id', 'p.slug', 'p.title', 'p.starts_on', 'p.ends_on', 'p.status', 'p.capacity', 'p.member_count',
       'i.number as item_number', 'pe.label as period_label',
-      sql<number>`(select count(*) from delegations d where d.programme_id = p.id and d.status <> 'withdrawn')::int`.as('delegations'),
+      sql<number>`(select count(*) from delegations d
+        where d.programme_id = p.id and d.status <> 'withdrawn' and d.confirm_by is null)::int`.as('delegations'),
     ])
     .orderBy('p.starts_on', 'desc')
     .execute();
@@ -106,7 +110,7 @@ export async function delegationOverview(db: Executor, programmeId: number) {
     .where('d.programme_id', '=', programmeId)
     .groupBy(['d.id', 'o.name'])
     .select([
-      'd.id', 'd.name', 'd.from_side', 'd.to_side', 'd.status', 'd.contact_name', 'd.contact_email', 'd.created_at',
+      'd.id', 'd.name', 'd.from_side', 'd.to_side', 'd.status', 'd.contact_name', 'd.contact_email', 'd.created_at', 'd.confirm_by',
       'o.name as leading_organisation',
       sql<number>`count(m.id)::int`.as('members'),
       sql<number>`count(m.checked_in_at)::int`.as('checked_in'),
@@ -124,6 +128,7 @@ export async function programmeItinerary(db: Executor, programmeId: number) {
     .leftJoin('organisations as o', 'o.id', 'v.host_organisation_id')
     .where('d.programme_id', '=', programmeId)
     .where('d.status', '<>', 'withdrawn')
+    .where('d.confirm_by', 'is', null)
     .select([
       'v.id', 'v.visit_on', 'v.starts_at', 'v.host', 'v.place', 'v.purpose', 'o.code as host_code',
       'd.id as delegation_id', 'd.name as delegation', 'd.from_side', 'd.to_side',
@@ -143,6 +148,7 @@ export async function programmeMembers(db: Executor, programmeId: number) {
     .leftJoin('organisations as o', 'o.id', 'd.leading_organisation_id')
     .where('d.programme_id', '=', programmeId)
     .where('d.status', '<>', 'withdrawn')
+    .where('d.confirm_by', 'is', null)
     .select([
       'd.name as delegation', 'd.status', 'd.from_side', 'd.to_side', 'o.name as leading_organisation',
       'd.contact_name', 'd.contact_email', 'm.position', 'm.name', 'm.title', 'm.organisation', 'm.role', 'm.is_minor',

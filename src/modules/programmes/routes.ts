@@ -8,7 +8,7 @@ import { LOCALE_NAMES, LOCALES, type Message, message, verbatim } from '../../li
 import { idParams, readParams, slugParams } from '../../lib/params.ts';
 import { xlsxStream } from '../../lib/xlsx.ts';
 import { loadsObject } from '../../lib/route-group.ts';
-import { requireUser } from '../auth/plugin.ts';
+import { recentlyConfirmed, requireUser } from '../auth/plugin.ts';
 import { organisationChoices } from '../delegations/queries.ts';
 import { createInvitation } from '../delegations/service.ts';
 import { itemsInScope } from '../scope/queries.ts';
@@ -166,8 +166,8 @@ function programmeGroup(group: FastifyInstance) {
     return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
       .send(await xlsxStream('Delegations', DELEGATION_LIST_COLUMNS, rows));
   };
-  group.get<{ Querystring: { minors?: string } }>('/delegations.csv', access('organiser'), (request, reply) =>
+  group.get<{ Querystring: { minors?: string } }>('/delegations.csv', recentlyConfirmed('organiser'), (request, reply) =>
     exportList(request, reply, 'csv'));
-  group.get<{ Querystring: { minors?: string } }>('/delegations.xlsx', access('organiser'), (request, reply) =>
+  group.get<{ Querystring: { minors?: string } }>('/delegations.xlsx', recentlyConfirmed('organiser'), (request, reply) =>
     exportList(request, reply, 'xlsx'));
 }

@@ -20,6 +20,7 @@ const programmeFields = z.object({
   ends_on: z.iso.date({ error: 'contests.errors.programmeLastDay' }),
   capacity: placesField(),
   public_registration: z.literal('on').optional().transform((v) => v === 'on'),
+  confirm_email: z.literal('on').optional().transform((v) => v === 'on'),
   edit_deadline: optionalLocalDateTime('contests.errors.programmeDeadline'),
   hosts: z.union([z.string(), z.array(z.string())]).optional()
     .transform((v) => (v === undefined ? [] : [v].flat()))
@@ -37,6 +38,8 @@ export type ProgrammeInput = {
   ends_on: string;
   capacity: number | null;
   public_registration: boolean;
+  /** Public delegations confirm their contact's email address before they count. */
+  confirm_email: boolean;
   edit_deadline: Date | null;
   hosts: number[];
 };
@@ -62,11 +65,11 @@ export function parseProgrammeForm(
 /** A stored programme as form values. */
 export function programmeValues(p: {
   item_id: number; title: string; slug: string; description: string; starts_on: string; ends_on: string;
-  capacity: number | null; public_registration: boolean; edit_deadline: Date | null;
+  capacity: number | null; public_registration: boolean; confirm_email: boolean; edit_deadline: Date | null;
 }, hosts: readonly number[]): FormValues {
   return {
     item_id: String(p.item_id), title: p.title, slug: p.slug, description: p.description, starts_on: p.starts_on, ends_on: p.ends_on,
     capacity: p.capacity === null ? '' : String(p.capacity), public_registration: p.public_registration ? 'on' : '',
-    edit_deadline: dateToZoned(p.edit_deadline, PROGRAMME_ZONE), hosts: hosts.map(String),
+    confirm_email: p.confirm_email ? 'on' : '', edit_deadline: dateToZoned(p.edit_deadline, PROGRAMME_ZONE), hosts: hosts.map(String),
   };
 }

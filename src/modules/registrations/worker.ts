@@ -5,21 +5,35 @@ import type { Site } from '../../lib/site.ts';
 import { sweepUnconfirmed } from './service.ts';
 
 /**
- * Releases registrations whose email address was not confirmed in time (events.confirm_email),
- * every `intervalMs`: their seats go back and the waiting list moves up. Several instances may
- * run it at once; each takes the rows it releases with SKIP LOCKED, so they never collide.
- * Registering for an event also releases that event's expired ones first. Errors are logged and retried.
+ * Another kind of pending object the same sweep releases (delegations, contest entries): `sweep`
+ * releases one batch of at most 100 past their time, with SKIP LOCKED, and says how many it released.
  */
-export function startConfirmationSweep(db: Database, site: Site, log: FastifyBaseLogger, intervalMs = 60_000): Periodic {
+export type ConfirmationSweep = { what: string; sweep: (db: Database, now: Date) => Promise<number> };
+
+/**
+ * Releases registrations whose email address was not confirmed in time (events.confirm_email),
+ * every `intervalMs`: their seats go back and the waiting list moves up; then the same for each
+ * of `others`. Several instances may run it at once; each takes the rows it releases with SKIP
+ * LOCKED, so they never collide. Registering for an event (a delegation for a programme, an entry
+ * for a contest) also releases that one's expired ones first. Errors are logged and retried.
+ */
+export function startConfirmationSweep(
+  db: Database, site: Site, log: FastifyBaseLogger, intervalMs = 60_000, others: readonly ConfirmationSweep[] = [],
+): Periodic {
+  const sweeps: ConfirmationSweep[] = [
+    { what: 'registrations', sweep: (database, now) => sweepUnconfirmed(database, site, now) }, ...others,
+  ];
   return every(intervalMs, async (stopping) => {
-    try {
-      // A batch at a time, until a batch comes back short.
-      for (let released = 100; released === 100 && !stopping();) {
-        released = await sweepUnconfirmed(db, site, new Date());
-        if (released > 0) log.info({ released }, 'unconfirmed registrations released');
+    for (const { what, sweep } of sweeps) {
+      try {
+        // A batch at a time, until a batch comes back short.
+        for (let released = 100; released === 100 && !stopping();) {
+          released = await sweep(db, new Date());
+          if (released > 0) log.info({ released, what }, 'unconfirmed objects released');
+        }
+      } catch (error) {
+        log.warn({ err: error, what }, 'unconfirmed objects could not be released');
       }
-    } catch (error) {
-      log.warn({ err: error }, 'unconfirmed registrations could not be released');
     }
   });
 }

@@ -55,7 +55,7 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
       if (!programme) return null;
       if (metric === 'visits' || metric === 'hosts') {
         let visits = db.selectFrom('delegation_visits as v').innerJoin('delegations as d', 'd.id', 'v.delegation_id')
-          .where('d.programme_id', '=', programme.id).where('d.status', '<>', 'withdrawn')
+          .where('d.programme_id', '=', programme.id).where('d.status', '<>', 'withdrawn').where('d.confirm_by', 'is', null)
           .select(['d.name', 'v.visit_on', 'v.host', 'v.place']).orderBy('v.visit_on').orderBy('v.starts_at');
         if (f.from) visits = visits.where('d.from_side', '=', f.from as never);
         if (f.to) visits = visits.where('d.to_side', '=', f.to as never);
@@ -67,7 +67,8 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
           rows: rows.map((r) => [text(r.name), { date: r.visit_on }, text(r.host), text(r.place)]),
         };
       }
-      let q = db.selectFrom('delegations as d').where('d.programme_id', '=', programme.id).where('d.status', '<>', 'withdrawn');
+      let q = db.selectFrom('delegations as d').where('d.programme_id', '=', programme.id).where('d.status', '<>', 'withdrawn')
+        .where('d.confirm_by', 'is', null);
       if (f.from) q = q.where('d.from_side', '=', f.from as never);
       if (metric === 'delegations') {
         if (f.to) q = q.where('d.to_side', '=', f.to as never);
@@ -96,7 +97,7 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
       if (!contest) return null;
       if (metric === 'entries') {
         let q = db.selectFrom('entries as e').leftJoin('contest_categories as cc', 'cc.id', 'e.category_id')
-          .where('e.contest_id', '=', contest.id).where('e.status', '=', 'submitted')
+          .where('e.contest_id', '=', contest.id).where('e.status', '=', 'submitted').where('e.confirm_by', 'is', null)
           .select(['e.reference', 'e.title', 'e.applicant_name', 'e.side', 'cc.name as category']).orderBy('e.reference');
         if (f.side) q = q.where('e.side', '=', f.side as never);
         if (f.category) q = q.where('cc.code', '=', f.category);
@@ -109,7 +110,7 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
       }
       let q = db.selectFrom('award_grants as g').innerJoin('award_tiers as t', 't.id', 'g.tier_id')
         .innerJoin('entries as e', 'e.id', 'g.entry_id')
-        .where('t.contest_id', '=', contest.id)
+        .where('t.contest_id', '=', contest.id).where('e.confirm_by', 'is', null)
         .select(['t.name as tier', 'e.reference', 'e.title', 'e.applicant_name', 'e.side']).orderBy('t.rank').orderBy('e.reference');
       if (f.tier) q = q.where('t.code', '=', f.tier);
       if (f.major === 'yes') q = q.where('t.is_major', '=', true);

@@ -19,6 +19,7 @@ export async function roundEntries(db: Executor, roundId: number) {
     .selectFrom('round_entries as re')
     .innerJoin('entries as e', 'e.id', 're.entry_id')
     .where('re.round_id', '=', roundId)
+    .where('e.confirm_by', 'is', null)
     .select(['e.id', 'e.reference', 'e.title', 'e.applicant_name', 'e.side', 'e.created_at as createdAt'])
     .orderBy('e.reference')
     .execute();
