@@ -5,6 +5,7 @@ import {
   type ContestSpec, type EventSpec, type FigureSpec, type ItemSpec, type PeriodSpec, type ProgrammeSpec, from,
 } from './specs.ts';
 import { DAY, daysAfterAt, hongKongDate, hongKongIso, shift } from './time.ts';
+import { pastSeminar, pastSeminarSlug } from './surveys.ts';
 
 /*
  * Demo data: the accounts of the README, and a current reporting year around `now` with events
@@ -101,7 +102,10 @@ export function currentYear(now: Date): CurrentYear {
         + 'Medium Enterprises (SMEs)"',
       parties: { lead: ['HKIPD', 'GDAMR(GDIPA)'], with: [] },
       narrative: 'The two sides are jointly organising this year\'s seminar in Hong Kong under the theme of "IP '
-        + `Financing for SMEs". {{registrations ${seminar}}} participants have registered so far.`,
+        + `Financing for SMEs". {{registrations ${seminar}}} participants have registered so far.\n\n`
+        + `The first session, held in Guangzhou, was attended by {{attendance ${pastSeminarSlug(p)}}} participants. `
+        + `{{survey-satisfied ${pastSeminarSlug(p)}}} of participants found the seminar useful, according to `
+        + `the {{survey-responses ${pastSeminarSlug(p)}}} who answered the survey after it.`,
     },
     {
       number: 4, isNew: true, status: 'in_progress',
@@ -155,6 +159,7 @@ export function currentYear(now: Date): CurrentYear {
   const symposiumStart = days(45, '09:00');
   const workshopStart = days(75, '14:00');
   const events: EventSpec[] = [
+    pastSeminar(p, now),
     {
       ...open(seminarStart), item: 3, slug: seminar, kind: 'seminar',
       title: 'Guangdong/Hong Kong Seminar on IP and the Development of SMEs (Hong Kong)',

@@ -7,6 +7,8 @@ import {
   insertProgrammes,
 } from './load.ts';
 import { EVENTS, FIGURES, FIGURES_RECORDED_AT, ITEMS, ORGANISATIONS, PERIOD, PROGRAMMES } from './record-2018-19.ts';
+import { insertCertificateSettings } from './certificates.ts';
+import { insertSurveys } from './surveys.ts';
 import { insertTranslations } from './translations-2018-19.ts';
 
 /*
@@ -78,6 +80,8 @@ async function seedDemo(
   const items = await insertItems(tx, periodId, year.items, organisations);
   await insertFigures(tx, items, year.figures, now.toISOString(), null);
   await insertEvents(tx, items, year.events, now);
+  await insertSurveys(tx, year.period.slug, now);
+  await insertCertificateSettings(tx, year.period.slug);
   await insertProgrammes(tx, items, organisations, year.programmes);
   await insertContests(tx, items, organisations, year.contests);
   await insertJudging(tx, year.contests, judgeIds);

@@ -32,3 +32,20 @@ export async function recordAudit(
     })
     .execute();
 }
+
+export type AuditEntry = {
+  actorUserId: number | null; action: string; entity: string; entityId: number | string;
+  changes: Record<string, unknown>; itemId: number | null;
+};
+
+/** Several lines of the audit log in one statement (a batch of check-ins), in the caller's transaction. */
+export async function recordAudits(db: Executor, entries: readonly AuditEntry[]) {
+  if (entries.length === 0) return;
+  await db
+    .insertInto('audit_log')
+    .values(entries.map((e) => ({
+      actor_user_id: e.actorUserId, action: e.action, entity: e.entity, entity_id: String(e.entityId),
+      changes: JSON.stringify(e.changes), item_id: e.itemId,
+    })))
+    .execute();
+}

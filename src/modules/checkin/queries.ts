@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
+import { registrationMatches } from '../../lib/search.ts';
 import type { MailingAudience } from '../../db/types.ts';
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * Registrations holding a seat (confirmed, or unconfirmed while their email address is not yet
@@ -17,10 +16,8 @@ export async function searchDesk(db: Executor, eventId: number, query: string, l
     .orderBy('name')
     .orderBy('id')
     .limit(limit);
-  if (query) {
-    const pattern = `%${escapeLike(query.replace(/\u0000/g, ''))}%`;
-    q = q.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('email', 'ilike', pattern), eb('organisation', 'ilike', pattern)]));
-  }
+  // Through the trigram index on the three fields (src/lib/search.ts).
+  if (query) q = q.where(registrationMatches(query));
   return q.execute();
 }
 
@@ -84,4 +81,45 @@ export async function mailingsOf(db: Executor, eventId: number) {
     ])
     .orderBy('m.id', 'desc')
     .execute();
+}
+
+/** Every registration of an event a phone scanner may be shown, with the device of its current check-in. */
+export async function scannerPeople(db: Executor, eventId: number) {
+  return db
+    .selectFrom('registrations as r')
+    .leftJoin('checkins as c', (join) => join.onRef('c.registration_id', '=', 'r.id')
+      .on('c.action', '=', 'in').on('c.outcome', '=', 'accepted'))
+    .where('r.event_id', '=', eventId)
+    .where('r.erased_at', 'is', null)
+    .select(['r.id', 'r.name', 'r.organisation', 'r.side', 'r.status', 'r.token_hash', 'r.pending_token_hash', 'r.checked_in_at'])
+    .select('c.device')
+    .orderBy('r.name')
+    .orderBy('r.id')
+    .execute();
+}
+
+export const CHECKIN_OUTCOMES = ['accepted', 'duplicate', 'undone', 'ignored'] as const;
+type Outcome = (typeof CHECKIN_OUTCOMES)[number];
+
+/** The check-in log of an event, latest scan first; `outcome` narrows it (duplicates are the conflicts). */
+export async function checkinLog(db: Executor, eventId: number, options: { outcome?: Outcome; limit?: number } = {}) {
+  let q = db
+    .selectFrom('checkins as c')
+    .innerJoin('registrations as r', 'r.id', 'c.registration_id')
+    .leftJoin('users as u', 'u.id', 'c.user_id')
+    .where('c.event_id', '=', eventId)
+    .select(['c.id', 'c.action', 'c.outcome', 'c.device', 'c.scanned_at', 'c.recorded_at', 'r.name', 'r.organisation'])
+    .select('u.name as user_name')
+    .orderBy('c.scanned_at', 'desc')
+    .orderBy('c.id')
+    .limit(options.limit ?? 500);
+  if (options.outcome) q = q.where('c.outcome', '=', options.outcome);
+  return q.execute();
+}
+
+/** How many rows of an event's log have each outcome. */
+export async function checkinLogCounts(db: Executor, eventId: number) {
+  const rows = await db.selectFrom('checkins').where('event_id', '=', eventId)
+    .select(['outcome', sql<number>`count(*)::int`.as('n')]).groupBy('outcome').execute();
+  return Object.fromEntries(CHECKIN_OUTCOMES.map((o) => [o, rows.find((r) => r.outcome === o)?.n ?? 0])) as Record<Outcome, number>;
 }

@@ -8,13 +8,14 @@ import { cleanText, field, type FormErrors, type FormValues, parseForm } from '.
 import { message } from '../../lib/i18n.ts';
 import { idParams, readParams } from '../../lib/params.ts';
 import { xlsxStream } from '../../lib/xlsx.ts';
-import { requireUser } from '../auth/plugin.ts';
+import { recentlyConfirmed, requireUser } from '../auth/plugin.ts';
 import { desk, type ScopedEvent } from '../events/queries.ts';
 import { EVENT_GROUP, scopeEvent } from '../event-admin/routes.ts';
 import { eventQuestions } from '../events/queries.ts';
 import { personFields, SIDE_CHOICES } from '../registrations/schemas.ts';
 import type { Site } from '../../lib/site.ts';
 import { type AttendanceRow, attendanceRows, audienceOf, mailingsOf, searchDesk } from './queries.ts';
+import { scanRoutes } from './scan-routes.ts';
 import { checkInScanned, type DeskOutcome, sendMailing, setCheckedIn, walkIn } from './service.ts';
 
 const presenceForm = z.object({ present: z.enum(['yes', 'no']), q: z.string().max(200).optional().default('') });
@@ -47,6 +48,7 @@ export async function checkinRoutes(app: FastifyInstance) {
   await app.register(async (group) => {
     scopeEvent(group);
     deskRoutes(group, site);
+    scanRoutes(group);
     attendanceRoutes(group);
     mailingRoutes(group, site);
   }, { prefix: EVENT_GROUP });
@@ -121,7 +123,7 @@ function attendanceRoutes(group: FastifyInstance) {
     return { header, rows: rows() };
   };
 
-  group.get<{ Querystring: { contact?: string } }>('/attendance.csv', access('organiser'), async (request, reply) => {
+  group.get<{ Querystring: { contact?: string } }>('/attendance.csv', recentlyConfirmed('organiser'), async (request, reply) => {
     const { event } = request;
     const { header, rows } = await attendance(event, request.query.contact !== 'omit');
     return reply
@@ -131,7 +133,7 @@ function attendanceRoutes(group: FastifyInstance) {
       .send(csvStream(header, rows));
   });
 
-  group.get<{ Querystring: { contact?: string } }>('/attendance.xlsx', access('organiser'), async (request, reply) => {
+  group.get<{ Querystring: { contact?: string } }>('/attendance.xlsx', recentlyConfirmed('organiser'), async (request, reply) => {
     const { event } = request;
     const { header, rows } = await attendance(event, request.query.contact !== 'omit');
     return reply

@@ -6,9 +6,10 @@ import { parseForm } from '../../lib/forms.ts';
 import { message } from '../../lib/i18n.ts';
 import { idParam, readParams } from '../../lib/params.ts';
 import { requireUser } from '../auth/plugin.ts';
-import { sendCertificate } from './certificates.ts';
+import { sendAwardCertificate } from '../certificates/pdf.ts';
+import { awardFacts } from '../certificates/queries.ts';
 import { adjustForm, type PageExtra } from './manage-schemas.ts';
-import { certificateFacts, contestEntries, contestTiers } from './queries.ts';
+import { contestEntries, contestTiers } from './queries.ts';
 import { round2 } from './round-routes.ts';
 import { adjustAward, allocateFromRanking, finalRanking, publishResults } from './service.ts';
 
@@ -30,7 +31,8 @@ export async function awardRoutes(group: FastifyInstance) {
     const ranked = ordered.map((r, i) => ({
       place: i + 1, score: round.normalise ? r.normalisedScore : r.score, entry: byId.get(r.entryId)!,
     }));
-    const unranked = entries.filter((e) => e.status === 'submitted' && !ordered.some((r) => r.entryId === e.id));
+    // A pending entry (email not yet confirmed) is awarded nothing.
+    const unranked = entries.filter((e) => e.status === 'submitted' && !e.confirm_by && !ordered.some((r) => r.entryId === e.id));
     return reply.view('manage/contests/awards', {
       title: message('contests.awards.title', { title: contest.title }), contest, round, tiers, ranked, unranked, round2,
       granted: tiers.reduce((n, t) => n + t.granted, 0), errors: extra.errors ?? {}, values: extra.values ?? {},
@@ -55,9 +57,9 @@ export async function awardRoutes(group: FastifyInstance) {
 
   group.get('/certificates/:grantId.pdf', access('organiser'), async (request, reply) => {
     const { grantId } = readParams(grantParams, request.params);
-    const facts = await certificateFacts(group.db, { contestId: request.contest.id, grantId });
+    const facts = await awardFacts(group.db, { contestId: request.contest.id, grantId });
     if (!facts) throw Refusal.notFound('contests.errors.certificateNotFound');
-    return sendCertificate(reply, facts);
+    return sendAwardCertificate(reply, facts, group.config.baseUrl);
   });
 
   group.post('/publish', access('organiser'), async (request, reply) => {

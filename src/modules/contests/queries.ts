@@ -11,7 +11,8 @@ function withCounts(db: Executor) {
     .where('c.status', 'in', publicStatuses)
     .select([
       'c.slug', 'c.title', 'c.translations', 'c.kind', 'c.status', 'c.entry_opens_at', 'c.entry_closes_at', 'c.results_published_at',
-      sql<number>`(select count(*) from entries e where e.contest_id = c.id and e.status = 'submitted')::int`.as('entries'),
+      sql<number>`(select count(*) from entries e where e.contest_id = c.id and e.status = 'submitted' and e.confirm_by is null)::int`
+        .as('entries'),
       sql<number>`(select count(*) from award_grants g join award_tiers t on t.id = g.tier_id where t.contest_id = c.id)::int`.as('awards'),
     ]);
 }
@@ -55,6 +56,8 @@ export async function contestOverview(db: Executor, contestId: number) {
       .selectFrom('entries')
       .where('contest_id', '=', contestId)
       .where('status', '=', 'submitted')
+      // Pending entries (email not yet confirmed, confirm_by set) never count.
+      .where('confirm_by', 'is', null)
       .groupBy('side')
       .select(['side', sql<number>`count(*)::int`.as('entries')])
       .execute(),
@@ -69,6 +72,7 @@ export async function publishedResults(db: Executor, contestId: number) {
     .innerJoin('award_tiers as t', 't.id', 'g.tier_id')
     .innerJoin('entries as e', 'e.id', 'g.entry_id')
     .where('t.contest_id', '=', contestId)
+    .where('e.confirm_by', 'is', null)
     .select(['t.name as tier', 't.translations as tier_translations', 't.rank', 'e.reference', 'e.title', 'e.applicant_name', 'e.side'])
     .orderBy('t.rank')
     .orderBy('e.reference')
@@ -86,7 +90,8 @@ export async function contestsInScope(db: Executor, user: CurrentUser) {
     .where((eb) => itemInScope(user, eb.ref('c.item_id')))
     .select([
       'c.slug', 'c.title', 'c.kind', 'c.status', 'c.blind', 'c.results_published_at', 'p.label as period_label', 'i.number as item_number',
-      sql<number>`(select count(*) from entries e where e.contest_id = c.id and e.status = 'submitted')::int`.as('entries'),
+      sql<number>`(select count(*) from entries e where e.contest_id = c.id and e.status = 'submitted' and e.confirm_by is null)::int`
+        .as('entries'),
       sql<number>`(select count(*) from award_grants g join award_tiers t on t.id = g.tier_id where t.contest_id = c.id)::int`.as('awards'),
     ])
     .orderBy('p.starts_on', 'desc')
@@ -131,7 +136,7 @@ export async function contestEntries(db: Executor, contestId: number) {
     .where('e.contest_id', '=', contestId)
     .select([
       'e.id', 'e.reference', 'e.title', 'e.applicant_name', 'e.applicant_type', 'e.side', 'e.status', 'e.contact_email', 'e.created_at',
-      'e.organisation_id', 'cat.name as category', 't.name as award', 'g.id as grant_id',
+      'e.confirm_by', 'e.organisation_id', 'cat.name as category', 't.name as award', 'g.id as grant_id',
       sql<number>`(select count(*) from entry_attachments f where f.entry_id = e.id)::int`.as('attachments'),
     ])
     .orderBy('e.reference')
@@ -236,35 +241,6 @@ export async function scopedEntryAttachment(db: Executor, contestId: number, ent
     .select(['f.id', 'f.filename', 'f.size_bytes', 'f.storage_key'])
     .executeTakeFirst();
 }
-
-/** What an award certificate says, for one grant of a contest or for one entry once its contest's results are published. */
-export async function certificateFacts(db: Executor, by: { contestId: number; grantId: number } | { entryId: number; published: true }) {
-  let query = db
-    .selectFrom('award_grants as g')
-    .innerJoin('award_tiers as t', 't.id', 'g.tier_id')
-    .innerJoin('entries as e', 'e.id', 'g.entry_id')
-    .innerJoin('contests as c', 'c.id', 't.contest_id')
-    .select([
-      'g.id as grant_id', 't.name as tier', 'e.reference', 'e.title as entry_title', 'e.applicant_name', 'c.title as contest_title',
-      'c.item_id', 'c.results_published_at',
-    ]);
-  query = 'grantId' in by
-    ? query.where('c.id', '=', by.contestId).where('g.id', '=', by.grantId)
-    : query.where('e.id', '=', by.entryId).where('c.results_published_at', 'is not', null);
-  const grant = await query.executeTakeFirst();
-  if (!grant) return undefined;
-  const organisers = await db
-    .selectFrom('item_parties as ip')
-    .innerJoin('organisations as o', 'o.id', 'ip.organisation_id')
-    .where('ip.item_id', '=', grant.item_id)
-    .select('o.name')
-    .orderBy('ip.is_lead', 'desc')
-    .orderBy('o.name')
-    .execute();
-  return { ...grant, organisers: organisers.map((o) => o.name) };
-}
-
-export type CertificateFacts = NonNullable<Awaited<ReturnType<typeof certificateFacts>>>;
 
 /** A contest's categories, in the order they were made. */
 export async function contestCategories(db: Executor, contestId: number) {

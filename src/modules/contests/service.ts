@@ -7,6 +7,8 @@ import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { type Aggregation, allocateAwards, planAssignments } from '../scoring/engine.ts';
 import { computeRoundRanking, type RoundRanking } from '../scoring/queries.ts';
+import { emitWebhook } from '../webhooks/events.ts';
+import { issueAwards } from '../certificates/service.ts';
 import { conflictedPairs, type Round, type ScopedContest } from './queries.ts';
 
 /*
@@ -24,7 +26,8 @@ async function lockedRound(trx: Executor, contest: ScopedContest, roundId: numbe
 }
 
 export type ContestSettings = {
-  blind: boolean; status: 'draft' | 'open' | 'judging' | 'closed'; entry_opens_at: Date | null; entry_closes_at: Date | null;
+  blind: boolean; confirm_email: boolean; status: 'draft' | 'open' | 'judging' | 'closed';
+  entry_opens_at: Date | null; entry_closes_at: Date | null;
 };
 
 export async function updateContestSettings(db: Database, user: CurrentUser, contest: ScopedContest, settings: ContestSettings) {
@@ -74,7 +77,8 @@ export async function openRound(db: Database, user: CurrentUser, contest: Scoped
       await trx.insertInto('round_entries')
         .columns(['round_id', 'entry_id'])
         .expression(trx.selectFrom('entries').select([sql<number>`${round.id}::int`.as('round_id'), 'id'])
-          .where('contest_id', '=', contest.id).where('status', '=', 'submitted'))
+          // Pending entries (email not yet confirmed) never reach the judges.
+          .where('contest_id', '=', contest.id).where('status', '=', 'submitted').where('confirm_by', 'is', null))
         .onConflict((oc) => oc.doNothing())
         .execute();
     }
@@ -259,7 +263,7 @@ export async function adjustAward(
   await db.transaction().execute(async (trx) => {
     await trx.selectFrom('contests').select('id').where('id', '=', contest.id).forUpdate().execute();
     const entry = await trx.selectFrom('entries').select(['id', 'reference']).where('id', '=', entryId)
-      .where('contest_id', '=', contest.id).where('status', '=', 'submitted').executeTakeFirst();
+      .where('contest_id', '=', contest.id).where('status', '=', 'submitted').where('confirm_by', 'is', null).executeTakeFirst();
     if (!entry) throw Refusal.form({ entry_id: 'contests.errors.entryOfContest' });
     const current = await trx.selectFrom('award_grants as g').innerJoin('award_tiers as t', 't.id', 'g.tier_id')
       .where('g.entry_id', '=', entry.id).select(['g.id', 't.id as tier_id', 't.code']).executeTakeFirst();
@@ -297,6 +301,8 @@ export async function publishResults(db: Database, user: CurrentUser, contest: S
     if (!granted) throw Refusal.conflict('contests.errors.allocateFirst');
     const now = new Date();
     await trx.updateTable('contests').set({ results_published_at: now, status: 'closed' }).where('id', '=', contest.id).execute();
+    await issueAwards(trx, contest.id);
+    await emitWebhook(trx, 'results.published', contest.id);
     await recordAudit(trx, user.id, 'publish_results', 'contest', contest.id,
       { results_published_at: { from: null, to: now.toISOString() }, status: { from: row.status, to: 'closed' } }, contest.item_id);
   });

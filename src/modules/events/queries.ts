@@ -150,3 +150,24 @@ export async function eventDetails(db: Executor, eventId: number) {
 }
 
 export type EventDetails = Awaited<ReturnType<typeof eventDetails>>;
+
+/** What the calendar feed lists: public events not yet over (cancelled ones too, so that calendars drop them). */
+export async function feedEvents(db: Executor, now: Date, limit = 200) {
+  return db
+    .selectFrom('events as e')
+    .where('e.status', 'in', publicStatuses)
+    .where('e.ends_at', '>=', now)
+    .select(['e.id', 'e.slug', 'e.title', 'e.description', 'e.translations', 'e.starts_at', 'e.ends_at', 'e.city', 'e.venue',
+      'e.status', 'e.created_at', 'e.updated_at'])
+    .orderBy('e.starts_at')
+    .limit(limit)
+    .execute();
+}
+
+/** The version the calendar feed is cached under: events appearing (content) and any event changing (the sum). */
+export async function feedVersion(db: Executor): Promise<string> {
+  const { rows } = await sql<{ version: string }>`
+    select (select n from content_version)::text || '.' || (select coalesce(sum(version), 0) from event_versions)::text as version
+  `.execute(db);
+  return rows[0]!.version;
+}

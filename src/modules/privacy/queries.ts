@@ -54,6 +54,9 @@ export async function eraseRegistrations(db: Executor, now: Date, where: { perio
     ? q.where('event_id', 'in', periodEvents(db, where.periodId))
     : q.where('id', '=', where.registrationId);
   const result = await q.executeTakeFirst();
+  // The names printed on their attendance certificates go with them: a verification page then names nobody.
+  await db.updateTable('certificates').set({ name: ERASED }).where('name', '<>', ERASED)
+    .where('registration_id', 'in', db.selectFrom('registrations').where('erased_at', 'is not', null).select('id')).execute();
   return Number(result.numUpdatedRows);
 }
 
@@ -97,6 +100,11 @@ export async function eraseEntries(db: Executor, now: Date, periodId: number) {
       ...((PERSONAL_APPLICANT_TYPES as readonly string[]).includes(row.applicant_type) ? { applicant_name: ERASED } : {}),
     }).where('id', '=', row.id).execute();
   }
+  // An award certificate names the applicant as the entry did: erased with it where the applicant is a person.
+  await db.updateTable('certificates as c').set({ name: ERASED }).where('c.name', '<>', ERASED)
+    .where('c.award_grant_id', 'in', db.selectFrom('award_grants as g').innerJoin('entries as e', 'e.id', 'g.entry_id')
+      .where('e.erased_at', 'is not', null).where('e.applicant_name', '=', ERASED).select('g.id'))
+    .execute();
   return rows.length;
 }
 

@@ -1,6 +1,9 @@
+import { escapeText, fold } from '../events/calendar.ts';
+
 /*
- * An iCalendar file (RFC 5545) for one event: times in UTC, text escaped, long lines folded
- * at 75 octets, CRLF line ends — what Outlook, Apple and Google calendars all accept.
+ * An iCalendar file (RFC 5545) for one registration's event: times in UTC, text escaped, long
+ * lines folded at 75 octets, CRLF line ends — what Outlook, Apple and Google calendars all accept.
+ * Escaping and folding are the public calendar feeds' (src/modules/events/calendar.ts).
  */
 
 export type CalendarEvent = {
@@ -15,28 +18,6 @@ export type CalendarEvent = {
 };
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-
-const escapeText = (s: string) => s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
-
-/** Splits a line into pieces of at most 75 octets without cutting a UTF-8 character. */
-function fold(line: string): string {
-  const pieces: string[] = [];
-  let current = '';
-  let octets = 0;
-  for (const ch of line) {
-    const size = Buffer.byteLength(ch);
-    const limit = pieces.length === 0 ? 75 : 74;
-    if (octets + size > limit) {
-      pieces.push(current);
-      current = '';
-      octets = 0;
-    }
-    current += ch;
-    octets += size;
-  }
-  pieces.push(current);
-  return pieces.join('\r\n ');
-}
 
 export function icsFile(event: CalendarEvent, now = new Date()): string {
   const lines = [

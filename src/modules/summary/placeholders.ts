@@ -11,7 +11,8 @@ export type MetricName =
   | 'delegations' | 'members' | 'visits' | 'hosts'
   | 'entries' | 'awards'
   | 'figure'
-  | 'items' | 'item-list';
+  | 'items' | 'item-list'
+  | 'survey-responses' | 'survey-satisfied' | 'survey-average';
 
 export type FormatName = 'words' | 'about' | 'over' | 'hkd' | 'the';
 
@@ -29,6 +30,11 @@ export const METRICS: Record<MetricName, MetricSpec> = {
   figure: { ref: 'figure', filters: ['item'] },
   items: { ref: null, filters: ['status', 'new'] },
   'item-list': { ref: null, filters: ['status', 'new'] },
+  // The event's survey: submitted responses; the share who rated 4 or 5 and the average rating of
+  // its first rating question, or of the rating question at position `question`.
+  'survey-responses': { ref: 'event', filters: [] },
+  'survey-satisfied': { ref: 'event', filters: ['question'] },
+  'survey-average': { ref: 'event', filters: ['question'] },
 };
 
 const FORMATS: readonly FormatName[] = ['words', 'about', 'over', 'hkd', 'the'];

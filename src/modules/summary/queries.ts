@@ -15,18 +15,23 @@ export type EventCountRow = ObjectOwner & { slug: string; side: string | null; a
 
 export async function eventCounts(db: Executor, slugs: readonly string[]): Promise<EventCountRow[]> {
   if (slugs.length === 0) return [];
+  // Each event's registrations by its own index entries (a lateral subquery): the cost follows
+  // the events named, never the registrations of every year.
   return db
     .selectFrom('events as e')
-    .leftJoin('registrations as r', 'r.event_id', 'e.id')
+    .leftJoinLateral((eb) => eb.selectFrom('registrations as r').whereRef('r.event_id', '=', 'e.id').groupBy('r.side').select([
+      'r.side',
+      sql<number>`count(*) filter (where r.checked_in_at is not null)::int`.as('attended'),
+      sql<number>`count(*) filter (where r.status = 'confirmed')::int`.as('confirmed'),
+    ]).as('c'), (join) => join.onTrue())
     .where('e.slug', 'in', slugs)
-    .groupBy(['e.slug', 'e.item_id', 'e.status', 'r.side'])
     .select([
       'e.slug',
       'e.item_id',
       'e.status',
-      'r.side',
-      sql<number>`count(r.id) filter (where r.checked_in_at is not null)::int`.as('attended'),
-      sql<number>`count(r.id) filter (where r.status = 'confirmed')::int`.as('confirmed'),
+      'c.side',
+      sql<number>`coalesce(c.attended, 0)`.as('attended'),
+      sql<number>`coalesce(c.confirmed, 0)`.as('confirmed'),
     ])
     .execute();
 }
@@ -45,7 +50,7 @@ export async function delegationCounts(db: Executor, slugs: readonly string[]): 
   return db
     .selectFrom('programmes as p')
     .leftJoin('delegations as d', (join) =>
-      join.onRef('d.programme_id', '=', 'p.id').on('d.status', '<>', 'withdrawn'))
+      join.onRef('d.programme_id', '=', 'p.id').on('d.status', '<>', 'withdrawn').on('d.confirm_by', 'is', null))
     .leftJoin('delegation_members as m', 'm.delegation_id', 'd.id')
     .where('p.slug', 'in', slugs)
     .groupBy(['p.slug', 'p.item_id', 'p.status', 'd.id', 'd.from_side', 'd.to_side', 'm.role'])
@@ -77,7 +82,7 @@ export async function programmeVisits(db: Executor, slugs: readonly string[]): P
   return db
     .selectFrom('programmes as p')
     .leftJoin('delegations as d', (join) =>
-      join.onRef('d.programme_id', '=', 'p.id').on('d.status', '<>', 'withdrawn'))
+      join.onRef('d.programme_id', '=', 'p.id').on('d.status', '<>', 'withdrawn').on('d.confirm_by', 'is', null))
     .leftJoin('delegation_visits as v', 'v.delegation_id', 'd.id')
     .where('p.slug', 'in', slugs)
     .select([
@@ -97,7 +102,8 @@ export async function entryCounts(db: Executor, slugs: readonly string[]): Promi
   if (slugs.length === 0) return [];
   return db
     .selectFrom('contests as c')
-    .leftJoin('entries as e', (join) => join.onRef('e.contest_id', '=', 'c.id').on('e.status', '=', 'submitted'))
+    .leftJoin('entries as e', (join) => join.onRef('e.contest_id', '=', 'c.id').on('e.status', '=', 'submitted')
+      .on('e.confirm_by', 'is', null))
     .leftJoin('contest_categories as cc', 'cc.id', 'e.category_id')
     .where('c.slug', 'in', slugs)
     .groupBy(['c.slug', 'c.item_id', 'c.status', 'e.side', 'cc.code'])
@@ -115,8 +121,33 @@ export async function awardCounts(db: Executor, slugs: readonly string[]): Promi
     .innerJoin('award_grants as g', 'g.tier_id', 't.id')
     .innerJoin('entries as e', 'e.id', 'g.entry_id')
     .where('c.slug', 'in', slugs)
+    .where('e.confirm_by', 'is', null)
     .groupBy(['c.slug', 't.code', 't.is_major', 'e.side'])
     .select(['c.slug', 't.code as tier', 't.is_major', 'e.side', sql<number>`count(g.id)::int`.as('awards')])
+    .execute();
+}
+
+/** A survey's rating counts: one row per rating question and rating given (rating null: a question without answers). */
+export type SurveyCountRow = ObjectOwner & {
+  slug: string; has_survey: boolean; responses: number; position: number | null; rating: number | null; n: number;
+};
+
+export async function surveyCounts(db: Executor, slugs: readonly string[]): Promise<SurveyCountRow[]> {
+  if (slugs.length === 0) return [];
+  return db
+    .selectFrom('events as e')
+    .leftJoin('surveys as s', 's.event_id', 'e.id')
+    .leftJoin('survey_questions as q', (join) => join.onRef('q.event_id', '=', 'e.id').on('q.kind', '=', 'rating'))
+    // Answers are written when a response is submitted: every one counts.
+    .leftJoin('survey_answers as a', 'a.question_id', 'q.id')
+    .where('e.slug', 'in', slugs)
+    .groupBy(['e.id', 'e.slug', 'e.item_id', 'e.status', 's.event_id', 'q.position', 'a.rating'])
+    .select([
+      'e.slug', 'e.item_id', 'e.status', 'q.position', 'a.rating',
+      sql<boolean>`s.event_id is not null`.as('has_survey'),
+      sql<number>`(select count(*) from survey_responses r where r.event_id = e.id and r.submitted_at is not null)::int`.as('responses'),
+      sql<number>`count(a.rating)::int`.as('n'),
+    ])
     .execute();
 }
 

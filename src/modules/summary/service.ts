@@ -44,6 +44,7 @@ export type FigureData = {
   visits: Map<string, q.VisitRow[]>;
   entries: Map<string, q.EntryCountRow[]>;
   awards: Map<string, q.AwardCountRow[]>;
+  surveys: Map<string, q.SurveyCountRow[]>;
 };
 
 function groupBySlug<T extends { slug: string }>(rows: T[]): Map<string, T[]> {
@@ -77,13 +78,15 @@ export async function loadFigureData(
   const eventSlugs = refsOf(narratives, ['attendance', 'registrations']);
   const programmeSlugs = refsOf(narratives, ['delegations', 'members', 'visits', 'hosts']);
   const contestSlugs = refsOf(narratives, ['entries', 'awards']);
-  const [figures, events, delegations, visits, entries, awards] = await Promise.all([
+  const surveySlugs = refsOf(narratives, ['survey-responses', 'survey-satisfied', 'survey-average']);
+  const [figures, events, delegations, visits, entries, awards, surveys] = await Promise.all([
     q.periodFigures(db, periodId),
     q.eventCounts(db, eventSlugs),
     q.delegationCounts(db, programmeSlugs),
     q.programmeVisits(db, programmeSlugs),
     q.entryCounts(db, contestSlugs),
     q.awardCounts(db, contestSlugs),
+    q.surveyCounts(db, surveySlugs),
   ]);
   return {
     items,
@@ -93,6 +96,7 @@ export async function loadFigureData(
     visits: groupBySlug(visits),
     entries: groupBySlug(entries),
     awards: groupBySlug(awards),
+    surveys: groupBySlug(surveys),
   };
 }
 
@@ -173,6 +177,10 @@ function resolve(p: Placeholder, data: FigureData, itemNumber: number | null, lo
       if (!row) return { error: message('manage.placeholder.noFigure', { ref, number }) };
       return row.unit === 'hkd' && p.formats.length === 0 ? { value: row.value, text: formatHkd(row.value, locale) } : { value: row.value };
     }
+    case 'survey-responses':
+    case 'survey-satisfied':
+    case 'survey-average':
+      return resolveSurvey(p, data, ownItem);
     case 'items':
     case 'item-list': {
       const chosen = data.items.filter((i) => (!f.status || i.status === f.status) && (!f.new || i.is_new === (f.new === 'yes')));
@@ -180,6 +188,25 @@ function resolve(p: Placeholder, data: FigureData, itemNumber: number | null, lo
       return { value: chosen.length, text: formatItemList(chosen.map((i) => i.number), locale) };
     }
   }
+}
+
+/** A survey figure of an event of the item: its responses, or a rating question's share of 4s and 5s or average. */
+function resolveSurvey(p: Placeholder, data: FigureData, ownItem: number | null | undefined): Resolved {
+  const ref = p.ref ?? '';
+  const event = shown(data.surveys.get(ref), 'event', ref, ownItem, message('manage.placeholder.noEvent', { ref }));
+  if ('error' in event) return event;
+  const first = event.rows[0];
+  if (!first?.has_survey) return { error: message('surveys.placeholder.noSurvey', { ref }) };
+  if (p.metric === 'survey-responses') return { value: first.responses };
+  const positions = event.rows.flatMap((r) => (r.position === null ? [] : [r.position]));
+  const position = p.filters.question ? Number(p.filters.question) : Math.min(...positions);
+  const rows = event.rows.filter((r) => r.position === position);
+  if (rows.length === 0) return { error: message('surveys.placeholder.noRating', { ref, question: p.filters.question ?? '' }) };
+  const total = sum(rows, (r) => r.n);
+  if (total === 0) return { error: message('surveys.placeholder.noAnswers', { ref }) };
+  if (p.metric === 'survey-average') return { value: Math.round((sum(rows, (r) => r.n * (r.rating ?? 0)) / total) * 10) / 10 };
+  const share = Math.round((sum(rows.filter((r) => (r.rating ?? 0) >= 4), (r) => r.n) / total) * 100);
+  return { value: share, text: `${share}%` };
 }
 
 /** Resolves a parsed narrative into paragraphs of text and figures. */

@@ -1,7 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import t from 'tap';
 import { hashToken, newToken } from '../../../src/lib/tokens.ts';
-import { romanised, systemCjkFont } from '../../../src/modules/contests/certificates.ts';
+import { romanised, systemCjkFont } from '../../../src/lib/pdf-document.ts';
 import { Agent, signedIn } from '../../helpers/agent.ts';
 import { build } from '../../helpers/app.ts';
 
