@@ -15,7 +15,7 @@ import { saveTranslations } from '../translations/service.ts';
 import { itemsInScope, scopedItem } from '../scope/queries.ts';
 import { auditInScope, figuresWithHistory, outboxInScope, placeholderChoices, scopedOutboxMessage } from './queries.ts';
 import { ITEM_LIMITS, narrativeProblems, placeholderProblems } from '../summary/narrative-rules.ts';
-import { recordFigure, updateItem } from './service.ts';
+import { FIGURE_KEY, FIGURE_VALUE_MAX, recordFigure, updateItem } from './service.ts';
 
 type ScopedItem = NonNullable<Awaited<ReturnType<typeof scopedItem>>>;
 
@@ -26,15 +26,13 @@ declare module 'fastify' {
   }
 }
 
-const FIGURE_KEY_MAX = 60;
-
 const figureForm = z.object({
-  key: z.string({ error: 'manage.item.errors.key' }).min(1, 'manage.item.errors.key').max(FIGURE_KEY_MAX, 'manage.item.errors.keyLength')
-    .regex(/^[a-z0-9][a-z0-9-]*$/, 'manage.item.errors.keyFormat'),
+  key: z.string({ error: 'manage.item.errors.key' }).min(1, 'manage.item.errors.key').max(FIGURE_KEY.max, 'manage.item.errors.keyLength')
+    .regex(FIGURE_KEY.pattern, 'manage.item.errors.keyFormat'),
   label: field.text({ missing: 'manage.item.errors.label', tooLong: 'manage.item.errors.labelLength' }, 200),
   value: z.string({ error: 'manage.item.errors.value' }).min(1, 'manage.item.errors.value').transform((v) => v.replace(/[\s,]/g, ''))
     .pipe(z.string().regex(/^\d+(\.\d{1,2})?$/, 'manage.item.errors.valueFormat')).transform(Number)
-    .pipe(z.number().max(1e15, 'manage.item.errors.valueLarge')),
+    .pipe(z.number().max(FIGURE_VALUE_MAX, 'manage.item.errors.valueLarge')),
   unit: field.choice(['count', 'hkd'], 'manage.item.errors.unit'),
 });
 

@@ -26,6 +26,10 @@ export async function updateItem(db: Database, user: CurrentUser, itemId: number
   });
 }
 
+/** A figure's key, as narratives name it ({{figure key}}): lower-case letters, digits and hyphens. */
+export const FIGURE_KEY = { max: 60, pattern: /^[a-z0-9][a-z0-9-]*$/ } as const;
+export const FIGURE_VALUE_MAX = 1e15;
+
 export type FigureInput = { key: string; label: string; value: number; unit: 'count' | 'hkd' };
 
 /**

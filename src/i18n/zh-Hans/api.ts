@@ -1,0 +1,33 @@
+import type { api as en } from '../en/api.ts';
+
+/* Simplified Chinese where Guangdong says it differently from Hong Kong; the rest is derived from zh-Hant. */
+export const api: Partial<Record<keyof typeof en, string>> = {
+  'api.problem.badToken': '令牌不明、已撤销或已过期。',
+  'api.problem.noToken': '此 API 需要令牌：请以“Authorization: Bearer <令牌>”发送。',
+  'api.problem.scope': '此令牌不能进行这项操作：它缺少所需的范围。',
+  'api.problem.rateLimited': '以此令牌发出的请求过多。请等候 Retry-After 所示的时间后再试。',
+  'api.problem.notFound': '此地址没有内容，或超出令牌可见的范围。',
+  'api.problem.alreadyRegistered': '此电子邮箱地址已报名参加此活动；我们已再次把链接发给其所有人。',
+  'api.scope.read': '读取账户可见的一切',
+  'api.scope.registrations': '为他人报名参加活动及取消报名',
+  'api.scope.checkin': '为参加者签到',
+  'api.docs.tokens': '你的 API 令牌',
+  'api.tokens.title': 'API 令牌',
+  'api.tokens.lead': '令牌让其他程序以你的身份使用 ipcoop：它可见你账户可见的内容，并只能进行其范围所允许的操作。',
+  'api.tokens.link': 'API 令牌',
+  'api.tokens.linkLead': '让其他程序（例如门禁系统或你的网站）代你使用 ipcoop。',
+  'api.tokens.createdHeading': '你的新令牌“{name}”',
+  'api.tokens.createdOnce': '请立即复制：令牌只会显示这一次。任何人持有它，都可在其范围内以你的身份行事，请妥为保密。',
+  'api.tokens.token': '令牌',
+  'api.tokens.listHeading': '你的令牌',
+  'api.tokens.none': '尚未有令牌。',
+  'api.tokens.nameHint': '用途，例如“深圳论坛门禁扫描器”。',
+  'api.tokens.revoked': '令牌已撤销。使用它的程序不能再登录。',
+  'api.tokens.newHeading': '创建令牌',
+  'api.tokens.create': '创建令牌',
+  'api.tokens.notFound': '没有这个令牌。',
+  'api.tokens.adminTitle': '所有 API 令牌',
+  'api.tokens.adminLead': '所有个人 API 令牌及其所有人。不应再生效的令牌可在此撤销。',
+  'api.tokens.errors.name': '请为令牌命名。',
+  'api.tokens.errors.expiry': '请选择令牌的有效期。',
+};
