@@ -10,6 +10,10 @@ import { type CurrentUser, rememberLanguage, SESSION_ABSOLUTE_MS, userForSession
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** Reachable by a user the sign-in policy sends through enrolment first (the enrolment pages). */
+    duringEnrolment?: boolean;
+    /** Asks for a password or passkey given within RECENT_CONFIRMATION_MS (exports, erasure, factors). */
+    recentConfirmation?: boolean;
   }
   interface FastifyRequest {
     user: CurrentUser | null;
@@ -22,13 +26,25 @@ declare module 'fastify' {
 
 export type RouteAccess = { method: string; url: string; access: Access };
 
-const ALLOWED: Record<Exclude<Access, 'public' | 'signed-in'>, readonly string[]> = {
+const ALLOWED: Record<Exclude<Access, 'public' | 'signed-in' | 'token'>, readonly string[]> = {
   organiser: ['organiser', 'admin'],
   judge: ['judge', 'admin'],
   admin: ['admin'],
 };
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** How long a password or passkey given in a session counts as a recent confirmation. */
+export const RECENT_CONFIRMATION_MS = 15 * 60 * 1000;
+
+/** A route of the enrolment the sign-in policy leads through (two-factor, passkeys, signing out). */
+export const duringEnrolment = (level: Access = 'signed-in') => ({ config: { access: level, duringEnrolment: true } });
+
+/** A route that asks for a recent confirmation of the password or a passkey. */
+export const recentlyConfirmed = (level: Access, options: { duringEnrolment?: boolean } = {}) =>
+  ({ config: { access: level, recentConfirmation: true, ...options } });
+
+export const needsConfirmation = (user: CurrentUser, now = Date.now()) => now - user.confirmedAt.getTime() > RECENT_CONFIRMATION_MS;
 
 export function sessionCookieName(secure: boolean) {
   return secure ? '__Host-ipcoop_session' : 'ipcoop_session';
@@ -59,20 +75,25 @@ export async function installSecurity(app: FastifyInstance) {
 
   app.decorateRequest('user', null);
 
-  app.addHook('onRequest', async (request, reply) => {
-    const token = request.cookies[cookieName];
-    if (token && isTokenShaped(token)) {
-      request.user = await userForSessionToken(app.db, token);
-      if (!request.user) reply.clearCookie(cookieName, { path: '/' });
-    }
+  const signIn = async (request: FastifyRequest, reply: FastifyReply, token: string) => {
+    request.user = await userForSessionToken(app.db, token);
+    if (!request.user) reply.clearCookie(cookieName, { path: '/' });
     // Switching the site's language (?lang=) also switches the language of the user's emails.
     const asked = (request.query as Record<string, unknown> | undefined)?.lang;
     if (request.user && isLocale(asked) && asked !== request.user.language) await rememberLanguage(app.db, request.user, asked);
-    reply.locals = {
-      ...reply.locals,
-      user: request.user,
-      csrf: () => reply.generateCsrf(),
-    };
+    reply.locals!.user = request.user;
+  };
+  // Callback style, and no database work for a request without a session cookie (most of them).
+  app.addHook('onRequest', (request, reply, done) => {
+    // One token per page: a first visit has no secret cookie yet, and each call would make a new
+    // secret (and cookie), leaving every form but the last with a token that no longer matches.
+    let csrfToken: string | undefined;
+    const locals = reply.locals!;
+    locals.user = null;
+    locals.csrf = () => (csrfToken ??= reply.generateCsrf());
+    const token = request.cookies[cookieName];
+    if (!token || !isTokenShaped(token)) return done();
+    signIn(request, reply, token).then(() => done(), done);
   });
 
   // Callback style: the CSRF check answers a bad token itself (with an FST_CSRF_* error that
@@ -80,12 +101,17 @@ export async function installSecurity(app: FastifyInstance) {
   app.addHook('preHandler', (request, reply, done) => {
     if (request.is404) return done();
     const level = request.routeOptions.config.access ?? 'admin';
+    // The API authenticates each request by its bearer token (src/modules/api/plugin.ts).
+    if (level === 'token') return done();
     if (level !== 'public') {
       if (!request.user) return refuseAnonymous(request, reply, done);
       if (level !== 'signed-in' && !ALLOWED[level].includes(request.user.role)) {
         // Outside one's role is answered like a page that does not exist.
         return done(Refusal.notFound());
       }
+      const config = request.routeOptions.config;
+      if (request.user.mustEnrol && !config.duringEnrolment) return toEnrolment(request, reply, done);
+      if (config.recentConfirmation && needsConfirmation(request.user)) return toConfirmation(request, reply, done, app.config.baseUrl);
     }
     if (UNSAFE.has(request.method)) return app.csrfProtection(request, reply, done);
     done();
@@ -98,6 +124,31 @@ function refuseAnonymous(request: FastifyRequest, reply: FastifyReply, done: (er
     return;
   }
   done(Refusal.page(401, 'account.login.signInFirst'));
+}
+
+/** A user the policy asks for a second factor is sent to set one up; other requests are refused. */
+function toEnrolment(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) {
+  if (request.method === 'GET' && !/application\/json/.test(request.headers.accept ?? '')) {
+    reply.notice('account.policy.enrolFirst').redirect('/account/two-factor', 303);
+    return;
+  }
+  done(Refusal.page(403, 'account.policy.enrolFirst'));
+}
+
+/**
+ * A request that needs a recent confirmation goes to the confirmation page first, which then
+ * leads back: to the page itself for a GET, to the page the form was on for a POST (the form is
+ * sent again from there; its body is never kept).
+ */
+function toConfirmation(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void, baseUrl: string) {
+  if (/application\/json/.test(request.headers.accept ?? '')) return done(Refusal.page(403, 'account.confirm.needed'));
+  let back = request.url;
+  if (request.method !== 'GET') {
+    const referer = request.headers.referer;
+    const from = referer && URL.canParse(referer) ? new URL(referer) : null;
+    back = from && from.origin === new URL(baseUrl).origin ? `${from.pathname}${from.search}` : '/account';
+  }
+  reply.redirect(`/account/confirm?next=${encodeURIComponent(back)}`, 303);
 }
 
 /**

@@ -11,11 +11,17 @@ export async function sessionUser(db: Executor, sessionId: string) {
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
     .leftJoin('organisations as o', 'o.id', 'u.organisation_id')
+    .crossJoin('sign_in_policy as pol')
     .where('s.id', '=', sessionId)
-    .select([
-      's.id as session_id', 's.created_at as session_created_at', 's.last_seen_at', 's.expires_at',
+    .select((eb) => [
+      's.id as session_id', 's.created_at as session_created_at', 's.last_seen_at', 's.expires_at', 's.confirmed_at',
       'u.id', 'u.email', 'u.name', 'u.role', 'u.organisation_id', 'u.disabled_at', 'u.language',
       'o.code as organisation_code', 'o.name as organisation_name',
+      'pol.second_factor_organisers', 'pol.second_factor_judges',
+      eb.or([
+        eb('u.totp_secret', 'is not', null),
+        eb.exists(eb.selectFrom('passkeys as p').select('p.id').whereRef('p.user_id', '=', 'u.id')),
+      ]).as('has_second_factor'),
     ])
     .executeTakeFirst();
 }

@@ -1,17 +1,23 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
-import type { AuthMethod } from '../../db/types.ts';
+import type { Database } from '../../db/index.ts';
+import type { AuthMethod, Role } from '../../db/types.ts';
 import { attempt, type FormErrors, Refusal } from '../../lib/errors.ts';
 import { field, type FormValues, parseForm } from '../../lib/forms.ts';
 import { type MessageKey, message } from '../../lib/i18n.ts';
 import { qrPng } from '../../lib/qr.ts';
 import { isTokenShaped } from '../../lib/tokens.ts';
+import { passkeyRoutes, WEBAUTHN_SCRIPT } from './passkey-routes.ts';
+import { hasPasskey } from './passkeys.ts';
 import { PASSWORD_MIN, passwordProblem } from './passwords.ts';
-import { requireUser, sessionCookieName, sessionCookieOptions } from './plugin.ts';
+import { duringEnrolment, recentlyConfirmed, requireUser, sessionCookieName, sessionCookieOptions } from './plugin.ts';
+import { policyRoutes } from './policy-routes.ts';
+import { OidcProviders, userIdentities } from './oidc.ts';
+import { oidcRoutes } from './oidc-routes.ts';
 import { deleteOwnSession, deleteSession, deleteUserSessions, userSessions } from './queries.ts';
 import {
-  attemptLogin, type CurrentUser, changePassword, type LinkPurpose, linkUser, requestPasswordReset, SESSION_ABSOLUTE_MS,
+  attemptLogin, type CurrentUser, changePassword, policyCovers, type LinkPurpose, linkUser, requestPasswordReset, SESSION_ABSOLUTE_MS,
   SESSION_IDLE_MS, setPasswordWithLink, startSession,
 } from './service.ts';
 import {
@@ -43,6 +49,20 @@ export function safeNext(next: unknown, baseUrl: string): string | null {
   return `${url.pathname}${url.search}${url.hash}`;
 }
 
+/**
+ * Whether a password alone is not enough for this user: the policy asks them for a second factor
+ * and the one they have is a passkey (no authenticator app to ask a code of), so they sign in
+ * with the passkey. Someone with no second factor at all signs in and is led through enrolment.
+ */
+async function passkeyRequired(db: Database, userId: number, role: Role): Promise<boolean> {
+  const user = await db.selectFrom('users').select('totp_secret').where('id', '=', userId).executeTakeFirst();
+  if (!user || user.totp_secret !== null || !policyCovers(role, await signInPolicyRow(db))) return false;
+  return hasPasskey(db, userId);
+}
+
+const signInPolicyRow = (db: Database) =>
+  db.selectFrom('sign_in_policy').select(['second_factor_organisers', 'second_factor_judges']).executeTakeFirstOrThrow();
+
 export const homeFor = (user: Pick<CurrentUser, 'role'>) => (user.role === 'judge' ? '/judging' : '/manage');
 
 /** The hint beside a new password and the account page's session rule name the code's own limits. */
@@ -63,6 +83,8 @@ const hasErrors = (errors: FormErrors) => Object.keys(errors).length > 0;
 export async function authRoutes(app: FastifyInstance) {
   const secure = app.config.baseUrl.startsWith('https:');
   const cookieName = sessionCookieName(secure);
+  const providers = new OidcProviders(app.config.oidcProviders);
+  const providerButtons = providers.list.map((p) => ({ id: p.id, name: p.name }));
 
   const signIn = async (request: FastifyRequest, reply: FastifyReply, userId: number, method: AuthMethod = 'password') => {
     const token = await startSession(app.db, userId, request.ip, request.headers['user-agent'], method);
@@ -76,7 +98,9 @@ export async function authRoutes(app: FastifyInstance) {
     reply.code(status).view('auth/login-code', { title: 'account.twoFactor.loginTitle', values: {}, errors });
 
   const loginPage = (reply: FastifyReply, status: number, values: FormValues, errors: FormErrors = {}) =>
-    reply.code(status).view('auth/login', { title: 'account.login.title', values, errors });
+    reply.code(status).view('auth/login', {
+      title: 'account.login.title', values, errors, webauthnScript: WEBAUTHN_SCRIPT, providers: providerButtons,
+    });
 
   app.get<{ Querystring: { next?: string } }>('/login', access('public'), async (request, reply) => {
     if (request.user) return reply.redirect(homeFor(request.user), 303);
@@ -100,6 +124,9 @@ export async function authRoutes(app: FastifyInstance) {
       const token = await beginChallenge(app.db, result.userId, request.ip, safeNext(form.data.next, app.config.baseUrl));
       reply.setCookie(challengeCookie, token, challengeCookieOptions);
       return codePage(reply, 200);
+    }
+    if (await passkeyRequired(app.db, result.userId, result.role)) {
+      return loginPage(reply, 400, { email: form.data.email, next: form.data.next ?? '' }, { _form: 'account.policy.usePasskey' });
     }
     if (request.user) await deleteSession(app.db, request.user.sessionId);
     await signIn(request, reply, result.userId);
@@ -129,7 +156,7 @@ export async function authRoutes(app: FastifyInstance) {
     return reply.redirect(safeNext(result.next, app.config.baseUrl) ?? homeFor(result), 303);
   });
 
-  app.post('/logout', access('signed-in'), async (request, reply) => {
+  app.post('/logout', duringEnrolment(), async (request, reply) => {
     await deleteSession(app.db, requireUser(request).sessionId);
     reply.clearCookie(cookieName, { path: '/' });
     return reply.redirect('/', 303);
@@ -184,6 +211,9 @@ export async function authRoutes(app: FastifyInstance) {
         reply.setCookie(challengeCookie, await beginChallenge(app.db, userId, request.ip, null), challengeCookieOptions);
         return codePage(reply, 200);
       }
+      if (await passkeyRequired(app.db, userId, user.role)) {
+        return reply.notice('account.policy.usePasskey').redirect('/login', 303);
+      }
       await signIn(request, reply, userId);
       return reply.redirect(homeFor(user), 303);
     });
@@ -195,7 +225,8 @@ export async function authRoutes(app: FastifyInstance) {
   const accountPage = async (reply: FastifyReply, user: CurrentUser, errors: FormErrors = {}, changed = false) =>
     reply.code(hasErrors(errors) ? 400 : 200).view('account/show', {
       title: 'account.show.title', sessions: await userSessions(app.db, user.id), sessionRule, passwordHint, values: {}, errors, changed,
-      twoFactorOn: await hasTwoFactor(app.db, user.email),
+      twoFactorOn: await hasTwoFactor(app.db, user.email), passkeysOn: await hasPasskey(app.db, user.id),
+      identities: await userIdentities(app.db, user.id), providers: providerButtons,
     });
 
   app.get('/account', access('signed-in'), async (request, reply) => accountPage(reply, requireUser(request)));
@@ -228,7 +259,33 @@ export async function authRoutes(app: FastifyInstance) {
   });
 
   await twoFactorRoutes(app);
+  await passkeyRoutes(app, {
+    loginPage,
+    signIn: async (request, reply, user, method, next) => {
+      if (request.user) await deleteSession(app.db, request.user.sessionId);
+      await signIn(request, reply, user.userId, method);
+      return reply.redirect(safeNext(next, app.config.baseUrl) ?? homeFor(user), 303);
+    },
+  });
+  await policyRoutes(app, { safeNext });
+  await oidcRoutes(app, {
+    providers, safeNext, loginPage,
+    finishSignIn: async (request, reply, user, method, next) => {
+      if (await hasTwoFactorById(app.db, user.userId)) {
+        // The provider is the first factor; the account's own second factor is still asked for.
+        reply.setCookie(challengeCookie, await beginChallenge(app.db, user.userId, request.ip, next, 'oidc'), challengeCookieOptions);
+        return codePage(reply, 200);
+      }
+      if (await passkeyRequired(app.db, user.userId, user.role)) return loginPage(reply, 400, {}, { _form: 'account.policy.usePasskey' });
+      if (request.user) await deleteSession(app.db, request.user.sessionId);
+      await signIn(request, reply, user.userId, method);
+      return reply.redirect(safeNext(next, app.config.baseUrl) ?? homeFor(user), 303);
+    },
+  });
 }
+
+const hasTwoFactorById = async (db: Database, userId: number) =>
+  Boolean((await db.selectFrom('users').select('totp_secret').where('id', '=', userId).executeTakeFirst())?.totp_secret);
 
 /** Two-factor enrolment and its settings, on the user's own account. */
 async function twoFactorRoutes(app: FastifyInstance) {
@@ -242,9 +299,11 @@ async function twoFactorRoutes(app: FastifyInstance) {
   const codesPage = (reply: FastifyReply, codes: string[]) =>
     reply.view('account/recovery-codes', { title: 'account.twoFactor.codesTitle', codes, count: RECOVERY_CODE_COUNT });
 
-  app.get('/account/two-factor', access('signed-in'), async (request, reply) => page(reply, requireUser(request)));
+  // The enrolment the sign-in policy leads through; like every change of factors, after a recent confirmation.
+  const enrolment = recentlyConfirmed('signed-in', { duringEnrolment: true });
+  app.get('/account/two-factor', enrolment, async (request, reply) => page(reply, requireUser(request)));
 
-  app.post('/account/two-factor', access('signed-in'), async (request, reply) => {
+  app.post('/account/two-factor', enrolment, async (request, reply) => {
     const user = requireUser(request);
     const form = parseForm(codeForm, request.body);
     if (!form.ok) return page(reply, user, form.errors);
@@ -252,7 +311,7 @@ async function twoFactorRoutes(app: FastifyInstance) {
     return confirmed.ok ? codesPage(reply, confirmed.value) : page(reply, user, confirmed.errors);
   });
 
-  app.post('/account/two-factor/recovery-codes', access('signed-in'), async (request, reply) => {
+  app.post('/account/two-factor/recovery-codes', recentlyConfirmed('signed-in'), async (request, reply) => {
     const user = requireUser(request);
     const form = parseForm(codeForm, request.body);
     if (!form.ok) return page(reply, user, form.errors);
@@ -260,7 +319,7 @@ async function twoFactorRoutes(app: FastifyInstance) {
     return made.ok ? codesPage(reply, made.value) : page(reply, user, made.errors);
   });
 
-  app.post('/account/two-factor/disable', access('signed-in'), async (request, reply) => {
+  app.post('/account/two-factor/disable', recentlyConfirmed('signed-in'), async (request, reply) => {
     const user = requireUser(request);
     const form = parseForm(disableForm, request.body);
     if (!form.ok) return page(reply, user, form.errors);

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
 import type { AuthMethod, Role } from '../../db/types.ts';
 import { Refusal } from '../../lib/errors.ts';
-import { type Locale, localeOf, translator } from '../../lib/i18n.ts';
+import { type Locale, localeOf, message, translator } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { recordAudit } from '../audit/service.ts';
 import { queueMail } from '../mail/outbox.ts';
@@ -25,7 +25,16 @@ export type CurrentUser = {
   /** The language of the user's emails. */
   language: Locale;
   sessionId: string;
+  /** When the password or a passkey was last given in this session. */
+  confirmedAt: Date;
+  /** The sign-in policy asks this user for a second factor they do not have yet: enrolment first. */
+  mustEnrol: boolean;
 };
+
+/** Organisers (and administrators, who can do all they can) and judges, as the policy names them. */
+export function policyCovers(role: Role, policy: { second_factor_organisers: boolean; second_factor_judges: boolean }): boolean {
+  return role === 'judge' ? policy.second_factor_judges : policy.second_factor_organisers;
+}
 
 /** The signed-in user behind a session cookie, or null when the session is unknown or over. */
 export async function userForSessionToken(db: Database, token: string, now = new Date()): Promise<CurrentUser | null> {
@@ -47,6 +56,8 @@ export async function userForSessionToken(db: Database, token: string, now = new
     organisationCode: row.organisation_code,
     language: localeOf(row.language),
     sessionId,
+    confirmedAt: row.confirmed_at,
+    mustEnrol: !row.has_second_factor && policyCovers(row.role, row),
   };
 }
 
@@ -285,4 +296,29 @@ export async function requestPasswordReset(
     await sql.raw(user ? 'release savepoint reset_link' : 'rollback to savepoint reset_link').execute(trx);
     return { waitSeconds: 0 };
   });
+}
+
+/** Records that the person behind the session has just given their password or a passkey again. */
+export async function markConfirmed(db: Executor, sessionId: string) {
+  await db.updateTable('sessions').set({ confirmed_at: sql`now()` }).where('id', '=', sessionId).execute();
+}
+
+/**
+ * Confirms the signed-in user with their password, throttled like sign-in: a stolen session
+ * cannot guess its way into exports or factor changes.
+ */
+export async function confirmWithPassword(db: Database, user: CurrentUser, password: string, ip: string) {
+  const wait = await loginWait(db, user.email, ip);
+  const throttled = (seconds: number) => {
+    const minutes = Math.ceil(seconds / 60);
+    return Refusal.form({ _form: message(minutes === 1 ? 'account.login.throttledOne' : 'account.login.throttledMany', { minutes }) });
+  };
+  if (wait > 0) throw throttled(wait);
+  const row = await q.userByEmail(db, user.email);
+  if (!row || !(await verifyPassword(row.password_hash, password))) {
+    const waitSeconds = await countFailedSignIn(db, user.email, ip);
+    throw waitSeconds > 0 ? throttled(waitSeconds) : Refusal.form({ password: 'account.show.currentWrong' });
+  }
+  await clearFailedSignIns(db, user.email, ip);
+  await markConfirmed(db, user.sessionId);
 }

@@ -195,12 +195,14 @@ export async function regenerateRecoveryCodes(db: Database, user: CurrentUser, i
 // HttpOnly cookie; only its hash is stored, bound to the user and the client's address.
 
 /** Starts the wait for a code after a right password; returns the cookie's token. */
-export async function beginChallenge(db: Database, userId: number, ip: string, next: string | null): Promise<string> {
+export async function beginChallenge(
+  db: Database, userId: number, ip: string, next: string | null, firstFactor: 'password' | 'oidc' = 'password',
+): Promise<string> {
   const token = newToken();
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('login_challenges').where('expires_at', '<=', sql<Date>`now()`).execute();
     await trx.insertInto('login_challenges').values({
-      id: hashToken(token), user_id: userId, ip, next, expires_at: new Date(Date.now() + CHALLENGE_LIFETIME_MS),
+      id: hashToken(token), user_id: userId, ip, next, expires_at: new Date(Date.now() + CHALLENGE_LIFETIME_MS), first_factor: firstFactor,
     }).execute();
   });
   return token;
@@ -220,7 +222,7 @@ export async function completeChallenge(db: Database, token: string, ip: string,
   const challenge = await db.selectFrom('login_challenges as c').innerJoin('users as u', 'u.id', 'c.user_id')
     .where('c.id', '=', id).where('c.ip', '=', ip).where('c.expires_at', '>', sql<Date>`now()`)
     .where('u.disabled_at', 'is', null)
-    .select(['u.id', 'u.email', 'u.role', 'u.totp_secret', 'c.next'])
+    .select(['u.id', 'u.email', 'u.role', 'u.totp_secret', 'c.next', 'c.first_factor'])
     .executeTakeFirst();
   if (!challenge?.totp_secret) return { ok: false, reason: 'expired' };
   const secret = challenge.totp_secret;
@@ -230,11 +232,12 @@ export async function completeChallenge(db: Database, token: string, ip: string,
     const used = await trx.deleteFrom('login_challenges').where('id', '=', id).executeTakeFirst();
     if (Number(used.numDeletedRows) === 0) return null;
     let ok: AuthMethod | null = null;
-    if (isTotpShaped(code)) ok = (await useTotp(trx, challenge.id, secret, code)) ? 'password+totp' : null;
-    else ok = (await useRecoveryCode(trx, challenge.id, code)) ? 'password+recovery' : null;
+    const first = challenge.first_factor;
+    if (isTotpShaped(code)) ok = (await useTotp(trx, challenge.id, secret, code)) ? `${first}+totp` : null;
+    else ok = (await useRecoveryCode(trx, challenge.id, code)) ? `${first}+recovery` : null;
     // A wrong code keeps the challenge for another try (rolled back to before its deletion).
     if (!ok) throw new WrongCode();
-    if (ok === 'password+recovery') await recordAudit(trx, challenge.id, 'use_recovery_code', 'user', challenge.id, {});
+    if (ok.endsWith('+recovery')) await recordAudit(trx, challenge.id, 'use_recovery_code', 'user', challenge.id, {});
     return ok;
   }).catch((error: unknown) => {
     if (error instanceof WrongCode) return 'wrong' as const;

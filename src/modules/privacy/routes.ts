@@ -5,7 +5,7 @@ import type { FormErrors, FormValues } from '../../lib/forms.ts';
 import { message } from '../../lib/i18n.ts';
 import { readParams, slugParams, tokenParams } from '../../lib/params.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
-import { requireUser } from '../auth/plugin.ts';
+import { recentlyConfirmed, requireUser } from '../auth/plugin.ts';
 import { parseRetentionForm, RETENTION_MONTHS_MAX } from './form.ts';
 import { periodRetention } from './queries.ts';
 import { erasureDate, localDate } from './retention.ts';
@@ -64,7 +64,8 @@ async function retentionRoutes(group: FastifyInstance) {
     return render(reply, 200, stored, {}, request.query.saved === '1');
   });
 
-  group.post('', access('admin'), async (request, reply) => {
+  // Setting the erasure of a year's personal data asks for a recent confirmation of the password.
+  group.post('', recentlyConfirmed('admin'), async (request, reply) => {
     const period = request.retentionPeriod;
     const form = parseRetentionForm(request.body, period);
     if (!form.ok) return render(reply, 400, form.values, form.errors);
