@@ -1,6 +1,25 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { DEMO_PASSWORD } from './database.ts';
 
+/** A file part of a multipart form: its field, name and bytes (PDF unless `type` says otherwise). */
+export type FilePart = { name: string; filename: string; content: Buffer; type?: string };
+
+/** A multipart/form-data body as a browser sends it: the fields first, then the files. */
+export function multipart(fields: Record<string, string>, files: readonly FilePart[] = []) {
+  const boundary = `----ipcoop${Math.random().toString(16).slice(2)}`;
+  const parts: Buffer[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  }
+  for (const f of files) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"; filename="${f.filename}"\r\n`
+      + `Content-Type: ${f.type ?? 'application/pdf'}\r\n\r\n`));
+    parts.push(f.content, Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
 /**
  * A browser-like client over app.inject: keeps cookies, finds the CSRF token in pages and sends
  * it with every form. `signIn` goes through the real login form.
@@ -44,6 +63,15 @@ export class Agent {
       url,
       payload: body.toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.cookieHeader, ...headers },
+    }));
+  }
+
+  /** Posts a multipart form with one file, as a browser does; the CSRF token goes first unless the form sets `_csrf`. */
+  async postFile(url: string, fields: Record<string, string>, file: FilePart) {
+    if (!this.csrf) await this.get('/login');
+    const body = multipart('_csrf' in fields ? fields : { _csrf: this.csrf, ...fields }, [file]);
+    return this.remember(await this.app.inject({
+      method: 'POST', url, payload: body.payload, headers: { 'content-type': body.contentType, cookie: this.cookieHeader },
     }));
   }
 

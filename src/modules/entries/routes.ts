@@ -10,14 +10,16 @@ import { discardReceivedFiles, receivePdf, sendAttachment } from '../../lib/pdf-
 import { countHit, ENTRY_LIMITS, formHits, peekLimits, tooManyRequests } from '../../lib/rate-limit.ts';
 import { hashToken, isTokenShaped } from '../../lib/tokens.ts';
 import { loadsByLink } from '../../lib/route-group.ts';
-import { sendCertificate } from '../contests/certificates.ts';
-import { certificateFacts, contestCategories, contestOverview, publicContestBySlug } from '../contests/queries.ts';
+import { checkCsrf, refuseMalformedMultipart } from '../../lib/multipart.ts';
+import { sendAwardCertificate } from '../certificates/pdf.ts';
+import { awardFacts } from '../certificates/queries.ts';
+import { contestCategories, contestOverview, publicContestBySlug } from '../contests/queries.ts';
 import { entryWindowOpen } from '../contests/service.ts';
 import { cleanUploads, keptFilename, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES, type Upload, uploadProblem } from './attachments.ts';
 import { entryFacts, studentsOf } from './details.ts';
 import { entryValues, parseEntryForm } from './form.ts';
 import { entryAttachmentsOf, entryByToken, type EntryByToken } from './queries.ts';
-import { submitEntry, updateEntry } from './service.ts';
+import { confirmEntryEmail, submitEntry, updateEntry } from './service.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,8 +28,6 @@ declare module 'fastify' {
     linkedEntry: EntryByToken;
   }
 }
-
-const MALFORMED_MULTIPART = /^(Multipart: |Unexpected end of (multipart data|form)|Malformed (part header|content type)|Part terminated early)/;
 
 /** The link's `:token` is read by the group; this is what its attachment route adds. */
 const attachmentParams = z.object({ attachmentId: idParam });
@@ -39,22 +39,6 @@ type Contest = NonNullable<Awaited<ReturnType<typeof publicContestBySlug>>>;
  * 'read' them, or 'skip' them unread (the handler then answers why). Or it throws the refusal.
  */
 type FileGate = (fields: Readonly<Record<string, unknown>>) => Promise<'read' | 'skip'>;
-
-/**
- * The CSRF check of the auth plugin, on the fields sent before the first file: it answers a bad
- * token by sending its error on the reply, which is caught here and thrown instead.
- */
-function checkCsrf(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-  let passed = false;
-  let refusal: unknown = null;
-  const probe: FastifyReply = new Proxy(reply, {
-    get: (target, key) => (key === 'send'
-      ? (error: unknown) => { refusal = error; return probe; }
-      : Reflect.get(target, key, target) as unknown),
-  });
-  app.csrfProtection(request, probe, () => { passed = true; });
-  if (!passed) throw refusal instanceof Error ? refusal : Refusal.page(403, 'error.csrf');
-}
 
 /**
  * Reads a multipart form: its fields into request.body, its files onto disk under DATA_DIR/incoming
@@ -136,15 +120,7 @@ export async function entryRoutes(app: FastifyInstance) {
     return payload;
   });
 
-  // A multipart body that cannot be read (no boundary, cut short, not multipart at all) is the
-  // sender's fault: the parser throws plain errors for it, answered here as a 400; the app's own
-  // handler, which this one passes every error on to, words the page.
-  app.setErrorHandler(async (error: Error & { statusCode?: number }) => {
-    if (error.statusCode === undefined && MALFORMED_MULTIPART.test(error.message)) {
-      throw Refusal.form({ _form: 'participant.entry.errors.unreadable' });
-    }
-    throw error;
-  });
+  refuseMalformedMultipart(app, { _form: 'participant.entry.errors.unreadable' });
 
   async function renderContest(reply: FastifyReply, contest: Contest, errors: FormErrors, values: FormValues) {
     const [overview, categories] = await Promise.all([contestOverview(app.db, contest.id), contestCategories(app.db, contest.id)]);
@@ -190,11 +166,20 @@ export async function entryRoutes(app: FastifyInstance) {
     // Cleaned once counted: a flood of files to clean is held back by the same limit.
     const unclean = await cleanUploads(app.config.dataDir, uploads);
     if (unclean) return renderContest(reply.code(400), contest, { attachments: unclean }, request.body as FormValues);
+    // Someone signed in (staff) enters for others: their addresses need no confirming.
+    const confirmEmail = contest.confirm_email && !request.user;
     const submitted = await attempt(() => submitEntry(app.db, contest, form.data, uploads, {
       baseUrl: app.config.baseUrl, domain: app.mail.domain, dataDir: app.config.dataDir, locale: request.locale,
-    }));
+    }, confirmEmail));
     if (!submitted.ok) return renderContest(reply.code(400), contest, submitted.errors, request.body as FormValues);
-    return reply.redirect(`/entries/${submitted.value.token}`, 303);
+    const outcome = submitted.value;
+    // Pending, the private link is only in the mail: the answer shows nothing of it.
+    return reply.redirect(outcome.kind === 'pending' ? `/contests/${contest.slug}/check-your-inbox` : `/entries/${outcome.token}`, 303);
+  });
+
+  app.get('/contests/:slug/check-your-inbox', access('public'), async (request, reply) => {
+    const contest = await contestOf(request);
+    return reply.view('entries/check-inbox', { title: 'participant.inbox.title', contest });
   });
 
   await app.register(privateLinkRoutes, { prefix: '/entries/:token' });
@@ -210,11 +195,13 @@ async function privateLinkRoutes(group: FastifyInstance) {
   const windowOpen = (entry: EntryByToken) =>
     entryWindowOpen({ status: entry.contest_status, entry_opens_at: entry.entry_opens_at, entry_closes_at: entry.entry_closes_at });
 
-  async function render(reply: FastifyReply, extra: { errors?: FormErrors; values?: FormValues; saved?: boolean } = {}) {
+  async function render(
+    reply: FastifyReply, extra: { errors?: FormErrors; values?: FormValues; saved?: boolean; confirmed?: boolean } = {},
+  ) {
     const entry = reply.request.linkedEntry;
     const [categories, attachments, award] = await Promise.all([
       contestCategories(group.db, entry.contest_id), entryAttachmentsOf(group.db, entry.id),
-      certificateFacts(group.db, { entryId: entry.id, published: true }),
+      awardFacts(group.db, { entryId: entry.id, published: true }),
     ]);
     return reply.view('entries/show', {
       title: message('participant.entry.title', { reference: entry.reference }), entry, token: tokenOf(reply.request), attachments,
@@ -227,13 +214,14 @@ async function privateLinkRoutes(group: FastifyInstance) {
         open: windowOpen(entry), categories, errors: extra.errors ?? {},
         values: extra.values ?? entryValues(entry, entry.category_code, studentsOf(entry.details)),
       },
-      saved: extra.saved ?? false, award: award ? { tier: award.tier } : null,
+      saved: extra.saved ?? false, confirmed: extra.confirmed ?? false, award: award ? { tier: award.tier } : null,
     });
   }
 
   group.get('', access('public'), async (request, reply) => {
     reply.header('cache-control', 'private, no-store').header('referrer-policy', 'no-referrer');
-    return render(reply, { saved: (request.query as Record<string, string | undefined>).saved === '1' });
+    const query = request.query as Record<string, string | undefined>;
+    return render(reply, { saved: query.saved === '1', confirmed: query.confirmed === '1' });
   });
 
   // Before any file is read: the link leads to an entry that can still be changed.
@@ -264,6 +252,17 @@ async function privateLinkRoutes(group: FastifyInstance) {
     return reply.redirect(`/entries/${tokenOf(request)}?saved=1`, 303);
   });
 
+  // Confirming the email address is a button (POST, with CSRF), never the GET itself: mail scanners open links.
+  // A plain form: this plugin reads multipart bodies for the entry forms, not for this button.
+  const plainForm = async (request: FastifyRequest) => {
+    if (request.isMultipart()) throw Refusal.page(415, 'error.detail.415');
+  };
+  group.post('/confirm', { ...access('public'), preValidation: plainForm }, async (request, reply) => {
+    const token = tokenOf(request);
+    await confirmEntryEmail(group.db, token, { baseUrl: group.config.baseUrl, domain: group.mail.domain });
+    return reply.redirect(`/entries/${token}?confirmed=1`, 303);
+  });
+
   group.get('/attachments/:attachmentId', access('public'), async (request, reply) => {
     const { attachmentId } = readParams(attachmentParams, request.params);
     const file = (await entryAttachmentsOf(group.db, request.linkedEntry.id)).find((a) => a.id === attachmentId);
@@ -273,8 +272,8 @@ async function privateLinkRoutes(group: FastifyInstance) {
 
   // Only once the results are published: before that an award may still change.
   group.get('/certificate.pdf', access('public'), async (request, reply) => {
-    const facts = await certificateFacts(group.db, { entryId: request.linkedEntry.id, published: true });
+    const facts = await awardFacts(group.db, { entryId: request.linkedEntry.id, published: true });
     if (!facts) throw Refusal.notFound('participant.entry.errors.certificateNotFound');
-    return sendCertificate(reply.header('referrer-policy', 'no-referrer'), facts);
+    return sendAwardCertificate(reply.header('referrer-policy', 'no-referrer'), facts, group.config.baseUrl);
   });
 }

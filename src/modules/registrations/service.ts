@@ -1,11 +1,16 @@
 import type { Database, Executor } from '../../db/index.ts';
+import { holdUntil } from '../../lib/confirmation.ts';
 import { Refusal } from '../../lib/errors.ts';
 import { type Locale, localeOf } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import type { Site } from '../../lib/site.ts';
+import { recordAudit } from '../audit/service.ts';
+import type { CurrentUser } from '../auth/service.ts';
 import { type EventDetails, eventDetails } from '../events/queries.ts';
 import { registrationState } from '../events/service.ts';
 import { type OutgoingMail, queueMail } from '../mail/outbox.ts';
+import { itemInScope } from '../scope/scope.ts';
+import { emitWebhook } from '../webhooks/events.ts';
 import { participantMail } from './messages.ts';
 import { firstWaitlisted, liveRegistrationForEmail, releaseSeat, takeSeat } from './queries.ts';
 import type { RegistrationInput } from './schemas.ts';
@@ -121,6 +126,7 @@ async function registerNow(
         language: locale,
       }).execute();
       await queueMail(trx, mails[status], site.domain);
+      await emitWebhook(trx, 'registration.created', { tokenHash });
       return { kind: 'registered', token, status };
     });
   } catch (error) {
@@ -145,22 +151,31 @@ async function mailPendingLink(
   trx: Executor, site: Site, event: EventDetails, registration: { id: number; name: string; status: string; language: string },
   email: string,
 ): Promise<RegisterOutcome> {
+  await mailNewLink(trx, site, event, registration, email);
+  // With email confirmation on, a repeat is answered exactly as a new registration is.
+  return { kind: event.confirm_email ? 'pending' : 'repeat' };
+}
+
+/**
+ * Mails the owner of a live registration a new private link, which waits in pending_token_hash
+ * (replacing any earlier pending one) and becomes the working link when first opened: for a
+ * repeat registration, and when an organiser sends someone their link again.
+ */
+export async function mailNewLink(
+  trx: Executor, site: Site, event: EventDetails, registration: { id: number; name: string; status: string; language: string },
+  email: string,
+): Promise<void> {
   const token = newToken();
   const tokenHash = hashToken(token);
   await trx.updateTable('registrations').set({ pending_token_hash: tokenHash }).where('id', '=', registration.id).execute();
   const mail = await participantMail('link', event, { name: registration.name, email }, { token, tokenHash, status: registration.status },
     site, localeOf(registration.language));
   await queueMail(trx, mail, site.domain);
-  // With email confirmation on, a repeat is answered exactly as a new registration is.
-  return { kind: event.confirm_email ? 'pending' : 'repeat' };
 }
-
-const CONFIRM_WITHIN_MS = 24 * 3_600_000;
 
 /** When an unconfirmed registration made now is released: 24 hours on, never past the registration deadline. */
 export function confirmDeadline(event: Pick<EventDetails, 'registration_closes_at' | 'starts_at'>, now: Date): Date {
-  const deadline = event.registration_closes_at ?? event.starts_at;
-  return new Date(Math.min(now.getTime() + CONFIRM_WITHIN_MS, deadline.getTime()));
+  return holdUntil(now, event.registration_closes_at ?? event.starts_at);
 }
 
 /**
@@ -183,6 +198,7 @@ export async function confirmRegistration(
     if (registration.confirm_by <= now) throw Refusal.conflict('participant.errors.confirmTooLate');
     const status = registration.status === 'unconfirmed' ? 'confirmed' : 'waitlisted';
     await trx.updateTable('registrations').set({ status, confirm_by: null }).where('id', '=', registration.id).execute();
+    await emitWebhook(trx, 'registration.created', registration.id);
     const event = await eventDetails(trx, registration.event_id);
     const mail = await participantMail(status, event, registration, { token, tokenHash, status }, site, localeOf(registration.language));
     await queueMail(trx, mail, site.domain);
@@ -239,14 +255,27 @@ export async function promoteFromWaitlist(trx: Executor, site: Site, eventId: nu
   for (;;) {
     const next = await firstWaitlisted(trx, eventId);
     if (!next || !(await takeSeat(trx, eventId))) return promoted;
-    const token = newToken();
-    const tokenHash = hashToken(token);
-    await trx.updateTable('registrations').set({ status: 'confirmed', token_hash: tokenHash, pending_token_hash: null })
-      .where('id', '=', next.id).execute();
-    const mail = await participantMail('promoted', event, next, { token, tokenHash, status: 'confirmed' }, site, localeOf(next.language));
-    await queueMail(trx, mail, site.domain);
+    await confirmPromoted(trx, site, event, next);
     promoted++;
   }
+}
+
+/**
+ * Makes a waitlisted registration confirmed, whose seat the caller has just taken: a new link
+ * (superseding any pending one) is mailed with the ticket. Shared by the waiting list moving up
+ * and an organiser moving someone up by hand.
+ */
+export async function confirmPromoted(
+  trx: Executor, site: Site, event: EventDetails, registration: { id: number; name: string; email: string; language: string },
+): Promise<void> {
+  const token = newToken();
+  const tokenHash = hashToken(token);
+  await trx.updateTable('registrations').set({ status: 'confirmed', token_hash: tokenHash, pending_token_hash: null })
+    .where('id', '=', registration.id).execute();
+  await emitWebhook(trx, 'registration.promoted', registration.id);
+  const mail = await participantMail('promoted', event, registration, { token, tokenHash, status: 'confirmed' }, site,
+    localeOf(registration.language));
+  await queueMail(trx, mail, site.domain);
 }
 
 /**
@@ -274,6 +303,35 @@ export async function cancelRegistration(
 }
 
 /**
+ * Cancels a registration for its event's organiser (through the JSON API): the same rules as the
+ * participant's own link (a person checked in stays; twice is harmless), the same mail to the
+ * participant, and an audit entry. A registration outside the organiser's scope is not found.
+ */
+export async function cancelForOrganiser(
+  db: Database, site: Site, user: CurrentUser, registrationId: number, now = new Date(),
+): Promise<'cancelled' | 'already_cancelled'> {
+  return db.transaction().execute(async (trx) => {
+    const registration = await trx
+      .selectFrom('registrations as r')
+      .innerJoin('events as e', 'e.id', 'r.event_id')
+      .where('r.id', '=', registrationId)
+      .where((eb) => itemInScope(user, eb.ref('e.item_id')))
+      .select(['r.id', 'r.event_id', 'r.name', 'r.email', 'r.status', 'r.checked_in_at', 'r.language', 'e.item_id'])
+      .forUpdate('r')
+      .executeTakeFirst();
+    if (!registration) throw Refusal.notFound('participant.errors.registrationGone');
+    if (registration.status === 'cancelled') return 'already_cancelled';
+    if (registration.checked_in_at) throw Refusal.conflict('participant.errors.checkedIn');
+    await cancelLocked(trx, site, registration, now);
+    await recordAudit(trx, user.id, 'cancel', 'registration', registration.id, { status: { from: registration.status, to: 'cancelled' } },
+      registration.item_id);
+    const event = await eventDetails(trx, registration.event_id);
+    await queueMail(trx, await participantMail('cancelled', event, registration, null, site, localeOf(registration.language)), site.domain);
+    return 'cancelled';
+  });
+}
+
+/**
  * Cancels a live registration the caller has locked, in the caller's transaction: a confirmed
  * place is given back and goes to the first on the waiting list. A pending link goes with it.
  * Sends nothing itself.
@@ -283,6 +341,7 @@ export async function cancelLocked(
 ): Promise<void> {
   await trx.updateTable('registrations').set({ status: 'cancelled', cancelled_at: now, pending_token_hash: null })
     .where('id', '=', registration.id).execute();
+  if (registration.status !== 'unconfirmed') await emitWebhook(trx, 'registration.cancelled', registration.id);
   // An unconfirmed registration holds a seat too.
   if (registration.status === 'confirmed' || registration.status === 'unconfirmed') {
     await releaseSeat(trx, registration.event_id);

@@ -4,26 +4,12 @@ import { join } from 'node:path';
 import t from 'tap';
 import { hashToken } from '../../../src/lib/tokens.ts';
 import { deliverDueMail } from '../../../src/modules/mail/worker.ts';
-import { Agent, signedIn } from '../../helpers/agent.ts';
+import { Agent, type FilePart, multipart, signedIn } from '../../helpers/agent.ts';
 import { build } from '../../helpers/app.ts';
 import { startSmtp } from '../../helpers/mail.ts';
 
-type Upload = { name: string; filename: string; content: Buffer };
+type Upload = FilePart;
 
-/** A multipart/form-data body as a browser sends it. */
-function multipart(fields: Record<string, string>, files: Upload[] = []) {
-  const boundary = `----ipcoop${Math.random().toString(16).slice(2)}`;
-  const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  }
-  for (const f of files) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"; filename="${f.filename}"\r\nContent-Type: application/pdf\r\n\r\n`));
-    parts.push(f.content, Buffer.from('\r\n'));
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
-}
 
 async function postMultipart(agent: Agent, url: string, fields: Record<string, string>, files: Upload[] = []) {
   const body = multipart({ _csrf: agent.csrf, ...fields }, files);

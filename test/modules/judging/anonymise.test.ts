@@ -6,7 +6,7 @@ import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFString } from
 import t from 'tap';
 import type { Database } from '../../../src/db/index.ts';
 import { cleanPdf, saveAttachmentFile } from '../../../src/lib/pdf-files.ts';
-import { Agent, signedIn } from '../../helpers/agent.ts';
+import { Agent, multipart, signedIn } from '../../helpers/agent.ts';
 import { build } from '../../helpers/app.ts';
 
 /*
@@ -117,17 +117,6 @@ async function pdfBomb(megabytes: number): Promise<Buffer> {
   ]);
 }
 
-/** A multipart/form-data body as a browser sends it. */
-function multipart(fields: Record<string, string>, file: { filename: string; content: Buffer }) {
-  const boundary = `----ipcoop${Math.random().toString(16).slice(2)}`;
-  const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  }
-  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="${file.filename}"\r\nContent-Type: application/pdf\r\n\r\n`));
-  parts.push(file.content, Buffer.from(`\r\n--${boundary}--\r\n`));
-  return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
-}
 
 const portfolio = {
   applicant_name: 'Lion Rock Robotics Limited', applicant_type: 'enterprise', side: 'HK', title: 'Portfolio for warehouse robots',
@@ -139,7 +128,7 @@ async function upload(agent: Agent, db: Database, file: { filename: string; cont
   const contest = await db.selectFrom('contests').selectAll().where('slug', 'like', 'hvpp-contest-20__-__').where('status', '=', 'open')
     .executeTakeFirstOrThrow();
   await agent.get(`/contests/${contest.slug}`);
-  const body = multipart({ _csrf: agent.csrf, ...portfolio }, file);
+  const body = multipart({ _csrf: agent.csrf, ...portfolio }, [{ name: 'attachments', ...file }]);
   const response = await agent.app.inject({
     method: 'POST', url: `/contests/${contest.slug}/entries`, payload: body.payload,
     headers: { 'content-type': body.contentType, cookie: agent.cookieHeader },
