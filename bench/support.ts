@@ -49,7 +49,8 @@ const databaseName = (url: string) => decodeURIComponent(new URL(url).pathname.s
 
 export async function freshPostgres(url = BENCH_DATABASE_URL, poolSize = 20): Promise<DatabaseHandle> {
   const name = databaseName(url);
-  if (!name.startsWith('ipcoop_bench')) throw new Error(`BENCH_DATABASE_URL must name a database ipcoop_bench…, not ${name}`);
+  // Dropped and recreated: only a database named for benchmarks (ipcoop_bench…, ipcoop_…_bench).
+  if (!/^ipcoop_(\w+_)?bench/.test(name)) throw new Error(`BENCH_DATABASE_URL must name a database ipcoop_bench… or ipcoop_…_bench, not ${name}`);
   await maintenance(url, async (client) => {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await client.query(`CREATE DATABASE "${name}"`);

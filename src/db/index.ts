@@ -70,20 +70,34 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       throw new DatabaseUnavailableError(`cannot reach PostgreSQL at ${url.host}${url.pathname}: ${reason}`);
     }
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    pools.set(db, pool);
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
 
   // Loaded only for the embedded database: tens of MiB a server on PostgreSQL never needs.
-  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
+  const [{ PGlite }, { PGliteDialect }, { pg_trgm }, { btree_gin }] = await Promise.all([
+    import('@electric-sql/pglite'), import('kysely-pglite-dialect'),
+    // The search index (migrations/2026-12-04T08-00_search-index.ts): trigrams, beside the event's id.
+    import('@electric-sql/pglite/contrib/pg_trgm'), import('@electric-sql/pglite/contrib/btree_gin'),
+  ]);
   const dir = options.pgliteDir ?? 'memory://';
   if (!dir.startsWith('memory://')) await mkdir(resolve(dir), { recursive: true });
   const pglite = await PGlite.create({
     dataDir: dir.startsWith('memory://') ? undefined : resolve(dir),
     parsers: { [OID.INT8]: asNumber, [OID.NUMERIC]: asNumber, [OID.DATE]: asIs },
     initDbStartParams: INITDB_PARAMS,
+    extensions: { pg_trgm, btree_gin },
   });
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
   return { db, kind: 'pglite', close: () => db.destroy() };
+}
+
+const pools = new WeakMap<Database, pg.Pool>();
+
+/** A PostgreSQL database's connection pool, for /metrics: its size, idle and waiting; null on PGlite (one connection, in process). */
+export function poolStats(db: Database): { max: number; total: number; idle: number; waiting: number } | null {
+  const pool = pools.get(db);
+  return pool ? { max: pool.options.max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : null;
 }
 
 const UNAVAILABLE_CODES = new Set([

@@ -17,10 +17,16 @@ const YEAR = 365 * 24 * 60 * 60;
 
 /** The address of the current page in another language: the same path and query, `lang` set. */
 function inLanguage(url: string, locale: Locale): string {
+  if (!url.includes('?')) return `${url}?lang=${locale}`;
   const [path = '/', query = ''] = url.split('?');
   const params = new URLSearchParams(query);
   params.set('lang', locale);
   return `${path}?${params.toString()}`;
+}
+
+/** The links of a page (by its address) to itself in every language, the one it is in marked current. */
+export function languageLinks(url: string, current: Locale) {
+  return LOCALES.map((l) => ({ locale: l, name: LOCALE_NAMES[l], href: inLanguage(url, l), current: l === current }));
 }
 
 export type WithTranslations = Record<string, unknown> & { translations?: Translations | null };
@@ -46,24 +52,30 @@ export async function installLanguage(app: FastifyInstance) {
   app.decorateRequest('local', function (this: FastifyRequest, row: WithTranslations, field: string) {
     return localField(row, field, this.locale);
   });
-  app.addHook('onRequest', async (request, reply) => {
+  // Built once per language, not per request: every request pays for this hook.
+  const perLocale = new Map(LOCALES.map((locale) => [locale, {
+    t: translator(locale),
+    f: formatFor(locale),
+    local: (row: Record<string, unknown>, field: string) => localField(row, field, locale),
+  }]));
+  const secure = app.config.baseUrl.startsWith('https:');
+  app.addHook('onRequest', (request, reply, done) => {
     const asked = (request.query as Record<string, unknown> | undefined)?.lang;
-    if (isLocale(asked) && asked !== request.cookies[COOKIE]) {
-      reply.setCookie(COOKIE, asked, {
-        path: '/', maxAge: YEAR, sameSite: 'lax', httpOnly: true, secure: app.config.baseUrl.startsWith('https:'),
-      });
+    const cookie = request.cookies[COOKIE];
+    if (isLocale(asked) && asked !== cookie) {
+      reply.setCookie(COOKIE, asked, { path: '/', maxAge: YEAR, sameSite: 'lax', httpOnly: true, secure });
     }
-    const locale = negotiate(isLocale(asked) ? asked : request.cookies[COOKIE], request.headers['accept-language']);
+    const locale = negotiate(isLocale(asked) ? asked : cookie, request.headers['accept-language']);
     request.locale = locale;
     reply.header('content-language', locale).header('vary', 'Accept-Language, Cookie');
-    reply.locals = {
-      ...reply.locals,
-      locale,
-      t: translator(locale),
-      f: formatFor(locale),
-      local: (row: Record<string, unknown>, field: string) => localField(row, field, locale),
-      untranslated: untranslatedFields,
-      languages: LOCALES.map((l) => ({ locale: l, name: LOCALE_NAMES[l], href: inLanguage(request.url, l), current: l === locale })),
-    };
+    const locals = reply.locals!;
+    const { t, f, local } = perLocale.get(locale)!;
+    locals.locale = locale;
+    locals.t = t;
+    locals.f = f;
+    locals.local = local;
+    locals.untranslated = untranslatedFields;
+    locals.languages = languageLinks(request.url, locale);
+    done();
   });
 }

@@ -30,12 +30,14 @@ export async function installNotices(app: FastifyInstance) {
     return this.setCookie(COOKIE, `${payload}.${sign(payload)}`, { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: 60 });
   });
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const raw = request.cookies[COOKIE];
-    if (!raw) return;
-    reply.clearCookie(COOKIE, { path: '/' });
-    const notice = readNotice(raw, sign);
-    if (notice) reply.locals = { ...reply.locals, notice };
+    if (raw) {
+      reply.clearCookie(COOKIE, { path: '/' });
+      const notice = readNotice(raw, sign);
+      if (notice) reply.locals!.notice = notice;
+    }
+    done();
   });
 }
 

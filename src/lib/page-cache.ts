@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { languageLinks } from './language.ts';
 
 /*
  * Rendered public pages, kept in each server's memory and served again only while nothing they
@@ -10,8 +11,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * the counters, so the next request renders afresh. Exact, and the same on every instance.
  *
  * Only what is the same for every anonymous visitor is cached: signed-in pages (navigation,
- * drill-down links) are rendered every time, and a page with other query parameters than `lang`
- * too. The one per-visitor part of an anonymous page, its CSRF token, is left as a slot in the
+ * drill-down links) are rendered every time. A page is keyed by its route's parameters, its
+ * language and the query parameters it declares it reads (`PageParams`); other parameters are
+ * ignored. The one per-visitor part of an anonymous page, its CSRF token, is left as a slot in the
  * stored copy and filled in on the way out.
  */
 
@@ -19,11 +21,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * A stored page: encoded as UTF-8 once, not on every response (for a 40 KB summary that encoding
  * was a fifth of the server's CPU), and split where the CSRF token goes.
  */
-type Entry = { version: string; parts: Buffer[]; until: number };
+type Entry = { version: string; parts: Buffer[]; until: number; type?: string };
 
-export type PageRender = {
-  template: string;
-  data: Record<string, unknown>;
+export type PageRender = (
+  | { template: string; data: Record<string, unknown> }
+  /** A file rather than a page (a calendar feed): sent as it is, with its content type. */
+  | { body: string; type: string }
+) & {
   /** When the page changes with the clock alone (a registration window opening or closing). */
   until?: Date | null;
 };
@@ -107,13 +111,31 @@ export class SharedReads {
   }
 }
 
-/** The cache key of a request, or null when the page is not the same for every anonymous visitor. */
-function keyOf(request: FastifyRequest, reply: FastifyReply): string | null {
+/**
+ * Query parameters a cached page reads, each with what its value means to the page (null: as if
+ * absent). Any other parameter (`?x=1`, `?utm_source=…`) is ignored: it neither makes a new page
+ * nor skips the cache, so no one can make the server render afresh by varying the address.
+ */
+export type PageParams = Readonly<Record<string, (value: string) => string | null>>;
+
+/** A page's cache key and its address with the parameters it reads alone, or null when it is not the same for every anonymous visitor. */
+function keyOf(request: FastifyRequest, reply: FastifyReply, params: PageParams): { key: string; url: string } | null {
   // A page carrying a notice for this visitor ("Your registration is cancelled.") is theirs alone.
   if (request.method !== 'GET' || request.user || reply.locals?.notice) return null;
-  const [path = '/', query] = request.url.split('?');
-  if (query && [...new URLSearchParams(query).keys()].some((k) => k !== 'lang')) return null;
-  return `${request.locale} ${path}`;
+  const route = request.routeOptions.url;
+  if (!route) return null;
+  // The route's pattern and its decoded parameters: `/periods/%32018-19` is the page `/periods/2018-19`.
+  const values = request.params as Record<string, string | undefined>;
+  const path = route.includes(':') ? route.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(values[name] ?? '')) : route;
+  // Every cached page pays for this on every request: plain strings, no URLSearchParams.
+  let search = '';
+  for (const name in params) {
+    const raw = (request.query as Record<string, unknown>)[name];
+    const value = typeof raw === 'string' ? params[name]!(raw) : null;
+    if (value !== null) search += `${search ? '&' : '?'}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+  }
+  const url = path + search;
+  return { key: `${request.locale} ${url}`, url };
 }
 
 /** What a public page is cached under: a name for its version, and how to read it (null: no such page). */
@@ -125,24 +147,33 @@ export type PageVersion = { name: string; read: () => Promise<string | null> };
  */
 export async function sendPublicPage(
   request: FastifyRequest, reply: FastifyReply, version: PageVersion, render: () => Promise<PageRender>,
+  params: PageParams = {},
 ): Promise<FastifyReply> {
   const cache = request.server.pageCache;
-  const key = keyOf(request, reply);
+  const page = keyOf(request, reply, params);
+  const key = page?.key;
   const current = key ? await cache.reads.read(version.name, version.read) : null;
   const cached = key && current ? cache.get(key, current, Date.now()) : undefined;
   if (cached) {
     cache.hits++;
     return sendEntry(reply, cached);
   }
-  if (!key || !current) {
-    const page = await render();
-    return reply.view(page.template, page.data);
+  if (!page || !key || !current) {
+    const rendered = await render();
+    return 'body' in rendered ? reply.type(rendered.type).send(rendered.body) : reply.view(rendered.template, rendered.data);
   }
   const entry = await cache.renderOnce(key, current, async () => {
-    const page = await render();
+    const rendered = await render();
     cache.misses++;
-    const html: string = await reply.viewAsync(page.template, { ...page.data, csrf: () => cache.slot });
-    return { version: current, parts: html.split(cache.slot).map((part) => Buffer.from(part)), until: page.until?.getTime() ?? Infinity };
+    if ('body' in rendered) {
+      return { version: current, parts: [Buffer.from(rendered.body)], until: rendered.until?.getTime() ?? Infinity, type: rendered.type };
+    }
+    // The stored page links to itself in the other languages by its own address, not by the
+    // address (and stray parameters) of the request that happened to render it.
+    const languages = languageLinks(page.url, request.locale);
+    const html: string = await reply.viewAsync(rendered.template, { ...rendered.data, languages, csrf: () => cache.slot });
+    const parts = html.split(cache.slot).map((part) => Buffer.from(part));
+    return { version: current, parts, until: rendered.until?.getTime() ?? Infinity };
   });
   return sendEntry(reply, entry);
 }
@@ -155,5 +186,5 @@ function sendEntry(reply: FastifyReply, entry: Entry): FastifyReply {
     const token = Buffer.from(reply.generateCsrf());
     body = Buffer.concat([first!, ...rest.flatMap((part) => [token, part])]);
   }
-  return reply.type('text/html; charset=utf-8').send(body);
+  return reply.type(entry.type ?? 'text/html; charset=utf-8').send(body);
 }

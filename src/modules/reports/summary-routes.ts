@@ -58,7 +58,7 @@ export async function summaryRoutes(app: FastifyInstance) {
           drill: request.user !== null && request.user.role !== 'judge',
         },
       };
-    }));
+    }, { published: (value) => (value === '1' ? '1' : null) }));
 
   app.get('/periods/:slug/summary.txt', access('public'), async (request, reply) => {
     const summary = await buildSummary(app.db, readParams(slugParams, request.params).slug, request.locale);
