@@ -23,7 +23,7 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     DATA_DIR=/data
 WORKDIR /app
-# A CJK font, so that award certificates can draw Chinese names.
+# A CJK font, so that certificates and badges can draw Chinese names.
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-zenhei && rm -rf /var/lib/apt/lists/*
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
@@ -19,8 +20,16 @@ import { installNotices } from './lib/notice.ts';
 import { installLanguage } from './lib/language.ts';
 import { startMailWorker } from './modules/mail/worker.ts';
 import { privacyRoutes } from './modules/privacy/routes.ts';
+import { apiRoutes } from './modules/api/plugin.ts';
 import { startErasureWorker } from './modules/privacy/worker.ts';
 import { startConfirmationSweep } from './modules/registrations/worker.ts';
+import { certificateRoutes } from './modules/certificates/routes.ts';
+import { startCertificateWorker } from './modules/certificates/worker.ts';
+import { webhookRoutes } from './modules/webhooks/routes.ts';
+import { startWebhookWorker } from './modules/webhooks/worker.ts';
+import { installMetrics } from './modules/metrics/routes.ts';
+import { sweepUnconfirmedDelegations } from './modules/delegations/service.ts';
+import { sweepUnconfirmedEntries } from './modules/entries/service.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { judgingRoutes } from './modules/judging/routes.ts';
 import { manageRoutes } from './modules/manage/routes.ts';
@@ -29,9 +38,13 @@ import { userRoutes } from './modules/users/routes.ts';
 import { contestRoutes } from './modules/contests/routes.ts';
 import { entryRoutes } from './modules/entries/routes.ts';
 import { eventAdminRoutes } from './modules/event-admin/routes.ts';
+import { badgeRoutes } from './modules/event-admin/badges-routes.ts';
 import { eventRoutes } from './modules/events/routes.ts';
 import { registrationRoutes } from './modules/registrations/routes.ts';
 import { checkinRoutes } from './modules/checkin/routes.ts';
+import { registrantRoutes } from './modules/registrants/routes.ts';
+import { surveyRoutes } from './modules/surveys/routes.ts';
+import { startSurveyInvitations } from './modules/surveys/worker.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { homeRoutes } from './modules/home/routes.ts';
 import { programmeRoutes } from './modules/programmes/routes.ts';
@@ -77,6 +90,22 @@ function requestIds() {
   return () => `${prefix}-${(n++).toString(36)}`;
 }
 
+/** The headers a helmet middleware sets, read once from a response that records them. */
+function headersOf(middleware: (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void): [string, string][] {
+  const headers = new Map<string, string>();
+  const recorder = {
+    setHeader: (name: string, value: string) => headers.set(name, value),
+    removeHeader: (name: string) => headers.delete(name),
+  };
+  let finished = false;
+  middleware({ headers: {} } as IncomingMessage, recorder as unknown as ServerResponse, (error) => {
+    if (error) throw error instanceof Error ? error : new Error('helmet refused its options');
+    finished = true;
+  });
+  if (!finished) throw new Error('the security headers could not be worked out once');
+  return [...headers];
+}
+
 const wantsHtml = (request: FastifyRequest) => !/application\/json/.test(request.headers.accept ?? '') ;
 
 /** Builds the whole application; used by the server entry and by every test. */
@@ -115,12 +144,24 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
     const eraser = startErasureWorker(db, app.log);
     app.addHook('onClose', () => eraser.stop());
     // Places held by registrations whose email address was not confirmed in time are given back.
-    const sweep = startConfirmationSweep(db, { baseUrl: config.baseUrl, domain: app.mail.domain }, app.log);
+    // Delegations and contest entries likewise: their places and references are released.
+    const sweep = startConfirmationSweep(db, { baseUrl: config.baseUrl, domain: app.mail.domain }, app.log, 60_000, [
+      { what: 'delegations', sweep: sweepUnconfirmedDelegations }, { what: 'entries', sweep: sweepUnconfirmedEntries },
+    ]);
     app.addHook('onClose', () => sweep.stop());
+    // Webhooks go out from the same instances, through their own outbox.
+    const webhooks = startWebhookWorker(db, config.webhooks, { baseUrl: config.baseUrl, domain: app.mail.domain }, app.log);
+    app.addHook('onClose', () => webhooks.stop());
+    // Surveys go, once, to those checked in at events that have ended.
+    const surveys = startSurveyInvitations(db, { baseUrl: config.baseUrl, domain: app.mail.domain }, app.log);
+    app.addHook('onClose', () => surveys.stop());
+    // Attendance certificates go, once, to those checked in at events that give them, after the end.
+    const certificates = startCertificateWorker(db, { baseUrl: config.baseUrl, domain: app.mail.domain }, app.log);
+    app.addHook('onClose', () => certificates.stop());
   }
 
-  // helmet's middleware built once (@fastify/helmet builds it again for every request).
-  const secureHeaders = helmet({
+  // helmet's headers, worked out once: they are the same for every response (no per-request nonce).
+  const secureHeaders = headersOf(helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -133,8 +174,11 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
       },
     },
     strictTransportSecurity: config.baseUrl.startsWith('https:'),
+  }));
+  app.addHook('onRequest', (_request, reply, done) => {
+    for (const [name, value] of secureHeaders) reply.raw.setHeader(name, value);
+    done();
   });
-  app.addHook('onRequest', (request, reply, done) => secureHeaders(request.raw, reply.raw, () => done()));
   await app.register(fastifyView, {
     engine: { eta: new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true }) },
     root: VIEWS_DIR,
@@ -146,17 +190,21 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   await app.register(fastifyFormbody);
   // The page's address and language first: an error in a later hook (the session's database
   // lookup) still renders its error page, in the visitor's language.
-  app.addHook('onRequest', async (request, reply) => {
-    reply.locals = { ...reply.locals, path: request.url.split('?')[0] };
+  app.addHook('onRequest', (request, reply, done) => {
+    const query = request.url.indexOf('?');
+    reply.locals!.path = query < 0 ? request.url : request.url.slice(0, query);
+    done();
   });
   await installLanguage(app);
   await installNotices(app);
   await installSecurity(app);
+  installMetrics(app);
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', maxAge: '1h' });
   // A signed-in user's pages and every page reached by a private link are kept by no cache:
   // not the browser's history cache of a shared computer, not a proxy.
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (request.user || request.routeOptions.url?.includes(':token')) reply.header('cache-control', 'no-store');
+    done(null, payload);
   });
 
   app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
@@ -178,8 +226,12 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   await app.register(summaryRoutes);
   await app.register(eventRoutes);
   await app.register(eventAdminRoutes);
+  await app.register(badgeRoutes);
   await app.register(registrationRoutes);
   await app.register(checkinRoutes);
+  await app.register(registrantRoutes);
+  await app.register(certificateRoutes);
+  await app.register(surveyRoutes);
   await app.register(programmeRoutes);
   await app.register(delegationRoutes);
   await app.register(contestRoutes);
@@ -191,6 +243,8 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   await app.register(userRoutes);
   await app.register(judgingRoutes);
   await app.register(privacyRoutes);
+  await app.register(apiRoutes);
+  await app.register(webhookRoutes);
 
   return app;
 }

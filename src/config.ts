@@ -43,6 +43,21 @@ const schema = z.object({
    * load test or a benchmark that sends many forms from one address should do.
    */
   RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  NODE_ENV: z.string().default(''),
+  /** 1: webhooks may go to private, loopback and link-local addresses, and over plain HTTP. */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
+  /** How long one webhook delivery may take, connection to last byte. */
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
+  /** The first retry after a failed webhook delivery; each further one waits four times longer (at most six hours). */
+  WEBHOOK_RETRY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  /** Attempts per webhook delivery before it is marked failed. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
+  /** An endpoint whose deliveries have all failed for this many days is disabled, and its owner emailed. */
+  WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0.001).max(365).default(5),
+  /** Single sign-on: the ids of the OpenID Connect providers, comma-separated (see oidcProviders). */
+  OIDC_PROVIDERS: z.string().default(''),
+  /** The bearer token /metrics asks for; unset: /metrics does not exist (404). */
+  METRICS_TOKEN: z.string().optional().refine((v) => !v || v.length >= 16, { message: 'must be at least 16 characters' }),
 });
 
 export type Config = {
@@ -64,7 +79,40 @@ export type Config = {
   trustProxy: false | string;
   /** Whether public forms are rate-limited (RATE_LIMITS, on by default). */
   rateLimits: boolean;
+  webhooks: {
+    /** Private, loopback and link-local addresses allowed (WEBHOOK_ALLOW_PRIVATE=1). */
+    allowPrivate: boolean;
+    /** Endpoints must use HTTPS: in production, unless private addresses are allowed. */
+    requireHttps: boolean;
+    timeoutSeconds: number;
+    retrySeconds: number;
+    maxAttempts: number;
+    disableAfterDays: number;
+  };
+  /** The bearer token of /metrics (METRICS_TOKEN); undefined: no metrics. */
+  metricsToken: string | undefined;
+  /** OpenID Connect providers for single sign-on (OIDC_PROVIDERS and OIDC_<ID>_*). */
+  oidcProviders: OidcProvider[];
 };
+
+export type OidcProvider = { id: string; issuer: string; clientId: string; clientSecret: string | undefined; name: string };
+
+/**
+ * OIDC_PROVIDERS=gov,office names the providers; each reads OIDC_<ID>_ISSUER, OIDC_<ID>_CLIENT_ID,
+ * OIDC_<ID>_CLIENT_SECRET (optional: a public client) and OIDC_<ID>_NAME (the button's words).
+ */
+function oidcProviders(list: string, env: NodeJS.ProcessEnv): OidcProvider[] {
+  return list.split(',').map((id) => id.trim().toLowerCase()).filter(Boolean).map((id) => {
+    if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(id)) throw new ConfigError(`Invalid configuration: OIDC_PROVIDERS: "${id}" is not a provider id`);
+    const key = (name: string) => env[`OIDC_${id.toUpperCase().replace(/-/g, '_')}_${name}`]?.trim() || undefined;
+    const issuer = key('ISSUER');
+    const clientId = key('CLIENT_ID');
+    if (!issuer || !URL.canParse(issuer) || !clientId) {
+      throw new ConfigError(`Invalid configuration: OIDC provider "${id}" needs an ISSUER URL and a CLIENT_ID`);
+    }
+    return { id, issuer, clientId, clientSecret: key('CLIENT_SECRET'), name: key('NAME') ?? id };
+  });
+}
 
 export class ConfigError extends Error {}
 
@@ -92,6 +140,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: e.SEED_DEMO,
     trustProxy: trustedProxies(e.TRUST_PROXY),
     rateLimits: e.RATE_LIMITS === 'on',
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1',
+      requireHttps: e.NODE_ENV === 'production' && e.WEBHOOK_ALLOW_PRIVATE !== '1',
+      timeoutSeconds: e.WEBHOOK_TIMEOUT_SECONDS,
+      retrySeconds: e.WEBHOOK_RETRY_SECONDS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      disableAfterDays: e.WEBHOOK_DISABLE_AFTER_DAYS,
+    },
+    metricsToken: e.METRICS_TOKEN || undefined,
+    oidcProviders: oidcProviders(e.OIDC_PROVIDERS, env),
   };
 }
 

@@ -10,14 +10,15 @@ import t from 'tap';
  */
 
 const LAYERS: readonly (readonly string[])[] = [
-  ['audit', 'mail', 'health'],
+  ['audit', 'mail', 'health', 'metrics'],
   ['auth'],
-  ['scope', 'users'],
-  ['events', 'delegations', 'scoring'],
+  ['scope', 'users', 'webhooks'],
+  ['events', 'delegations', 'scoring', 'certificates'],
   ['contests', 'programmes', 'privacy'],
   ['entries', 'registrations', 'summary'],
   ['event-admin', 'judging', 'translations', 'reports'],
-  ['checkin', 'manage', 'home'],
+  ['checkin', 'manage', 'home', 'surveys', 'registrants'],
+  ['api'],
 ];
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));

@@ -42,7 +42,7 @@ export interface UsersTable {
   created_at: CreatedAt;
 }
 
-export type AuthMethod = 'password' | 'password+totp' | 'password+recovery';
+export type AuthMethod = 'password' | 'password+totp' | 'password+recovery' | 'passkey' | 'oidc' | 'oidc+totp' | 'oidc+recovery';
 export interface SessionsTable {
   id: string;
   user_id: number;
@@ -52,6 +52,17 @@ export interface SessionsTable {
   ip: string | null;
   user_agent: string | null;
   auth_method: ColumnType<AuthMethod, AuthMethod | undefined, AuthMethod>;
+  /** When the password or a passkey was last given in this session (sign-in or a confirmation). */
+  confirmed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** One row: which roles must have a second factor. */
+export interface SignInPolicyTable {
+  id: ColumnType<boolean, never, never>;
+  second_factor_organisers: boolean;
+  second_factor_judges: boolean;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_by: number | null;
 }
 
 /** Single-use two-factor recovery codes, stored hashed. */
@@ -62,11 +73,67 @@ export interface RecoveryCodesTable {
   created_at: CreatedAt;
 }
 
+/** A user's passkey (WebAuthn credential): its public key (base64url) and signature counter. */
+export interface PasskeysTable {
+  id: Generated<number>;
+  user_id: number;
+  credential_id: string;
+  public_key: string;
+  /** bigint, read as a number like every int8 (src/db/index.ts). */
+  counter: Generated<number>;
+  /** Comma-separated (usb, nfc, ble, internal, hybrid). */
+  transports: Generated<string>;
+  device_type: 'singleDevice' | 'multiDevice';
+  backed_up: boolean;
+  name: string;
+  created_at: CreatedAt;
+  last_used_at: NullableTimestamp;
+}
+
+/** The challenge of one WebAuthn ceremony, used once; a registration's is bound to its session. */
+export interface WebauthnChallengesTable {
+  id: string;
+  purpose: 'register' | 'sign-in' | 'confirm';
+  session_id: string | null;
+  challenge: string;
+  expires_at: Timestamp;
+  created_at: CreatedAt;
+}
+
 /** The half-signed-in state between a correct password and the second factor. */
 export interface LoginChallengesTable {
   id: string;
   user_id: number;
   ip: string;
+  next: string | null;
+  expires_at: Timestamp;
+  created_at: CreatedAt;
+  /** What the sign-in began with: a password, or a single sign-on provider. */
+  first_factor: ColumnType<'password' | 'oidc', 'password' | 'oidc' | undefined, 'password' | 'oidc'>;
+}
+
+/** An identity at an OpenID Connect provider, linked to an existing account. */
+export interface OidcIdentitiesTable {
+  id: Generated<number>;
+  user_id: number;
+  /** The configured provider's id (OIDC_PROVIDERS). */
+  provider: string;
+  issuer: string;
+  subject: string;
+  email: string;
+  created_at: CreatedAt;
+  last_used_at: NullableTimestamp;
+}
+
+/** An OpenID Connect authorization request in flight: state, nonce and PKCE verifier, used once. */
+export interface OidcLoginsTable {
+  id: string;
+  provider: string;
+  purpose: 'sign-in' | 'link';
+  session_id: string | null;
+  state: string;
+  nonce: string;
+  code_verifier: string;
   next: string | null;
   expires_at: Timestamp;
   created_at: CreatedAt;
@@ -182,7 +249,8 @@ export interface EventQuestionsTable {
 }
 
 /** 'unconfirmed': holds a seat until its email address is confirmed (events.confirm_email). */
-export type RegistrationStatus = 'confirmed' | 'waitlisted' | 'cancelled' | 'unconfirmed';
+export const REGISTRATION_STATUSES = ['confirmed', 'waitlisted', 'unconfirmed', 'cancelled'] as const;
+export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];
 export interface RegistrationsTable {
   id: Generated<number>;
   event_id: number;
@@ -217,6 +285,8 @@ export interface ProgrammesTable {
   member_count: Generated<number>;
   public_registration: Generated<boolean>;
   edit_deadline: NullableTimestamp;
+  /** Public delegations confirm their contact's email address before they count (double opt-in). */
+  confirm_email: Generated<boolean>;
   status: Generated<'draft' | 'open' | 'closed' | 'completed'>;
   created_at: CreatedAt;
 }
@@ -239,6 +309,8 @@ export interface DelegationsTable {
   status: Generated<DelegationStatus>;
   token_hash: string | null;
   language: Generated<string>;
+  /** Set while the contact's email address is unconfirmed: the delegation is withdrawn after it. */
+  confirm_by: NullableTimestamp;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -292,6 +364,8 @@ export interface ContestsTable {
   entry_opens_at: NullableTimestamp;
   entry_closes_at: NullableTimestamp;
   blind: Generated<boolean>;
+  /** Public entries confirm their email address before they count (double opt-in). */
+  confirm_email: Generated<boolean>;
   status: Generated<'draft' | 'open' | 'judging' | 'closed'>;
   results_published_at: NullableTimestamp;
   created_at: CreatedAt;
@@ -347,6 +421,8 @@ export interface EntriesTable {
   token_hash: string | null;
   status: Generated<'draft' | 'submitted' | 'withdrawn'>;
   language: Generated<string>;
+  /** Set while the email address is unconfirmed: the entry is withdrawn after it. */
+  confirm_by: NullableTimestamp;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -482,6 +558,11 @@ export interface DB {
   user_tokens: UserTokensTable;
   recovery_codes: RecoveryCodesTable;
   login_challenges: LoginChallengesTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
+  sign_in_policy: SignInPolicyTable;
+  oidc_identities: OidcIdentitiesTable;
+  oidc_logins: OidcLoginsTable;
   periods: PeriodsTable;
   items: ItemsTable;
   item_parties: ItemPartiesTable;
@@ -550,4 +631,230 @@ export interface DelegationMembersTable {
 }
 export interface EntriesTable {
   erased_at: NullableTimestamp;
+}
+
+/* The JSON API (migrations/2026-12-04T02-00_api-tokens.ts), likewise declared as additions. */
+export type ApiScope = 'read' | 'registrations' | 'checkin' | 'figures';
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  /** sha256 of the token: the token itself is shown once, when it is made. */
+  token_hash: string;
+  scopes: Json<ApiScope[]>;
+  expires_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  last_used_ip: string | null;
+  revoked_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+/** The answer to a POST with an Idempotency-Key, kept a day; status null while the first request runs. */
+export interface ApiIdempotencyKeysTable {
+  token_id: number;
+  key: string;
+  request_hash: string;
+  status: number | null;
+  response_body: string | null;
+  location: string | null;
+  created_at: CreatedAt;
+}
+type TouchedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+export interface RegistrationsTable {
+  /** Moved by a trigger on every update. */
+  updated_at: TouchedAt;
+}
+export interface ProgrammesTable {
+  updated_at: TouchedAt;
+}
+export interface ContestsTable {
+  updated_at: TouchedAt;
+}
+export interface DB {
+  api_tokens: ApiTokensTable;
+  api_idempotency_keys: ApiIdempotencyKeysTable;
+}
+
+/* Surveys after an event (migrations/2026-12-04T05-00_surveys.ts). */
+export type SurveyStatus = 'draft' | 'open';
+export type SurveyQuestionKind = 'rating' | 'single' | 'multiple' | 'text';
+export const SURVEY_QUESTION_KINDS: readonly SurveyQuestionKind[] = ['rating', 'single', 'multiple', 'text'];
+export interface SurveysTable {
+  event_id: number;
+  status: Generated<SurveyStatus>;
+  intro: Generated<string>;
+  translations: Json<Translations>;
+  closes_at: Timestamp;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+export interface SurveyQuestionsTable {
+  id: Generated<number>;
+  event_id: number;
+  position: number;
+  kind: SurveyQuestionKind;
+  prompt: string;
+  /** The choices' English texts; their Chinese ones are in `translations` as lines of `options`. */
+  options: Json<string[]>;
+  required: Generated<boolean>;
+  translations: Json<Translations>;
+}
+export interface SurveyResponsesTable {
+  id: Generated<number>;
+  event_id: number;
+  /** Unique: one invitation, and one response, per registration. Null once the registration is deleted. */
+  registration_id: number | null;
+  token_hash: string;
+  language: Generated<string>;
+  invited_at: CreatedAt;
+  submitted_at: NullableTimestamp;
+  updated_at: NullableTimestamp;
+}
+export interface SurveyAnswersTable {
+  response_id: number;
+  question_id: number;
+  event_id: number;
+  rating: number | null;
+  /** The indexes of the options chosen. */
+  choices: ColumnType<number[] | null, string | null | undefined, string | null>;
+  text: string | null;
+}
+export interface DB {
+  surveys: SurveysTable;
+  survey_questions: SurveyQuestionsTable;
+  survey_responses: SurveyResponsesTable;
+  survey_answers: SurveyAnswersTable;
+}
+
+/* Badges and certificates (migrations/2026-12-04T04-00_certificates-and-badges.ts). */
+export interface RegistrationsTable {
+  /** When the person's badge was last printed. */
+  badge_printed_at: NullableTimestamp;
+}
+export interface EventsTable {
+  certificates_enabled: Generated<boolean>;
+  /** The CPD hours an attendance certificate states. */
+  cpd_hours: number | null;
+}
+export type CertificateKind = 'attendance' | 'award';
+export interface CertificatesTable {
+  id: Generated<number>;
+  /** Random, unguessable: what the certificate's QR code and verification page carry. */
+  code: string;
+  kind: CertificateKind;
+  registration_id: number | null;
+  award_grant_id: number | null;
+  /** The name as printed (a reissue may correct it). */
+  name: string;
+  language: Generated<string>;
+  hours: number | null;
+  issued_at: CreatedAt;
+  mailed_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  revoked_reason: string | null;
+  /** The certificate this one was issued in place of. */
+  replaces: number | null;
+}
+export interface DB {
+  certificates: CertificatesTable;
+}
+
+/* Webhooks (migrations/2026-12-04T03-00_webhooks.ts). */
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+export interface WebhookEndpointsTable {
+  id: Generated<number>;
+  /** Whose endpoint it is; NULL: an administrator's, which receives the events of every item. */
+  organisation_id: number | null;
+  created_by: number | null;
+  url: string;
+  description: Generated<string>;
+  event_types: ColumnType<string[], string[], string[]>;
+  /** The Standard Webhooks signing secret (`whsec_…`), readable: it signs every payload. */
+  secret: string;
+  enabled: Generated<boolean>;
+  disabled_reason: 'failures' | null;
+  failing_since: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+export interface WebhookEventsTable {
+  id: Generated<number>;
+  message_id: string;
+  type: string;
+  item_id: number | null;
+  payload: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  endpoint_id: number;
+  event_id: number;
+  status: Generated<WebhookDeliveryStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_attempt_at: NullableTimestamp;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: number;
+  attempted_at: CreatedAt;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  response_body: string | null;
+}
+export interface DB {
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+}
+
+/* The check-in log (migrations/2026-12-04T06-00_checkin-log.ts). */
+export type CheckinAction = 'in' | 'out';
+export type CheckinOutcome = 'accepted' | 'duplicate' | 'undone' | 'ignored';
+export interface CheckinsTable {
+  /** Made where the scan happened (a phone's crypto.randomUUID, or the server for the desk). */
+  id: string;
+  event_id: number;
+  registration_id: number;
+  action: CheckinAction;
+  outcome: CheckinOutcome;
+  /** The scanning device's name; null at the desk. */
+  device: string | null;
+  scanned_at: Timestamp;
+  recorded_at: CreatedAt;
+  user_id: number | null;
+  undoes: string | null;
+}
+export interface DB {
+  checkins: CheckinsTable;
+}
+
+/* Registrations managed by organisers, and imports (migrations/2026-12-04T09-00_registrant-management.ts). */
+export interface RegistrationsTable {
+  /** What the person was told when an organiser cancelled on their behalf. */
+  cancel_reason: string | null;
+  /** Marked by an organiser: confirmed, but did not come. */
+  no_show_at: NullableTimestamp;
+  /** The import that registered the person, if one did. */
+  import_id: string | null;
+}
+/** One person of a checked import, as it waits for the organiser's confirmation. */
+export type ImportedPerson = { line: number; name: string; email: string; organisation: string; side: Side };
+export interface RegistrationImportsTable {
+  id: string;
+  event_id: number;
+  user_id: number | null;
+  filename: string;
+  rows: Json<ImportedPerson[]>;
+  notify: Generated<boolean>;
+  created_at: CreatedAt;
+  confirmed_at: NullableTimestamp;
+}
+export interface DB {
+  registration_imports: RegistrationImportsTable;
 }

@@ -7,7 +7,8 @@ import { Refusal } from './errors.ts';
  */
 
 export const idParam = z.coerce.number().int().positive().max(2_147_483_647);
-export const slugParam = z.string().min(1).max(200);
+// A control character (a NUL the database refuses) names nothing either.
+export const slugParam = z.string().min(1).max(200).refine((s) => [...s].every((ch) => ch.charCodeAt(0) >= 0x20));
 
 export const idParams = z.object({ id: idParam });
 export const slugParams = z.object({ slug: slugParam });

@@ -43,8 +43,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts the app on a random loopback port and launches the browser; both end with the test. */
-export async function startSite(t: Tap, options: { mail?: boolean } = {}): Promise<Site> {
+/**
+ * Starts the app on a random loopback port and launches the browser; both end with the test.
+ * `browserArgs`: more Chromium switches (a fake camera, for instance).
+ */
+export async function startSite(t: Tap, options: { mail?: boolean; browserArgs?: string[] } = {}): Promise<Site> {
   const handle = await cloneTemplate();
   const inbox = options.mail ? await startSmtp(t) : undefined;
   const port = await freePort();
@@ -55,7 +58,7 @@ export async function startSite(t: Tap, options: { mail?: boolean } = {}): Promi
     mailTransport: inbox?.transport, runMailWorker: Boolean(inbox),
   });
   await app.listen({ port, host: '127.0.0.1' });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', ...(options.browserArgs ?? [])] });
   t.teardown(async () => {
     await browser.close();
     await app.close();

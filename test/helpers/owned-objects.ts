@@ -116,12 +116,30 @@ export async function ownedObjects(db: Database, options: OwnedObjectsOptions) {
   const message = await db.selectFrom('mail_outbox').where('message_id', '=', messageId).select('id').executeTakeFirstOrThrow();
   // One of the owner's own sessions, other than any a request is made with.
   const session = { id: hashToken(await startSession(db, owner.id, '127.0.0.1', 'owned-objects')) };
+  // One of the owner's passkeys (its key is never checked: only rename and remove name it).
+  const passkey = await db.insertInto('passkeys').values({
+    user_id: owner.id, credential_id: 'owned-objects', public_key: 'AA', device_type: 'singleDevice', backed_up: false, name: 'Laptop',
+  }).returning('id').executeTakeFirstOrThrow();
+  // One of the owner's linked single sign-on identities.
+  const identity = await db.insertInto('oidc_identities').values({
+    user_id: owner.id, provider: 'gov', issuer: 'https://id.example.test', subject: 'owned-objects', email: 'owner@example.test',
+  }).returning('id').executeTakeFirstOrThrow();
+  // A webhook endpoint of the owner's organisation, with a message delivered to it.
+  const webhook = await db.insertInto('webhook_endpoints').values({
+    organisation_id: owner.organisation_id, created_by: owner.id, url: 'https://hooks.example.org/', event_types: ['checkin.created'],
+    secret: 'whsec_b3duZWQtb2JqZWN0cy1zZWNyZXQtMzItYnl0ZXMhIQ==',
+  }).returning('id').executeTakeFirstOrThrow();
+  const hook = await db.insertInto('webhook_events').values({ message_id: 'msg_owned', type: 'checkin.created', item_id: item.id, payload: '{}' })
+    .returning('id').executeTakeFirstOrThrow();
+  const webhookDelivery = await db.insertInto('webhook_deliveries').values({ endpoint_id: webhook.id, event_id: hook.id, status: 'delivered' })
+    .returning('id').executeTakeFirstOrThrow();
 
   return {
     owner: { id: owner.id }, period, item: { id: item.id, number: item.number }, event, registration,
     programme, delegation: { id: delegation.id }, member, publicProgramme,
     contest, round: { position: round.position }, entry, attachment, judgeAssignment: { id: judgeAssignment.id },
-    submittedAssignment, criterion, tier, pastContest, grant: { id: grant.id }, openContest, message, session,
+    submittedAssignment, criterion, tier, pastContest, grant: { id: grant.id }, openContest, message, session, passkey, identity,
+    webhook, webhookDelivery,
   };
 }
 

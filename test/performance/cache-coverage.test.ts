@@ -99,6 +99,9 @@ const SAMPLES: Record<string, (db: Database) => Promise<string[]>> = {
     if (asking) chosen.add(asking.slug);
     return [...chosen].map((slug) => `/events/${slug}`);
   },
+  // The calendar feeds: the whole feed, and each event's file where its page is sampled.
+  '/events.ics': async () => ['/events.ics'],
+  '/events/:slug.ics': async (db) => (await SAMPLES['/events/:slug']!(db)).map((url) => `${url}.ics`),
   '/periods/:slug': async (db) => {
     const periods = await db.selectFrom('periods').select('slug').orderBy('starts_on').execute();
     return periods.map((p) => `/periods/${p.slug}`);

@@ -95,6 +95,7 @@ const RULES: Rule[] = [
   { prefix: '/manage/contests/:slug/certificates', whose: 'organisation', bind: (o) => ({ slug: o.pastContest.slug, grantId: o.grant.id }) },
   { prefix: '/manage/items/:id', whose: 'organisation', bind: (o) => ({ id: o.item.id }) },
   { prefix: '/manage/outbox/:id', whose: 'organisation', bind: (o) => ({ id: o.message.id }) },
+  { prefix: '/manage/webhooks/:id', whose: 'organisation', bind: (o) => ({ id: o.webhook.id, deliveryId: o.webhookDelivery.id }) },
   {
     prefix: '/manage/translations/:kind/:ref', whose: 'organisation',
     bind: (o) => [
@@ -117,19 +118,34 @@ const RULES: Rule[] = [
   // The judges' pages and the account's.
   { prefix: '/judging/assignments/:id', whose: 'judge', bind: (o) => ({ id: o.judgeAssignment.id, attachmentId: o.attachment.id }) },
   { prefix: '/account/sessions/:id', whose: 'account', bind: (o) => ({ id: o.session.id }) },
+  // API tokens: the demo data has none, so an id that names none (revoking it is a 404 for everyone).
+  { prefix: '/account/tokens/:id', whose: 'account', bind: () => ({ id: 2_147_483_647 }) },
+  { prefix: '/manage/tokens/:id', whose: 'admin', bind: () => ({ id: 2_147_483_647 }) },
+  // The JSON API takes bearer tokens only: whatever the objects, a session is refused (test/modules/api covers tokens).
+  { prefix: '/api/v1', whose: 'organisation', bind: (o) => ({ slug: o.event.slug, id: o.registration.id }) },
+  { prefix: '/api/v1/contests/:slug', whose: 'organisation', bind: (o) => ({ slug: o.contest.slug, position: o.round.position }) },
+  { prefix: '/account/passkeys/:id', whose: 'account', bind: (o) => ({ id: o.passkey.id }) },
+  { prefix: '/account/sso/identities/:id', whose: 'account', bind: (o) => ({ id: o.identity.id }) },
+  // Single sign-on providers: none is configured here, so every caller is told there is no such provider.
+  { prefix: '/account/sso/:provider', whose: 'account', bind: () => ({ provider: 'unconfigured' }) },
+  { prefix: '/login/oidc/:provider', whose: 'secret', bind: () => ({ provider: 'unconfigured' }) },
   // The public site.
   { prefix: '/periods/:slug', whose: 'public', bind: (o) => ({ slug: o.period.slug, number: o.item.number }) },
   { prefix: '/events/:slug', whose: 'public', bind: (o) => ({ slug: o.event.slug }) },
+  { prefix: '/events/:slug.ics', whose: 'public', bind: (o) => ({ slug: o.event.slug }) },
   { prefix: '/programmes/:slug', whose: 'public', bind: (o) => ({ slug: o.publicProgramme.slug }) },
   { prefix: '/contests/:slug', whose: 'public', bind: (o) => ({ slug: o.openContest.slug }) },
   { prefix: '/contests/:slug/results', whose: 'public', bind: (o) => ({ slug: o.pastContest.slug }) },
   // Private links (with real objects beside the token where the route names one).
   { prefix: '/registrations/:token', whose: 'secret', bind: token },
+  { prefix: '/surveys/:token', whose: 'secret', bind: token },
   { prefix: '/delegations/:token', whose: 'secret', bind: token },
   { prefix: '/delegation-invitations/:token', whose: 'secret', bind: token },
   { prefix: '/entries/:token', whose: 'secret', bind: (o) => ({ token: TOKEN, attachmentId: o.attachment.id }) },
   { prefix: '/password/reset/:token', whose: 'secret', bind: token },
   { prefix: '/invitations/:token', whose: 'secret', bind: token },
+  // A certificate's code is as unguessable as a token: a random one names nothing.
+  { prefix: '/certificates/:code', whose: 'secret', bind: () => ({ code: TOKEN.slice(0, 22) }) },
 ];
 
 const paramsOf = (url: string) => [...url.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1] ?? '');
@@ -151,9 +167,11 @@ type Expected =
   | 'wrong role' // 404
   | 'not theirs' // 404: the object is another organisation's, judge's, account's
   | 'forbidden' // 403: the caller sees the object but may not do this to it
-  | 'secret'; // a random token: 404 or a friendly page
+  | 'secret' // a random token: 404 or a friendly page
+  | 'bearer'; // the JSON API: no session counts, 401 as a problem
 
 function expectation(access: string, whose: Whose | undefined, persona: Persona): Expected {
+  if (access === 'token') return 'bearer';
   if (access === 'public') {
     if (whose === 'secret') return 'secret';
     return whose === 'public' ? 'found' : 'public';
@@ -272,6 +290,10 @@ t.test('every route answers each kind of caller as its declared access and the o
         } else {
           t.equal(status, 401, label);
         }
+        break;
+      case 'bearer':
+        t.equal(status, 401, `${label}: a session is no token`);
+        t.match(type, /^application\/problem\+json/, `${label}: a problem`);
         break;
       case 'wrong role':
         t.equal(status, 404, `${label}: outside its role, the page does not exist`);

@@ -72,6 +72,10 @@ export const contests = {
   'contests.field.entriesOpen': 'Entries open (Hong Kong time)',
   'contests.field.entriesClose': 'Entries close (Hong Kong time)',
   'contests.field.blind': 'Judge blind: hide the entrant from judges',
+  'contests.field.confirmEmail': 'Ask entrants to confirm their email address',
+  'contests.field.confirmEmailHint': 'A new entry is held for 24 hours (never past the closing time) until its sender confirms from the email we send. Unconfirmed entries are withdrawn; they are never counted or passed to the judges. Entries sent by someone signed in need no confirmation.',
+  // Beside a delegation or an entry whose email address is not confirmed yet.
+  'contests.awaitingConfirmation': 'awaiting email confirmation',
 
   // The list of contests.
   'contests.index.heading': 'Contests',
@@ -293,6 +297,8 @@ export const contests = {
   'contests.programmeForm.places': 'Places',
   'contests.programmeForm.placesHint': 'Every member of every delegation takes one. Leave empty for no limit.',
   'contests.programmeForm.publicRegistration': 'Delegation leaders may register through a public form (otherwise by invitation only)',
+  'contests.programmeForm.confirmEmail': 'Ask delegation leaders to confirm their email address',
+  'contests.programmeForm.confirmEmailHint': 'A delegation registered through the public form holds its places for 24 hours (never past the edit deadline or the programme\'s end) until its contact confirms from the email we send. Unconfirmed delegations are withdrawn and their places given back; they are never counted. Invited delegations need no confirmation.',
   'contests.programmeForm.editDeadline': 'Leaders can change their delegations until',
   'contests.programmeForm.editDeadlineHint': 'Hong Kong time. Empty: while the programme is open.',
   'contests.programmeForm.save': 'Save',

@@ -107,6 +107,9 @@ export const pages = {
   'pages.events.waitlist': 'Full — waiting list open',
   'pages.events.opens': 'Registration opens {date}',
   'pages.events.closed': 'Registration closed',
+  'pages.events.calendarName': 'ipcoop: upcoming events',
+  'pages.events.subscribe': 'Subscribe to these events in your calendar',
+  'pages.event.addToCalendar': 'Add to calendar (.ics)',
 
   'pages.event.when': 'When',
   'pages.event.where': 'Where',

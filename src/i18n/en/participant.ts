@@ -211,6 +211,13 @@ export const participant = {
   'participant.delegation.errors.notEnoughMany': 'The programme has {n} places left, not enough for {seats} more members. Shorten the member list or contact the organisers.',
   'participant.delegation.errors.invitationUsed': 'This invitation has already been used or has expired.',
   'participant.delegation.errors.gone': 'This delegation no longer exists.',
+  'participant.delegation.errors.confirmTooLate': 'This delegation was not confirmed in time, so it has been withdrawn and its places given back. You can register it again while the programme takes registrations.',
+  'participant.delegation.inbox.lead': 'We have sent an email to the contact address you gave, with a private link to your delegation. Open it and confirm your email address to keep the delegation: until you do, its places are held for 24 hours at most and it is not counted.',
+  'participant.delegation.inbox.back': 'Back to the programme',
+  'participant.delegation.unconfirmed': 'Confirm your email address to keep this delegation',
+  'participant.delegation.unconfirmedDetail': ' (by {time}). Until then its places are held; after that it is withdrawn.',
+  'participant.delegation.emailConfirmed': 'Thank you: your email address is confirmed and the delegation is registered. We have emailed you the confirmation.',
+  'participant.delegation.released': 'This delegation was not confirmed in time, so it has been withdrawn and its places given back.',
   'participant.delegation.errors.confirmedConsent': 'The delegation is confirmed, so every member under 18 needs a guardian\'s consent: tick the consent box for each of them.',
   'participant.delegation.errors.programmeNotFound': 'We could not find that exchange programme taking registrations.',
   'participant.delegation.errors.invitationNotFound': 'We could not find that invitation (it may have been used already or expired).',
@@ -265,6 +272,10 @@ export const participant = {
   'participant.mail.delegation.placesBackOne': ' Its {n} place has been given back to the programme.',
   'participant.mail.delegation.placesBackMany': ' Its {n} places have been given back to the programme.',
   'participant.mail.delegation.mistake': 'If this is a mistake, please contact the organisers.',
+  // A delegation made with email confirmation on (programmes.confirm_email).
+  'participant.mail.delegation.subjectConfirm': 'Confirm your email address: delegation {name}',
+  'participant.mail.delegation.confirm': 'To confirm that this is your email address, open this private link and press "Confirm my email address" by {time}. Until then the delegation holds its places but is not counted; if it is not confirmed by then, it is withdrawn and its places are given back. Keep the link to yourself: anyone who has it can change the delegation.',
+  'participant.mail.delegation.notYou': 'If you did not register this delegation, ignore this email: unconfirmed, it will be withdrawn.',
 
   // A contest entry: the form (on the contest page and the entry's private page).
   'participant.entry.applicantName': 'Applicant organisation',
@@ -375,6 +386,13 @@ export const participant = {
   'participant.entry.errors.unreadable': 'The form could not be read. Reload the page and try again.',
   'participant.entry.errors.contestNotFound': 'We could not find that contest.',
   'participant.entry.errors.notFound': 'We could not find that entry.',
+  'participant.entry.errors.confirmTooLate': 'This entry was not confirmed in time, so it has been withdrawn. You can send it again while entries are open.',
+  'participant.entry.inbox.lead': 'We have sent an email to the address you gave, with a private link to your entry. Open it and confirm your email address: until you do, the entry is held for 24 hours at most and is not passed to the judges.',
+  'participant.entry.inbox.back': 'Back to the contest',
+  'participant.entry.unconfirmed': 'Confirm your email address to keep this entry',
+  'participant.entry.unconfirmedDetail': ' (by {time}). Until then it is held, but not passed to the judges; after that it is withdrawn.',
+  'participant.entry.emailConfirmed': 'Thank you: your email address is confirmed and your entry is in the contest. We have emailed you the confirmation.',
+  'participant.entry.released': 'This entry was not confirmed in time, so it has been withdrawn.',
   'participant.entry.errors.attachmentNotFound': 'We could not find that attachment.',
   'participant.entry.errors.certificateNotFound': 'We could not find that certificate.',
 
@@ -383,6 +401,11 @@ export const participant = {
   'participant.mail.entry.received': 'Thank you. Your entry "{title}" to the {contest} is received under the reference {reference}.',
   'participant.mail.entry.link': 'You can see it, and change it until entries close, at this private link:',
   'participant.mail.entry.keep': 'Keep this link to yourself: anyone who has it can change your entry.',
+  // An entry made with email confirmation on (contests.confirm_email).
+  'participant.mail.entry.subjectConfirm': 'Confirm your email address: entry {reference} to {contest}',
+  'participant.mail.entry.pending': 'Your entry "{title}" to the {contest} has reached us under the reference {reference}.',
+  'participant.mail.entry.confirm': 'To confirm that this is your email address, open this private link and press "Confirm my email address" by {time}. Until then the entry is not passed to the judges; if it is not confirmed by then, it is withdrawn. Keep the link to yourself: anyone who has it can change your entry.',
+  'participant.mail.entry.notYou': 'If you did not send this entry, ignore this email: unconfirmed, it will be withdrawn.',
 
   'participant.mail.eventCancelled.subject': 'Cancelled: {title}',
   'participant.mail.eventCancelled.body': 'We are sorry to tell you that this event has been cancelled:',

@@ -3,6 +3,11 @@ import type { contests as en } from '../en/contests.ts';
 /* Simplified Chinese where Guangdong says it differently from Hong Kong; the rest is derived from zh-Hant. */
 export const contests: Partial<Record<keyof typeof en, string>> = {
   'contests.col.files': '文件',
+  'contests.field.confirmEmail': '要求参赛者确认电子邮箱',
+  'contests.field.confirmEmailHint': '新提交的作品会保留 24 小时（不超过截止时间），待提交者在我们发出的电子邮件中确认。逾时未确认的作品将被撤回，既不计入任何数字，也不会交给评审。已登录者代为提交的作品无须确认。',
+  'contests.awaitingConfirmation': '待确认邮箱',
+  'contests.programmeForm.confirmEmail': '要求代表团团长确认电子邮箱',
+  'contests.programmeForm.confirmEmailHint': '通过公开表格登记的代表团会保留名额 24 小时（不超过修改截止时间或计划结束），待联系人在我们发出的电子邮件中确认。逾时未确认的代表团将被撤回，名额交还计划，亦从不计入任何数字。获邀登记的代表团无须确认。',
   'contests.show.addJudgeHint': '未有账户的评审，请在“评审”页面邀请。',
   'contests.setup.newRoundHint': '例如“决赛”。',
   'contests.programme.itinerary': '每日行程（可打印）',

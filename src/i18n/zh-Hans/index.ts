@@ -4,5 +4,14 @@ import { participant } from './participant.ts';
 import { account } from './account.ts';
 import { manage } from './manage.ts';
 import { contests } from './contests.ts';
+import { api } from './api.ts';
+import { webhooks } from './webhooks.ts';
+import { surveys } from './surveys.ts';
+import { scan } from './scan.ts';
+import { certificates } from './certificates.ts';
+import { registrants } from './registrants.ts';
 
-export const messages = { ...common, ...pages, ...participant, ...account, ...manage, ...contests };
+export const messages = {
+  ...common, ...pages, ...participant, ...account, ...manage, ...contests, ...api, ...webhooks,
+  ...surveys, ...scan, ...certificates, ...registrants,
+};

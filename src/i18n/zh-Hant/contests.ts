@@ -74,6 +74,9 @@ export const contests: Record<keyof typeof en, string> = {
   'contests.field.entriesOpen': '開始接受報名（香港時間）',
   'contests.field.entriesClose': '截止報名（香港時間）',
   'contests.field.blind': '匿名評審：不向評審顯示參賽者身份',
+  'contests.field.confirmEmail': '要求參賽者確認電郵地址',
+  'contests.field.confirmEmailHint': '新提交的作品會保留 24 小時（不超過截止時間），待提交者在我們寄出的電郵中確認。逾時未確認的作品將被撤回，既不計入任何數字，也不會交給評審。已登入者代為提交的作品無須確認。',
+  'contests.awaitingConfirmation': '待確認電郵',
 
   // The list of contests.
   'contests.index.heading': '比賽',
@@ -295,6 +298,8 @@ export const contests: Record<keyof typeof en, string> = {
   'contests.programmeForm.places': '名額',
   'contests.programmeForm.placesHint': '每個代表團的每名團員各佔一個名額。如不設上限，請留空。',
   'contests.programmeForm.publicRegistration': '代表團團長可透過公開表格登記（否則只限獲邀者）',
+  'contests.programmeForm.confirmEmail': '要求代表團團長確認電郵地址',
+  'contests.programmeForm.confirmEmailHint': '透過公開表格登記的代表團會保留名額 24 小時（不超過修改截止時間或計劃結束），待聯絡人在我們寄出的電郵中確認。逾時未確認的代表團將被撤回，名額交還計劃，亦從不計入任何數字。獲邀登記的代表團無須確認。',
   'contests.programmeForm.editDeadline': '團長可修改代表團資料至',
   'contests.programmeForm.editDeadlineHint': '香港時間。留空即為交流計劃開放期間。',
   'contests.programmeForm.save': '儲存',

@@ -109,6 +109,9 @@ export const pages: Record<keyof typeof en, string> = {
   'pages.events.waitlist': '名額已滿——可加入候補名單',
   'pages.events.opens': '{date}開始登記',
   'pages.events.closed': '已截止登記',
+  'pages.events.calendarName': 'ipcoop：即將舉行的活動',
+  'pages.events.subscribe': '在你的日曆訂閱這些活動',
+  'pages.event.addToCalendar': '加入日曆（.ics）',
 
   'pages.event.when': '日期及時間',
   'pages.event.where': '地點',

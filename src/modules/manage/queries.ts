@@ -54,8 +54,10 @@ export async function figuresWithHistory(db: Executor, itemId: number) {
 export async function placeholderChoices(db: Executor, itemId: number) {
   // A narrative names only its item's public objects (src/modules/summary/service.ts): a draft is not offered.
   const [events, programmes, contests, figures] = await Promise.all([
-    db.selectFrom('events').where('item_id', '=', itemId).where('status', '<>', 'draft')
-      .select(['slug', 'title']).orderBy('starts_at').execute(),
+    db.selectFrom('events as e').where('e.item_id', '=', itemId).where('e.status', '<>', 'draft')
+      .select((eb) => ['e.slug', 'e.title',
+        eb.exists(eb.selectFrom('surveys as s').whereRef('s.event_id', '=', 'e.id').select('s.event_id')).as('has_survey')])
+      .orderBy('e.starts_at').execute(),
     db.selectFrom('programmes').where('item_id', '=', itemId).where('status', '<>', 'draft')
       .select(['slug', 'title']).orderBy('starts_on').execute(),
     db.selectFrom('contests').where('item_id', '=', itemId).where('status', '<>', 'draft')
@@ -66,6 +68,11 @@ export async function placeholderChoices(db: Executor, itemId: number) {
     ...events.flatMap((e) => [
       { code: `{{attendance ${e.slug} | about}}`, label: message('manage.item.choice.attendance', { title: e.title }) },
       { code: `{{registrations ${e.slug}}}`, label: message('manage.item.choice.registrations', { title: e.title }) },
+      ...(e.has_survey ? [
+        { code: `{{survey-satisfied ${e.slug}}}`, label: message('surveys.choice.satisfied', { title: e.title }) },
+        { code: `{{survey-responses ${e.slug}}}`, label: message('surveys.choice.responses', { title: e.title }) },
+        { code: `{{survey-average ${e.slug}}}`, label: message('surveys.choice.average', { title: e.title }) },
+      ] : []),
     ]),
     ...programmes.flatMap((p) => [
       { code: `{{delegations ${p.slug} | words}}`, label: message('manage.item.choice.delegations', { title: p.title }) },
