@@ -31,10 +31,10 @@ export async function yearsWithFigures(db: Executor, user: CurrentUser, slug?: s
           where ${inScope('e.item_id')} and r.checked_in_at is not null)::int`.as('attended'),
       sql<number>`(select count(*) from programmes pr where ${inScope('pr.item_id')})::int`.as('programmes'),
       sql<number>`(select count(*) from delegations d join programmes pr on pr.id = d.programme_id
-          where ${inScope('pr.item_id')} and d.status <> 'withdrawn')::int`.as('delegations'),
+          where ${inScope('pr.item_id')} and d.status <> 'withdrawn' and d.confirm_by is null)::int`.as('delegations'),
       sql<number>`(select count(*) from contests c where ${inScope('c.item_id')})::int`.as('contests'),
       sql<number>`(select count(*) from entries en join contests c on c.id = en.contest_id
-          where ${inScope('c.item_id')} and en.status = 'submitted')::int`.as('entries'),
+          where ${inScope('c.item_id')} and en.status = 'submitted' and en.confirm_by is null)::int`.as('entries'),
       sql<number>`(select count(*) from award_grants g join award_tiers t on t.id = g.tier_id join contests c on c.id = t.contest_id
           where ${inScope('c.item_id')})::int`.as('awards'),
     ])
@@ -148,7 +148,8 @@ export async function programmesPage(db: Executor, user: CurrentUser, o: ListOpt
     .$if(o.since !== undefined, (qb) => qb.where('p.updated_at', '>=', o.since ?? new Date(0)))
     .select([
       'p.id', 'p.slug', 'p.item_id', 'p.title', 'p.starts_on', 'p.ends_on', 'p.status', 'p.capacity', 'p.member_count', 'p.updated_at',
-      sql<number>`(select count(*) from delegations d where d.programme_id = p.id and d.status <> 'withdrawn')::int`.as('delegations'),
+      sql<number>`(select count(*) from delegations d
+        where d.programme_id = p.id and d.status <> 'withdrawn' and d.confirm_by is null)::int`.as('delegations'),
     ])
     .orderBy('p.id')
     .limit(o.limit + 1)
@@ -183,7 +184,8 @@ export async function contestsPage(db: Executor, user: CurrentUser, o: ListOptio
     .select([
       'c.id', 'c.slug', 'c.item_id', 'c.kind', 'c.title', 'c.status', 'c.blind', 'c.entry_opens_at', 'c.entry_closes_at',
       'c.results_published_at', 'c.updated_at',
-      sql<number>`(select count(*) from entries e where e.contest_id = c.id and e.status = 'submitted')::int`.as('entries'),
+      sql<number>`(select count(*) from entries e
+        where e.contest_id = c.id and e.status = 'submitted' and e.confirm_by is null)::int`.as('entries'),
       sql<number>`(select count(*) from award_grants g join award_tiers t on t.id = g.tier_id where t.contest_id = c.id)::int`.as('awards'),
     ])
     .orderBy('c.id')

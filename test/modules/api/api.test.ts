@@ -334,6 +334,18 @@ t.test('contests: entries, a round\'s ranking, results; a judge\'s own assignmen
   t.equal((await api('GET', '/api/v1/events', { token: judge })).json<{ data: unknown[] }>().data.length, 0, 'a judge reaches no organiser\'s events');
 });
 
+t.test('delegations and entries still awaiting email confirmation count in no figure', async (t) => {
+  const programmes = async () =>
+    (await api('GET', '/api/v1/programmes?limit=500', { token: admin })).json<{ data: { id: number; delegations: number }[] }>();
+  const delegation = await db.selectFrom('delegations').select(['id', 'programme_id']).where('status', '<>', 'withdrawn')
+    .where('confirm_by', 'is', null).executeTakeFirstOrThrow();
+  const before = (await programmes()).data.find((p) => p.id === delegation.programme_id)?.delegations;
+  await db.updateTable('delegations').set({ confirm_by: new Date(Date.now() + 3_600_000) }).where('id', '=', delegation.id).execute();
+  const after = (await programmes()).data.find((p) => p.id === delegation.programme_id)?.delegations;
+  t.equal(after, (before ?? 0) - 1, 'a pending delegation leaves the programme\'s count');
+  await db.updateTable('delegations').set({ confirm_by: null }).where('id', '=', delegation.id).execute();
+});
+
 t.test('over the token\'s rate limit: 429 with Retry-After', async (t) => {
   const limited = await createApiToken(db, null, await userId('organiser@hkipd.test'), { name: 'limited', scopes: ['read'], days: 1 });
   const start = new Date(Math.floor(Date.now() / 60_000) * 60_000);
