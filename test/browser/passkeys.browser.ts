@@ -1,28 +1,15 @@
-import { createServer } from 'node:net';
 import { chromium } from 'playwright-core';
 import t from 'tap';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { cloneTemplate, DEMO_PASSWORD } from '../helpers/database.ts';
-import { CHROMIUM, problemsOf, signIn } from './support.ts';
+import { CHROMIUM, freePort, problemsOf, signIn } from './support.ts';
 
 /*
  * Passkeys in a real browser: Chromium's virtual authenticator (the DevTools protocol's WebAuthn
  * domain) stands in for a phone or a security key, with user verification. WebAuthn needs a host
  * name (an IP address cannot be a relying party), so the site is reached as localhost.
  */
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 t.test('a passkey is added on the account page, and signs in alone from the login page', async (t) => {
   const handle = await cloneTemplate();

@@ -31,7 +31,8 @@ export type Site = {
   page(t: Tap, options?: Parameters<Browser['newContext']>[0]): Promise<Page>;
 };
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on, for a site of a test's own. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
