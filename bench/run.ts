@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { DatabaseHandle } from '../src/db/index.ts';
 import { attendanceExport, EXPORT, type ExportReport } from './attendance-export.ts';
 import { eventPage, PAGE, type PageReport } from './event-page.ts';
+import { IMPORT, importPreview, type ImportReport } from './import-preview.ts';
 import { LONG, type LongInputReport, longInputs } from './long-inputs.ts';
 import { RANKING, ranking, type RankingReport } from './ranking.ts';
 import { registrationRush, RUSH, type RushReport } from './registration-rush.ts';
@@ -21,14 +22,14 @@ import { freshPglite, freshPostgres, isMain, round, rss } from './support.ts';
  *   npm run bench -- --only=rush,page --databases=postgres --no-write
  */
 
-export const BENCHMARKS = ['rush', 'page', 'summary', 'export', 'ranking', 'long', 'start'] as const;
+export const BENCHMARKS = ['rush', 'page', 'summary', 'export', 'import', 'ranking', 'long', 'start'] as const;
 export type BenchmarkName = typeof BENCHMARKS[number];
 export type DatabaseKind = 'postgres' | 'pglite';
 
 export type SuiteResults = {
   database: DatabaseKind;
   rush?: RushReport; page?: PageReport; summary?: SummaryReport; export?: ExportReport; ranking?: RankingReport; start?: StartReport;
-  long?: LongInputReport;
+  long?: LongInputReport; import?: ImportReport;
   peakRssMiB: number;
   /** The server's peak resident memory during each benchmark. */
   rssByBenchmark?: Record<string, number>;
@@ -83,6 +84,11 @@ export async function runSuite(options: {
       log(`${options.database}: attendance export`);
       const result = await during('export', () => attendanceExport({ ...EXPORT[size], handle }));
       if (result) results.export = result;
+    }
+    if (wanted('import')) {
+      log(`${options.database}: import preview`);
+      const result = await during('import', () => importPreview({ ...IMPORT[size], handle }));
+      if (result) results.import = result;
     }
     if (wanted('long')) {
       log(`${options.database}: hostile long inputs`);
@@ -175,6 +181,19 @@ export function rows(results: SuiteResults): Row[] {
       pass: l.worstMs < 1000 && l.unexpected.length === 0 && l.stored.length === 0,
     });
   }
+  if (results.import) {
+    const i = results.import;
+    out.push({
+      benchmark: `import preview: a CSV of ${n(i.preview.rows)} rows (${n(i.preview.bytes / 1024)} KB), ${i.rounds} uploads each`, database: db,
+      result: `median ${ms(i.preview.medianMs)}, worst ${ms(i.preview.worstMs)}, server +${n(i.preview.peakGrowthMiB)} MiB; `
+        + `${n(i.oversized.rows)} rows: ${i.oversized.status} in ${ms(i.oversized.ms)}${i.oversized.staged ? ', staged' : ', nothing staged'}`,
+      baseline: `${n(i.small.rows)} rows: median ${ms(i.small.medianMs)}, +${n(i.small.peakGrowthMiB)} MiB`,
+      ratio: `${round(i.preview.medianMs / Math.max(1, i.small.medianMs), 1)}× time`,
+      target: '< 5 000 ms, growth < 64 MB; oversized 4xx, nothing staged',
+      pass: i.preview.worstMs < 5000 && i.preview.peakGrowthMiB < 61 && i.oversized.status >= 400 && i.oversized.status < 500
+        && !i.oversized.staged,
+    });
+  }
   if (results.start) {
     const s = results.start;
     if (s.coldMs !== null) {
@@ -188,7 +207,7 @@ export function rows(results: SuiteResults): Row[] {
       baseline: `hello-world server: ${ms(s.baselineMs)}`, ratio: `${round(s.warmMs / s.baselineMs, 1)}×`, target: '—', pass: null,
     });
   }
-  if (results.peakRssMiB > 0 && (rush || page || summary || exp || rank || results.long)) {
+  if (results.peakRssMiB > 0 && (rush || page || summary || exp || rank || results.long || results.import)) {
     out.push({
       benchmark: 'server RSS throughout', database: db, result: `peak ${n(results.peakRssMiB)} MiB${results.rssByBenchmark && Object.keys(results.rssByBenchmark).length
         ? ` (${Object.entries(results.rssByBenchmark).map(([k, v]) => `${k} ${n(v)}`).join(', ')})` : ''}`, baseline: '—', ratio: '—',

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { attendanceExport, EXPORT } from '../../bench/attendance-export.ts';
 import { eventPage, PAGE } from '../../bench/event-page.ts';
+import { IMPORT, importPreview } from '../../bench/import-preview.ts';
 import { RANKING, ranking } from '../../bench/ranking.ts';
 import { registrationRush, RUSH } from '../../bench/registration-rush.ts';
 import { rows, table } from '../../bench/run.ts';
@@ -45,8 +46,15 @@ t.test('the benchmarks run in their smoke sizes and check what they measure', as
   t.ok(exp.xlsx.bytes > 10_000, 'so does the XLSX');
   t.ok(exp.baseline.bytes > 50_000, 'the baseline read them too');
 
-  const rendered = table(rows({ database, peakRssMiB: 100, rush, page, ranking: rank, summary, export: exp }));
-  t.equal(rendered.split('\n').length, 2 + 7, 'the table has a row for each figure');
+  const imported = await importPreview({ ...IMPORT.smoke, handle });
+  t.equal(imported.preview.rows, IMPORT.smoke.rows);
+  t.ok(imported.preview.medianMs > 0 && imported.small.medianMs > 0, 'both files were previewed');
+  t.equal(imported.oversized.status, 400, 'a file of ten times the row limit is refused');
+  t.notOk(imported.oversized.staged, 'and nothing is staged for it');
+
+  const rendered = table(rows({ database, peakRssMiB: 100, rush, page, ranking: rank, summary, export: exp, import: imported }));
+  t.equal(rendered.split('\n').length, 2 + 8, 'the table has a row for each figure');
+  t.match(rendered, /import preview: a CSV of 200 rows/);
   t.match(rendered, /registration rush: 40 attempts, capacity 20 \| (postgres|pglite) \|/);
 });
 
