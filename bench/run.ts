@@ -7,6 +7,7 @@ import { eventPage, PAGE, type PageReport } from './event-page.ts';
 import { IMPORT, importPreview, type ImportReport } from './import-preview.ts';
 import { LONG, type LongInputReport, longInputs } from './long-inputs.ts';
 import { RANKING, ranking, type RankingReport } from './ranking.ts';
+import { meetsGoal, SCALE, scale, type ScaleReport, scaleTable } from './scale.ts';
 import { registrationRush, RUSH, type RushReport } from './registration-rush.ts';
 import { start, type StartReport } from './start.ts';
 import { SUMMARY, summaryPage, type SummaryReport } from './summary.ts';
@@ -22,14 +23,14 @@ import { freshPglite, freshPostgres, isMain, round, rss } from './support.ts';
  *   npm run bench -- --only=rush,page --databases=postgres --no-write
  */
 
-export const BENCHMARKS = ['rush', 'page', 'summary', 'export', 'import', 'ranking', 'long', 'start'] as const;
+export const BENCHMARKS = ['rush', 'page', 'summary', 'export', 'import', 'ranking', 'long', 'start', 'scale'] as const;
 export type BenchmarkName = typeof BENCHMARKS[number];
 export type DatabaseKind = 'postgres' | 'pglite';
 
 export type SuiteResults = {
   database: DatabaseKind;
   rush?: RushReport; page?: PageReport; summary?: SummaryReport; export?: ExportReport; ranking?: RankingReport; start?: StartReport;
-  long?: LongInputReport; import?: ImportReport;
+  long?: LongInputReport; import?: ImportReport; scale?: ScaleReport;
   peakRssMiB: number;
   /** The server's peak resident memory during each benchmark. */
   rssByBenchmark?: Record<string, number>;
@@ -101,6 +102,12 @@ export async function runSuite(options: {
       log(`${options.database}: event page`);
       const result = await during('page', () => eventPage({ ...PAGE[size], handle }));
       if (result) results.page = result;
+    }
+    // Last of all: it grows the database to ten years, which no other benchmark expects.
+    if (wanted('scale') && options.database === 'postgres') {
+      log(`${options.database}: ten years of data`);
+      const result = await during('scale', () => scale({ ...SCALE[size], handle, log }));
+      if (result) results.scale = result;
     }
     results.peakRssMiB = round(rss.peakMiB);
   } finally {
@@ -194,6 +201,20 @@ export function rows(results: SuiteResults): Row[] {
         && !i.oversized.staged,
     });
   }
+  if (results.scale) {
+    const judged = results.scale.figures.map((f) => ({ f, pass: meetsGoal(f) })).filter((x) => x.pass !== null);
+    const misses = judged.filter((x) => x.pass === false);
+    const slowest = judged.reduce<(typeof judged)[number] | null>(
+      (a, b) => (!a || b.f.scale!.medianMs > a.f.scale!.medianMs ? b : a), null);
+    out.push({
+      benchmark: `ten years of data: ${n(results.scale.data.registrations)} registrations, ${n(results.scale.data.scores)} scores; `
+        + `${judged.length} pages (table below)`, database: db,
+      result: `${judged.length - misses.length} of ${judged.length} pages meet the goals${slowest ? `; slowest \`${slowest.f.path}\` `
+        + `(${slowest.f.persona}) ${ms(slowest.f.scale!.medianMs)} median, ${ms(slowest.f.scale!.p99Ms)} p99` : ''}`,
+      baseline: 'the same pages on the demo data', ratio: '—', target: 'median < 50 ms (summary < 100 ms), p99 < 150 ms',
+      pass: misses.length === 0,
+    });
+  }
   if (results.start) {
     const s = results.start;
     if (s.coldMs !== null) {
@@ -254,9 +275,12 @@ if (isMain(import.meta)) {
   const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
   const all: Row[] = [];
   const loads: string[] = [];
+  const details: string[] = [];
   for (const database of databases) {
     loads.push(`${database} start ${loadavg()[0]!.toFixed(1)}`);
-    all.push(...rows(await runSuite({ database, smoke, ...(only ? { only } : {}), log })));
+    const results = await runSuite({ database, smoke, ...(only ? { only } : {}), log });
+    all.push(...rows(results));
+    if (results.scale) details.push('', '### Ten years of data, page by page', '', scaleTable(results.scale));
   }
   if (!only || only.includes('start')) {
     log('start');
@@ -267,6 +291,7 @@ if (isMain(import.meta)) {
       + `Machine: ${machine()}; load average when each database's suite began: ${loads.join(', ')}.`,
     '',
     table(all),
+    ...details,
   ].join('\n');
   console.log(generated);
   if (!smoke && !process.argv.includes('--no-write')) {

@@ -100,13 +100,13 @@ export async function freshPglite(template?: string): Promise<DatabaseHandle> {
 export type Listening = { url: string; close: () => Promise<void> };
 
 /**
- * The app on 127.0.0.1, its mail kept in the outbox (no worker), logging off. On PostgreSQL in a
+ * The app on 127.0.0.1, its mail kept in the outbox (no worker), logging off. On PostgreSQL (unless `inProcess`) in a
  * process of its own, compiled as `npm start` runs it (bench/server.mjs), whose resident memory
  * `rss` then samples: the server's, without the benchmark's own work beside it. The embedded PGlite belongs to one process, so
  * there the app runs in this one.
  */
-export async function listen(handle: DatabaseHandle): Promise<Listening> {
-  if (handle.kind === 'postgres') return listenInChild(await connectionUrl(handle));
+export async function listen(handle: DatabaseHandle, options: { inProcess?: boolean } = {}): Promise<Listening> {
+  if (handle.kind === 'postgres' && !options.inProcess) return listenInChild(await connectionUrl(handle));
   // The benchmarks send their load from one address: the public forms' limits would refuse it.
   const config = loadConfig({
     LOG_LEVEL: 'silent', BASE_URL: 'http://127.0.0.1', DATA_DIR: join(tmpdir(), 'ipcoop-bench'), DEMO_PASSWORD, RATE_LIMITS: 'off',
