@@ -50,7 +50,7 @@ async function rawBaseline(handle: DatabaseHandle, options: RushOptions) {
   const site = { baseUrl: 'http://127.0.0.1', domain: '127.0.0.1' };
   const sample = newToken();
   // One real confirmation, rendered once: the rows written are the size the app writes.
-  const mail = await participantMail('confirmed', details, { name: 'Rush Participant', email: 'rush@bench.test' },
+  const mail = await participantMail(handle.db, 'confirmed', details, { name: 'Rush Participant', email: 'rush@bench.test' },
     { token: sample, tokenHash: hashToken(sample), status: 'confirmed' }, site);
   const statements = (n: number) => {
     const email = `raw-${n}-${process.pid}@bench.test`;
@@ -59,8 +59,9 @@ async function rawBaseline(handle: DatabaseHandle, options: RushOptions) {
       [`UPDATE events SET confirmed_count = confirmed_count + 1 WHERE id = $1 AND (capacity IS NULL OR confirmed_count < capacity) RETURNING id`, [event.id]],
       [`INSERT INTO registrations (event_id, name, email, organisation, side, status, answers, token_hash) VALUES ($1, $2, $3, 'Bench', 'HK', $4, '{}', $5)`,
         [event.id, `Rush Participant ${n}`, email, null, hashToken(newToken())]],
-      [`INSERT INTO mail_outbox (message_id, to_address, subject, text_body, html_body, attachments, item_id) VALUES ($1, $2, $3, $4, NULL, $5, $6)`,
-        [`<${newToken()}@bench>`, email, mail.subject, mail.text, JSON.stringify(mail.attachments ?? []), details.item_id]],
+      [`INSERT INTO mail_outbox (message_id, to_address, subject, text_body, html_body, attachments, item_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [`<${newToken()}@bench>`, email, mail.subject, mail.text, mail.html ?? null, JSON.stringify(mail.attachments ?? []),
+          details.item_id]],
     ] as [string, unknown[]][];
   };
   let run: (n: number) => Promise<void>;

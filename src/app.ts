@@ -18,21 +18,27 @@ import { createMailTransport, type MailTransport } from './modules/mail/transpor
 import { type Message, type MessageKey, translator, verbatim } from './lib/i18n.ts';
 import { installNotices } from './lib/notice.ts';
 import { installLanguage } from './lib/language.ts';
-import { startMailWorker } from './modules/mail/worker.ts';
+import { mailWork } from './modules/mail/worker.ts';
+import { type JobHandlers, jobWork } from './modules/jobs/jobs.ts';
+import { startRunner } from './modules/jobs/runner.ts';
+import { EVENT_REMINDER, eventReminderHandler } from './modules/registrations/reminder.ts';
+import { JUDGE_REMINDER, judgeReminderHandler } from './modules/contests/notices.ts';
 import { privacyRoutes } from './modules/privacy/routes.ts';
 import { apiRoutes } from './modules/api/plugin.ts';
-import { startErasureWorker } from './modules/privacy/worker.ts';
-import { startConfirmationSweep } from './modules/registrations/worker.ts';
+import { erasureWork } from './modules/privacy/worker.ts';
+import { confirmationSweepWork } from './modules/registrations/worker.ts';
 import { certificateRoutes } from './modules/certificates/routes.ts';
-import { startCertificateWorker } from './modules/certificates/worker.ts';
+import { certificateWork } from './modules/certificates/worker.ts';
 import { webhookRoutes } from './modules/webhooks/routes.ts';
-import { startWebhookWorker } from './modules/webhooks/worker.ts';
+import { webhookWork } from './modules/webhooks/worker.ts';
+import type { Site } from './lib/site.ts';
 import { installMetrics } from './modules/metrics/routes.ts';
 import { sweepUnconfirmedDelegations } from './modules/delegations/service.ts';
 import { sweepUnconfirmedEntries } from './modules/entries/service.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { judgingRoutes } from './modules/judging/routes.ts';
 import { manageRoutes } from './modules/manage/routes.ts';
+import { scheduledRoutes } from './modules/manage/scheduled.ts';
 import { reportRoutes } from './modules/reports/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { contestRoutes } from './modules/contests/routes.ts';
@@ -42,9 +48,11 @@ import { badgeRoutes } from './modules/event-admin/badges-routes.ts';
 import { eventRoutes } from './modules/events/routes.ts';
 import { registrationRoutes } from './modules/registrations/routes.ts';
 import { checkinRoutes } from './modules/checkin/routes.ts';
+import { mailingRoutes } from './modules/mailings/routes.ts';
 import { registrantRoutes } from './modules/registrants/routes.ts';
 import { surveyRoutes } from './modules/surveys/routes.ts';
-import { startSurveyInvitations } from './modules/surveys/worker.ts';
+import { emailTemplateRoutes } from './modules/email-templates/routes.ts';
+import { surveyInvitationWork } from './modules/surveys/worker.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { homeRoutes } from './modules/home/routes.ts';
 import { programmeRoutes } from './modules/programmes/routes.ts';
@@ -108,6 +116,17 @@ function headersOf(middleware: (req: IncomingMessage, res: ServerResponse, next:
 
 const wantsHtml = (request: FastifyRequest) => !/application\/json/.test(request.headers.accept ?? '') ;
 
+/**
+ * The handlers of scheduled jobs, by kind (see "Jobs" in docs/ARCHITECTURE.md): a module that
+ * schedules a kind of job provides its handler, and it is named here, where the app is composed.
+ */
+export function jobHandlers(site: Site): JobHandlers {
+  return {
+    [EVENT_REMINDER]: eventReminderHandler(site),
+    [JUDGE_REMINDER]: judgeReminderHandler(site),
+  };
+}
+
 /** Builds the whole application; used by the server entry and by every test. */
 export async function buildApp({ config, db, logger, mailTransport, runMailWorker }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -137,27 +156,29 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   });
   app.decorate('mail', { transport, domain: new URL(config.baseUrl).hostname });
   if (runMailWorker) {
-    const worker = startMailWorker(db, transport, app.log, 1000,
-      { leaseSeconds: config.mailLeaseSeconds, retrySeconds: config.mailRetrySeconds });
-    app.addHook('onClose', () => worker.stop());
-    // Personal data past its period's retention is erased by the same instances that send mail.
-    const eraser = startErasureWorker(db, app.log);
-    app.addHook('onClose', () => eraser.stop());
-    // Places held by registrations whose email address was not confirmed in time are given back.
-    // Delegations and contest entries likewise: their places and references are released.
-    const sweep = startConfirmationSweep(db, { baseUrl: config.baseUrl, domain: app.mail.domain }, app.log, 60_000, [
-      { what: 'delegations', sweep: sweepUnconfirmedDelegations }, { what: 'entries', sweep: sweepUnconfirmedEntries },
-    ]);
-    app.addHook('onClose', () => sweep.stop());
-    // Webhooks go out from the same instances, through their own outbox.
-    const webhooks = startWebhookWorker(db, config.webhooks, { baseUrl: config.baseUrl, domain: app.mail.domain }, app.log);
-    app.addHook('onClose', () => webhooks.stop());
-    // Surveys go, once, to those checked in at events that have ended.
-    const surveys = startSurveyInvitations(db, { baseUrl: config.baseUrl, domain: app.mail.domain }, app.log);
-    app.addHook('onClose', () => surveys.stop());
-    // Attendance certificates go, once, to those checked in at events that give them, after the end.
-    const certificates = startCertificateWorker(db, { baseUrl: config.baseUrl, domain: app.mail.domain }, app.log);
-    app.addHook('onClose', () => certificates.stop());
+    const site: Site = { baseUrl: config.baseUrl, domain: app.mail.domain };
+    // One runner per instance drives its background work: scheduled jobs, the mail outbox, webhooks
+    // (through their own outbox) and the sweeps below, each at its own pace.
+    const runner = startRunner([
+      jobWork(db, jobHandlers(site), app.log, { leaseSeconds: config.jobLeaseSeconds, retrySeconds: config.jobRetrySeconds }),
+      mailWork(db, transport, app.log, { leaseSeconds: config.mailLeaseSeconds, retrySeconds: config.mailRetrySeconds }),
+      webhookWork(db, config.webhooks, site, app.log),
+      // Personal data past its period's retention is erased by the same instances that send mail.
+      erasureWork(db, app.log),
+      // Places held by registrations whose email address was not confirmed in time are given back.
+      // Delegations and contest entries likewise: their places and references are released.
+      confirmationSweepWork(db, site, app.log, 60_000, [
+        { what: 'delegations', sweep: sweepUnconfirmedDelegations }, { what: 'entries', sweep: sweepUnconfirmedEntries },
+      ]),
+      // Surveys go, once, to those checked in at events that have ended.
+      surveyInvitationWork(db, site, app.log),
+      // Attendance certificates go, once, to those checked in at events that give them, after the end.
+      certificateWork(db, site, app.log),
+    ], app.log);
+    app.addHook('onClose', async () => {
+      await runner.stop();
+      transport.close();
+    });
   }
 
   // helmet's headers, worked out once: they are the same for every response (no per-request nonce).
@@ -229,15 +250,18 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
   await app.register(badgeRoutes);
   await app.register(registrationRoutes);
   await app.register(checkinRoutes);
+  await app.register(mailingRoutes);
   await app.register(registrantRoutes);
   await app.register(certificateRoutes);
   await app.register(surveyRoutes);
+  await app.register(emailTemplateRoutes);
   await app.register(programmeRoutes);
   await app.register(delegationRoutes);
   await app.register(contestRoutes);
   await app.register(entryRoutes);
   await app.register(authRoutes);
   await app.register(manageRoutes);
+  await app.register(scheduledRoutes);
   await app.register(translationRoutes);
   await app.register(reportRoutes);
   await app.register(userRoutes);

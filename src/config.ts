@@ -25,6 +25,10 @@ const schema = z.object({
   MAIL_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(120),
   /** The first retry after a failed delivery; each further one waits four times longer. */
   MAIL_RETRY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  /** How long an instance keeps a scheduled job it is running before another may take it up. */
+  JOB_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(120),
+  /** The first retry after a job failed; each further one waits four times longer. */
+  JOB_RETRY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
   /** Without SMTP_URL: how many days sent mail is kept as .eml files (they hold private links). */
   MAIL_FILE_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   /**
@@ -70,6 +74,8 @@ export type Config = {
   mailFrom: string;
   mailLeaseSeconds: number;
   mailRetrySeconds: number;
+  jobLeaseSeconds: number;
+  jobRetrySeconds: number;
   mailFileDays: number;
   sessionSecret: string | undefined;
   demoPassword: string;
@@ -133,6 +139,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM,
     mailLeaseSeconds: e.MAIL_LEASE_SECONDS,
     mailRetrySeconds: e.MAIL_RETRY_SECONDS,
+    jobLeaseSeconds: e.JOB_LEASE_SECONDS,
+    jobRetrySeconds: e.JOB_RETRY_SECONDS,
     mailFileDays: e.MAIL_FILE_DAYS,
     sessionSecret: e.SESSION_SECRET,
     demoPassword: e.DEMO_PASSWORD,

@@ -10,6 +10,7 @@ import t from 'tap';
  */
 
 const LAYERS: readonly (readonly string[])[] = [
+  ['jobs'],
   ['audit', 'mail', 'health', 'metrics'],
   ['auth'],
   ['scope', 'users', 'webhooks'],
@@ -17,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['contests', 'programmes', 'privacy'],
   ['entries', 'registrations', 'summary'],
   ['event-admin', 'judging', 'translations', 'reports'],
-  ['checkin', 'manage', 'home', 'surveys', 'registrants'],
+  ['checkin', 'manage', 'home', 'surveys', 'registrants', 'mailings', 'email-templates'],
   ['api'],
 ];
 

@@ -224,11 +224,37 @@ export interface EventsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** The counts of an event's registrations, kept by triggers (migrations/2026-12-05T08-00_event-tallies.ts). */
+export interface EventTalliesTable {
+  event_id: ColumnType<number, never, never>;
+  confirmed: ColumnType<number, never, never>;
+  waitlisted: ColumnType<number, never, never>;
+  cancelled: ColumnType<number, never, never>;
+  checked_in: ColumnType<number, never, never>;
+}
+
 /** Moved by triggers on every change an event's public page could show (migrations/2026-11-26T07-00_page-versions.ts). */
 export interface EventVersionsTable {
   event_id: ColumnType<number, never, never>;
   /** bigint, read as a number like every int8 (src/db/index.ts). */
   version: ColumnType<number, never, never>;
+}
+
+/**
+ * An event's registrations counted by side and month made (Hong Kong time, 'YYYY-MM'), kept by
+ * triggers on registrations (migrations/2026-12-05T07-00_registration-tallies.ts): read only.
+ */
+export interface RegistrationTalliesTable {
+  event_id: ColumnType<number, never, never>;
+  side: ColumnType<Side, never, never>;
+  month: ColumnType<string, never, never>;
+  registrations: ColumnType<number, never, never>;
+  confirmed: ColumnType<number, never, never>;
+  checked_in: ColumnType<number, never, never>;
+  /** Registrations whose email address is confirmed (confirm_by is null): those the public figures count. */
+  email_confirmed: ColumnType<number, never, never>;
+  /** Waiting-list registrations whose email address is confirmed. */
+  waitlisted: ColumnType<number, never, never>;
 }
 
 /** The change counter of everything public that is not an event's own (same migration). */
@@ -248,8 +274,11 @@ export interface EventQuestionsTable {
   options: Json<string[]>;
 }
 
-/** 'unconfirmed': holds a seat until its email address is confirmed (events.confirm_email). */
-export const REGISTRATION_STATUSES = ['confirmed', 'waitlisted', 'unconfirmed', 'cancelled'] as const;
+/**
+ * 'unconfirmed': holds a seat until its email address is confirmed (events.confirm_email).
+ * 'awaiting': waits for an organiser's approval (events.registration_mode 'approval'), holding no seat.
+ */
+export const REGISTRATION_STATUSES = ['confirmed', 'waitlisted', 'unconfirmed', 'awaiting', 'cancelled'] as const;
 export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];
 export interface RegistrationsTable {
   id: Generated<number>;
@@ -514,6 +543,8 @@ export interface MailOutboxTable {
   sent_at: NullableTimestamp;
   created_at: CreatedAt;
   item_id: number | null;
+  /** The List-Unsubscribe address of a bulk message (RFC 2369); its token is removed once the message is sent. */
+  list_unsubscribe: string | null;
 }
 
 export interface LoginThrottleTable {
@@ -539,15 +570,42 @@ export interface SummaryEditionsTable {
   content: Json<unknown>;
 }
 
-export type MailingAudience = 'all' | 'confirmed' | 'attended' | 'waitlisted';
-export interface EventMailingsTable {
+/** Who an organiser's message goes to: an event's registrants, a programme's delegations, a contest's entrants or judges. */
+export type MailingAudience = 'all' | 'confirmed' | 'attended' | 'waitlisted' | 'leaders' | 'delegations' | 'entrants' | 'judges';
+/** A mailing names exactly one of its event, programme or contest (migrations/2026-12-05T05-00_mailings.ts). */
+export interface MailingsTable {
   id: Generated<number>;
-  event_id: number;
+  event_id: number | null;
+  programme_id: number | null;
+  contest_id: number | null;
   audience: MailingAudience;
+  filters: Json<Record<string, string>>;
   subject: string;
   body: string;
   message_ids: Json<string[]>;
+  /** Addresses of the audience left out because they had opted out of the list. */
+  skipped: Generated<number>;
   created_by: number | null;
+  created_at: CreatedAt;
+}
+
+export type MailListKind = 'event' | 'programme' | 'contest';
+/** An address that asked for no more mailings: of one event, programme or contest, or (owner_id null) of every one of the kind. */
+export interface MailOptOutsTable {
+  id: Generated<number>;
+  email: string;
+  list_kind: MailListKind;
+  owner_id: number | null;
+  created_at: CreatedAt;
+}
+
+/** One recipient's unsubscribe link of one mailing; the token itself is only in the message. */
+export interface MailUnsubscribeLinksTable {
+  token_hash: string;
+  mailing_id: number;
+  email: string;
+  list_kind: MailListKind;
+  owner_id: number;
   created_at: CreatedAt;
 }
 
@@ -569,7 +627,9 @@ export interface DB {
   figures: FiguresTable;
   events: EventsTable;
   event_questions: EventQuestionsTable;
-  event_mailings: EventMailingsTable;
+  mailings: MailingsTable;
+  mail_opt_outs: MailOptOutsTable;
+  mail_unsubscribe_links: MailUnsubscribeLinksTable;
   registrations: RegistrationsTable;
   programmes: ProgrammesTable;
   programme_hosts: ProgrammeHostsTable;
@@ -596,6 +656,8 @@ export interface DB {
   summary_editions: SummaryEditionsTable;
   content_version: ContentVersionTable;
   event_versions: EventVersionsTable;
+  event_tallies: EventTalliesTable;
+  registration_tallies: RegistrationTalliesTable;
 }
 
 export type Organisation = Selectable<OrganisationsTable>;
@@ -857,4 +919,106 @@ export interface RegistrationImportsTable {
 }
 export interface DB {
   registration_imports: RegistrationImportsTable;
+}
+
+/* Judges and entrants kept informed (migrations/2026-12-05T04-00_judge-and-entrant-notices.ts). */
+export interface ContestRoundsTable {
+  /** When the round is due to close: shown to judges, and what the reminder is timed by. */
+  closes_at: NullableTimestamp;
+  /** How long before closes_at judges with unfinished sheets are reminded; 0: they are not. */
+  reminder_hours: Generated<number>;
+}
+/** A judge's mail about their assignments in a round: how many it covered, and the last reminder. */
+export interface RoundJudgeNoticesTable {
+  round_id: number;
+  judge_id: number;
+  assignments_mailed: Generated<number>;
+  assigned_mailed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  reminded_at: NullableTimestamp;
+}
+export interface DB {
+  round_judge_notices: RoundJudgeNoticesTable;
+}
+
+/* Scheduled work (migrations/2026-12-05T01-00_jobs.ts). */
+export type JobStatus = 'pending' | 'done' | 'failed' | 'cancelled';
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  /** One logical job (`event-reminder:42`): scheduling the key again moves this row. */
+  key: string | null;
+  payload: Json<Record<string, unknown>>;
+  item_id: number | null;
+  run_at: Timestamp;
+  status: Generated<JobStatus>;
+  attempts: Generated<number>;
+  /** A claimed job is left to its instance until then; a failed attempt's next try waits until then too. */
+  locked_until: NullableTimestamp;
+  last_error: string | null;
+  created_at: CreatedAt;
+  done_at: NullableTimestamp;
+}
+export interface EventsTable {
+  /** The reminder goes this many hours before the start; 0: no reminder. */
+  reminder_hours: Generated<number>;
+}
+export interface DB {
+  jobs: JobsTable;
+}
+
+/* Email templates (migrations/2026-12-05T03-00_mail-templates.ts): one owner per row. */
+export interface MailTemplatesTable {
+  id: Generated<number>;
+  event_id: number | null;
+  programme_id: number | null;
+  contest_id: number | null;
+  kind: string;
+  language: string;
+  subject: string;
+  body: string;
+  updated_by: number | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+export interface DB {
+  mail_templates: MailTemplatesTable;
+}
+
+/* Registration modes and invitations (migrations/2026-12-05T02-00_registration-modes.ts). */
+/** Who may register: anyone; anyone, an organiser approving each; only the people invited. */
+export const REGISTRATION_MODES = ['open', 'approval', 'invitation'] as const;
+export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
+export const INVITATION_STATUSES = ['invited', 'opened', 'registered', 'declined'] as const;
+export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
+export interface EventsTable {
+  registration_mode: Generated<RegistrationMode>;
+  /** How many reminder rounds the event's invitees have had, and when the last began. */
+  invitation_round: Generated<number>;
+  invitation_round_at: NullableTimestamp;
+}
+export interface RegistrationsTable {
+  /** Set when an organiser declined a registration awaiting approval (it is then cancelled). */
+  declined_at: NullableTimestamp;
+}
+export interface EventInvitationsTable {
+  id: Generated<number>;
+  event_id: number;
+  name: string;
+  email: string;
+  organisation: Generated<string>;
+  side: Side;
+  language: Generated<string>;
+  token_hash: string;
+  status: Generated<InvitationStatus>;
+  registration_id: number | null;
+  import_id: string | null;
+  invited_by: number | null;
+  /** The last reminder round (events.invitation_round) the invitee was reminded in; 0: never. */
+  reminded_round: Generated<number>;
+  reminded_at: NullableTimestamp;
+  opened_at: NullableTimestamp;
+  answered_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+export interface DB {
+  event_invitations: EventInvitationsTable;
 }

@@ -88,7 +88,9 @@ export type Translate = (message: Message, params?: Params) => string;
 export function translator(locale: Locale): Translate {
   const messages = catalogue(locale);
   const fill = (text: string, params: Params) =>
-    text.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    // `{{field}}` is a mail template's merge field (src/modules/mail/templates.ts), not a value: left as it is.
+    text.replace(/\{\{\w+\}\}|\{(\w+)\}/g, (whole, name: string | undefined) => {
+      if (name === undefined) return whole;
       const value = params[name];
       if (value === undefined) return whole;
       return typeof value === 'object' ? t(value) : String(value);

@@ -134,12 +134,18 @@ export async function ownedObjects(db: Database, options: OwnedObjectsOptions) {
   const webhookDelivery = await db.insertInto('webhook_deliveries').values({ endpoint_id: webhook.id, event_id: hook.id, status: 'delivered' })
     .returning('id').executeTakeFirstOrThrow();
 
+  // A scheduled job about the item that failed (an organiser may retry it).
+  const job = await db.insertInto('jobs').values({
+    kind: 'event-reminder', key: 'owned-objects', payload: JSON.stringify({ eventId: event.id }), item_id: item.id, run_at: new Date(),
+    status: 'failed', attempts: 5, last_error: 'refused',
+  }).returning('id').executeTakeFirstOrThrow();
+
   return {
     owner: { id: owner.id }, period, item: { id: item.id, number: item.number }, event, registration,
     programme, delegation: { id: delegation.id }, member, publicProgramme,
     contest, round: { position: round.position }, entry, attachment, judgeAssignment: { id: judgeAssignment.id },
     submittedAssignment, criterion, tier, pastContest, grant: { id: grant.id }, openContest, message, session, passkey, identity,
-    webhook, webhookDelivery,
+    webhook, webhookDelivery, job,
   };
 }
 

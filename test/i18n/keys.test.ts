@@ -14,7 +14,8 @@ import { messages as en } from '../../src/i18n/en/index.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const KEYS = new Set(Object.keys(en));
 const NAMESPACES = new Set([...KEYS].map((k) => k.split('.')[0]));
-const placeholders = (text: string) => new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? ''));
+/** A message's `{value}` placeholders; the `{{field}}` merge fields of mail templates are no values of a call. */
+const placeholders = (text: string) => new Set([...text.matchAll(/\{\{\w+\}\}|\{(\w+)\}/g)].flatMap((m) => (m[1] ? [m[1]] : [])));
 
 function files(dir: string, ending: string): string[] {
   return readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })

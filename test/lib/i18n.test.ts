@@ -6,7 +6,8 @@ import {
   catalogue, isMessageKey, LOCALES, message, negotiate, nested, toSimplified, toTraditional, translator, verbatim,
 } from '../../src/lib/i18n.ts';
 
-const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+/** `{value}` placeholders, and `{{field}}` merge fields of the mail templates kept apart from them. */
+const placeholders = (s: string) => [...s.matchAll(/\{\{\w+\}\}|\{(\w+)\}/g)].map((m) => m[1] ?? m[0]).sort();
 
 t.test('every message key is in all three catalogues, with the same placeholders', async (t) => {
   const keys = Object.keys(en).sort();
@@ -24,7 +25,8 @@ t.test('every message key is in all three catalogues, with the same placeholders
 });
 
 t.test('no key is written in two areas', async (t) => {
-  const areas = await Promise.all(['common', 'pages', 'participant', 'account', 'manage', 'contests', 'surveys', 'certificates', 'webhooks', 'registrants', 'api', 'scan']
+  const areas = await Promise.all(['common', 'pages', 'participant', 'account', 'manage', 'contests', 'surveys', 'certificates', 'webhooks', 'registrants', 'api', 'scan', 'contestMail', 'scheduled',
+    'mailTemplates', 'mailings', 'modes']
     .map(async (area) => Object.keys(((await import(`../../src/i18n/en/${area}.ts`)) as Record<string, unknown>)[area] as object)));
   const all = areas.flat();
   t.same(all.filter((k, i) => all.indexOf(k) !== i), [], 'each key belongs to one area');

@@ -65,6 +65,11 @@ type Fixture = {
   watch?: string[];
   /** A fresh session for every request (routes that end the session they are given). */
   freshSession?: boolean;
+  /**
+   * RFC 8058's one-click unsubscribe: mail software posts it with no page of ours before it, so
+   * it takes no CSRF token (the token in its address is the authority) and takes multipart too.
+   */
+  oneClick?: boolean;
 };
 
 // Closes an attribute and opens an element, and opens a script: escaped, both stay text.
@@ -205,7 +210,7 @@ const encoder = (multipartForm: boolean, csrf: string) => (body: Body, token: st
   ? { contentType: `multipart/form-data; boundary=${BOUNDARY}`, payload: multipart(token, body) }
   : { contentType: 'application/x-www-form-urlencoded', payload: urlencoded(token, body) };
 
-function mutations(fields: Field[], base: Body, multipartForm: boolean, csrf: string): Mutation[] {
+function mutations(fields: Field[], base: Body, multipartForm: boolean, csrf: string, oneClick = false): Mutation[] {
   const out: Mutation[] = [];
   const names = Object.keys(base);
   const fieldOf = (name: string) => fields.find((f) => f.name === name);
@@ -297,7 +302,7 @@ function mutations(fields: Field[], base: Body, multipartForm: boolean, csrf: st
     out.push({ category: 'wrong content types', label: 'a multipart body cut short', expect: 'refused', raw: { contentType: `multipart/form-data; boundary=${BOUNDARY}`, payload: multipart(csrf, base).subarray(0, -30) } });
     out.push({ category: 'wrong content types', label: 'a multipart body that is not multipart', expect: 'refused', raw: { contentType: `multipart/form-data; boundary=${BOUNDARY}`, payload: 'garbage' } });
   } else {
-    out.push({ category: 'wrong content types', label: 'multipart where urlencoded is expected', expect: 415, raw: { contentType: `multipart/form-data; boundary=${BOUNDARY}`, payload: multipart(csrf, base) } });
+    out.push({ category: 'wrong content types', label: 'multipart where urlencoded is expected', expect: oneClick ? 'either' : 415, raw: { contentType: `multipart/form-data; boundary=${BOUNDARY}`, payload: multipart(csrf, base) } });
   }
 
   // Size and origin.
@@ -308,9 +313,10 @@ function mutations(fields: Field[], base: Body, multipartForm: boolean, csrf: st
   } else {
     out.push({ category: 'oversized bodies', label: 'a body over the limit', expect: 413, raw: { contentType: 'application/x-www-form-urlencoded', payload: urlencoded(csrf, { ...base, padding: 'x'.repeat(300 * 1024) }) } });
   }
-  out.push({ category: 'CSRF', label: 'no token', expect: 403, raw: encode(base, null) });
-  out.push({ category: 'CSRF', label: 'a forged token', expect: 403, raw: encode(base, 'forged-token') });
-  out.push({ category: 'CSRF', label: 'an empty token', expect: 403, raw: encode(base, '') });
+  const forged = oneClick ? 'either' : 403;
+  out.push({ category: 'CSRF', label: 'no token', expect: forged, raw: encode(base, null) });
+  out.push({ category: 'CSRF', label: 'a forged token', expect: forged, raw: encode(base, 'forged-token') });
+  out.push({ category: 'CSRF', label: 'an empty token', expect: forged, raw: encode(base, '') });
   return out.map((m) => m.raw || m.body === undefined ? m : { ...m, raw: encode(m.body) });
 }
 
@@ -373,6 +379,8 @@ t.test('every form survives hostile input', async (t) => {
   const period = (await one<{ slug: string }>(`select slug from periods order by starts_on desc limit 1`)).slug;
   const mail = (await sql<{ id: number }>`insert into mail_outbox (message_id, to_address, subject, text_body, status, last_error)
       values ('<hostile@ipcoop.test>', 'x@example.org', 'Subject', 'Body', 'failed', 'refused') returning id`.execute(db)).rows[0]!.id;
+  const job = (await sql<{ id: number }>`insert into jobs (kind, payload, item_id, run_at, status, attempts, last_error)
+      values ('event-reminder', '{}', ${item}, now(), 'failed', 5, 'refused') returning id`.execute(db)).rows[0]!.id;
   const managedUser = await userId('judge4@ipcoop.test');
   // Webhook endpoints of the organiser's organisation (one to delete), with a delivered message.
   const hooks = (await sql<{ id: number }>`insert into webhook_endpoints (organisation_id, url, event_types, secret)
@@ -403,6 +411,19 @@ t.test('every form survives hostile input', async (t) => {
   const apiToken = (await sql<{ id: number }>`insert into api_tokens (user_id, name, token_hash, scopes, expires_at)
       values (${accountUser}, 'hostile', ${'h'.repeat(64)}, '["read"]', now() + interval '30 days') returning id`.execute(db)).rows[0]!.id;
   const managedWatch = [`registrations where event_id = ${eventId}`, 'events'];
+  // Registration modes: two registrations awaiting approval, and an invitation-only event with two invitees.
+  const [toApprove, toDecline] = (await sql<{ id: number }>`insert into registrations (event_id, name, email, side, status, token_hash)
+    select ${eventId}, 'Awaiting ' || n, 'awaiting' || n || '@example.org', 'HK', 'awaiting', md5('awaiting ' || n)
+    from generate_series(1, 2) n order by n returning id`.execute(db)).rows.map((r) => r.id);
+  const inviteOnly = (await one<{ id: number; slug: string }>(`insert into events (item_id, slug, kind, title, starts_at, ends_at, capacity,
+    status, registration_mode) select item_id, 'hostile-invitation-only', kind, title, starts_at, ends_at, 50, 'published', 'invitation'
+    from events where id = ${eventId} returning id, slug`));
+  const [inviteeToken, declinerToken] = [newToken(), newToken()];
+  await sql`insert into event_invitations (event_id, name, email, side, token_hash) values
+    (${inviteOnly.id}, 'Invitee', 'invitee@example.org', 'HK', ${hashToken(inviteeToken)}),
+    (${inviteOnly.id}, 'Decliner', 'decliner@example.org', 'MO', ${hashToken(declinerToken)})`.execute(db);
+  const invitations = `/manage/events/${inviteOnly.slug}/invitations`;
+  const inviteWatch = ['event_invitations', `registrations where event_id = ${inviteOnly.id}`];
 
   // The account persona's own passkey and single sign-on identity, for their rename, remove and unlink forms.
   const account = (await one<{ id: number }>(`select id from users where email = 'judge3@ipcoop.test'`)).id;
@@ -412,6 +433,15 @@ t.test('every form survives hostile input', async (t) => {
     values (${account}, 'gov', 'https://id.example.test', 'hostile-input', 'judge3@ipcoop.test') returning id`)).id;
 
   const cs = `/manage/contests/${judgingContest.slug}`;
+  // A mailing of the event, with one recipient's unsubscribe link.
+  const unsubscribeToken = newToken();
+  const mailing = (await one<{ id: number }>(`insert into mailings (event_id, audience, subject, body)
+    values (${eventId}, 'confirmed', 'Subject', 'Body') returning id`)).id;
+  await sql`insert into mail_unsubscribe_links (token_hash, mailing_id, email, list_kind, owner_id)
+    values (${hashToken(unsubscribeToken)}, ${mailing}, 'x@example.org', 'event', ${eventId})`.execute(db);
+  // The email template editor, and the fields its preview and test buttons send.
+  const templates = `/manage/events/${event}/emails/templates`;
+  const templateForm = { subject_en: 'Hello {{name}}', body_en: 'Dear {{name}},\n\nSee you at {{title}}.', preview_language: 'en' };
   const fixtures: Fixture[] = [
     { route: '/manage/events/:slug/badges.pdf', url: `/manage/events/${event}/badges.pdf`, persona: 'organiser', page: `/manage/events/${event}/badges`, watch: [`registrations where event_id = ${eventId}`] },
     { route: '/manage/events/:slug/certificates/settings', url: `${certificates}/settings`, persona: 'organiser', page: certificates, watch: ['events'] },
@@ -460,6 +490,7 @@ t.test('every form survives hostile input', async (t) => {
     { route: '/manage/contests/:slug/rounds/:position/reopen', url: `${cs}/rounds/1/reopen`, persona: 'organiser', page: `${cs}/rounds/1`, watch: ['contest_rounds'] },
     { route: '/manage/contests/:slug/rounds/:position/open-scores', url: `${cs}/rounds/1/open-scores`, persona: 'organiser', page: `${cs}/rounds/1`, watch: ['contest_rounds'] },
     { route: '/manage/contests/:slug/rounds/:position/hide-scores', url: `${cs}/rounds/1/hide-scores`, persona: 'organiser', page: `${cs}/rounds/1`, watch: ['contest_rounds'] },
+    { route: '/manage/contests/:slug/rounds/:position/remind', url: `${cs}/rounds/1/remind`, persona: 'organiser', page: `${cs}/rounds/1`, watch: ['round_judge_notices', 'mail_outbox'] },
     { route: '/manage/contests/:slug/rounds/:position/assign', url: `${cs}/rounds/1/assign`, persona: 'organiser', page: `${cs}/rounds/1`, watch: ['assignments'] },
     { route: '/manage/contests/:slug/rounds/:position/auto-assign', url: `${cs}/rounds/1/auto-assign`, persona: 'organiser', page: `${cs}/rounds/1`, watch: ['assignments'] },
     { route: '/manage/contests/:slug/assignments/:assignmentId/reopen', url: `${cs}/assignments/${submitted}/reopen`, persona: 'organiser', page: `${cs}/rounds/1`, watch: ['assignments'] },
@@ -494,6 +525,7 @@ t.test('every form survives hostile input', async (t) => {
     { route: '/manage/items/:id/translations', url: `/manage/items/${item}/translations`, persona: 'organiser', page: `/manage/items/${item}`, watch: ['items'] },
     { route: '/manage/translations/:kind/:ref', url: `/manage/translations/event/${editedEvent}`, persona: 'organiser', page: `/manage/translations/event/${editedEvent}`, watch: ['events'] },
     { route: '/manage/outbox/:id/resend', url: `/manage/outbox/${mail}/resend`, persona: 'organiser', page: '/manage/outbox', watch: ['mail_outbox'] },
+    { route: '/manage/scheduled/:id/retry', url: `/manage/scheduled/${job}/retry`, persona: 'organiser', page: '/manage/scheduled', watch: ['jobs'] },
     { route: '/manage/webhooks', url: '/manage/webhooks', persona: 'organiser', page: '/manage/webhooks/new', watch: ['webhook_endpoints'] },
     { route: '/manage/webhooks/:id', url: hook, persona: 'organiser', page: hook, watch: ['webhook_endpoints'] },
     { route: '/manage/webhooks/:id/secret', url: `${hook}/secret`, persona: 'organiser', page: hook, watch: ['webhook_endpoints'] },
@@ -527,6 +559,29 @@ t.test('every form survives hostile input', async (t) => {
     { route: '/manage/events/:slug/registrations/:id/no-show', url: `${registrants}/${managed}/no-show`, persona: 'organiser', page: `${registrants}/${managed}`, watch: managedWatch },
     { route: '/manage/events/:slug/import', url: `/manage/events/${event}/import`, persona: 'organiser', page: `/manage/events/${event}/import`, watch: managedWatch },
     { route: '/manage/events/:slug/import/confirm', url: `/manage/events/${event}/import/confirm`, persona: 'organiser', watch: managedWatch, base: { import: '00000000-0000-4000-8000-000000000000' } },
+    { route: '/manage/events/:slug/registrations/:id/approve', url: `${registrants}/${toApprove}/approve`, persona: 'organiser', page: `${registrants}/${toApprove}`, watch: managedWatch },
+    { route: '/manage/events/:slug/registrations/:id/decline', url: `${registrants}/${toDecline}/decline`, persona: 'organiser', page: `${registrants}/${toDecline}`, watch: managedWatch },
+    // The invitees answer before the reminder, which gives whoever has not answered a new link.
+    { route: '/event-invitations/:token/register', url: `/event-invitations/${inviteeToken}/register`, persona: 'anonymous', page: `/event-invitations/${inviteeToken}`, watch: inviteWatch },
+    { route: '/event-invitations/:token/decline', url: `/event-invitations/${declinerToken}/decline`, persona: 'anonymous', page: `/event-invitations/${declinerToken}`, watch: inviteWatch },
+    { route: '/manage/events/:slug/invitations', url: invitations, persona: 'organiser', page: invitations, watch: inviteWatch },
+    { route: '/manage/events/:slug/invitations/remind', url: `${invitations}/remind`, persona: 'organiser', page: invitations, watch: inviteWatch },
+    { route: '/manage/programmes/:id/email', url: `/manage/programmes/${programme.id}/email`, persona: 'organiser', page: `/manage/programmes/${programme.id}/email` },
+    { route: '/manage/contests/:slug/email', url: `${cs}/email`, persona: 'organiser', page: `${cs}/email` },
+    // Email templates: the editor's own form; its preview and test buttons post the same fields elsewhere (formaction).
+    { route: '/manage/events/:slug/emails/templates/:kind', url: `${templates}/confirmation`, persona: 'organiser', page: `${templates}/confirmation`, watch: ['mail_templates'] },
+    { route: '/manage/events/:slug/emails/templates/:kind/preview', url: `${templates}/confirmation/preview`, persona: 'organiser', base: templateForm, watch: ['mail_templates'] },
+    { route: '/manage/events/:slug/emails/templates/:kind/test', url: `${templates}/confirmation/test`, persona: 'organiser', base: templateForm, watch: ['mail_templates'] },
+    { route: '/manage/events/:slug/emails/templates/:kind/reset', url: `${templates}/waitlisted/reset`, persona: 'organiser', watch: ['mail_templates'] },
+    { route: '/manage/programmes/:id/emails/templates/:kind', url: `/manage/programmes/${programme.id}/emails/templates/invitation`, persona: 'organiser', page: `/manage/programmes/${programme.id}/emails/templates/invitation`, watch: ['mail_templates'] },
+    { route: '/manage/programmes/:id/emails/templates/:kind/preview', url: `/manage/programmes/${programme.id}/emails/templates/invitation/preview`, persona: 'organiser', base: templateForm },
+    { route: '/manage/programmes/:id/emails/templates/:kind/test', url: `/manage/programmes/${programme.id}/emails/templates/invitation/test`, persona: 'organiser', base: templateForm },
+    { route: '/manage/programmes/:id/emails/templates/:kind/reset', url: `/manage/programmes/${programme.id}/emails/templates/invitation/reset`, persona: 'organiser', watch: ['mail_templates'] },
+    { route: '/manage/contests/:slug/emails/templates/:kind', url: `${cs}/emails/templates/results`, persona: 'organiser', page: `${cs}/emails/templates/results`, watch: ['mail_templates'] },
+    { route: '/manage/contests/:slug/emails/templates/:kind/preview', url: `${cs}/emails/templates/results/preview`, persona: 'organiser', base: templateForm },
+    { route: '/manage/contests/:slug/emails/templates/:kind/test', url: `${cs}/emails/templates/results/test`, persona: 'organiser', base: templateForm },
+    { route: '/manage/contests/:slug/emails/templates/:kind/reset', url: `${cs}/emails/templates/results/reset`, persona: 'organiser', watch: ['mail_templates'] },
+    { route: '/unsubscribe/:token', url: `/unsubscribe/${unsubscribeToken}`, persona: 'anonymous', page: `/unsubscribe/${unsubscribeToken}`, watch: ['mail_opt_outs'], oneClick: true },
   ];
 
   // Every POST route is in the battery: a new form is covered or this fails.
@@ -608,7 +663,7 @@ t.test('every form survives hostile input', async (t) => {
     }
     if (form?.button) base[form.button[0]] = form.button[1];
     Object.assign(base, fx.base ?? {});
-    const battery = mutations(fields, base, form?.multipart ?? false, csrf);
+    const battery = mutations(fields, base, form?.multipart ?? false, csrf, fx.oneClick);
     if (process.env.HOSTILE_DEBUG) t.comment(`${fx.route}: form ${form ? 'found' : 'not found'} on ${fx.page}, ${fields.length} fields${form?.multipart ? ' (multipart)' : ''}: ${JSON.stringify(base).slice(0, 300)}`);
 
     let state: Awaited<ReturnType<typeof snapshot>> | null = null;
@@ -710,7 +765,8 @@ t.test('every form survives hostile input', async (t) => {
     .replace(/^\/judging\/assignments\/:id$/, `/judging/assignments/${toScore}`)
     .replace(/^\/registrations\/:token/, `/registrations/${registrationToken}`)
     .replace(/^\/delegations\/:token/, `/delegations/${delegationToken}`)
-    .replace(/^\/entries\/:token$/, `/entries/${entryToken}`);
+    .replace(/^\/entries\/:token$/, `/entries/${entryToken}`)
+    .replace(/^\/event-invitations\/:token/, `/event-invitations/${inviteeToken}`);
   const pages = [...new Map(app.routeAccess.filter((r) => r.method === 'GET' && !r.url.startsWith('/static/'))
     .flatMap((r) => [0, 1].map((n) => ({ ...r, url: fillParams(r.url, n) })))
     .filter((r) => !r.url.includes(':')).map((r) => [r.url, r] as const)).values()];

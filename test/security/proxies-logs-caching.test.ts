@@ -58,7 +58,8 @@ t.test('the request log keeps a private link without its token', async (t) => {
   const token = newToken();
   for (const url of [
     `/registrations/${token}`, `/registrations/${token}/event.ics`, `/password/reset/${token}`, `/invitations/${token}`,
-    `/entries/${token}`, `/delegations/${token}`, `/delegation-invitations/${token}`, `/login?next=/x&t=${token}`,
+    `/entries/${token}`, `/delegations/${token}`, `/delegation-invitations/${token}`, `/event-invitations/${token}`, `/unsubscribe/${token}`,
+    `/login?next=/x&t=${token}`,
   ]) {
     const res = await app.inject({ method: 'GET', url });
     t.ok(res.statusCode < 500, `${url.replace(token, '…')}: ${res.statusCode}`);

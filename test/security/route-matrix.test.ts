@@ -94,7 +94,15 @@ const RULES: Rule[] = [
   },
   { prefix: '/manage/contests/:slug/certificates', whose: 'organisation', bind: (o) => ({ slug: o.pastContest.slug, grantId: o.grant.id }) },
   { prefix: '/manage/items/:id', whose: 'organisation', bind: (o) => ({ id: o.item.id }) },
+  // Email templates: one kind that each owner has.
+  { prefix: '/manage/events/:slug/emails/templates', whose: 'organisation', bind: (o) => ({ slug: o.event.slug, kind: 'confirmation' }) },
+  { prefix: '/manage/programmes/:id/emails/templates', whose: 'organisation', bind: (o) => ({ id: o.programme.id, kind: 'confirmation' }) },
+  {
+    prefix: '/manage/contests/:slug/emails/templates', whose: 'organisation',
+    bind: (o) => ({ slug: o.contest.slug, kind: 'entryReceived' }),
+  },
   { prefix: '/manage/outbox/:id', whose: 'organisation', bind: (o) => ({ id: o.message.id }) },
+  { prefix: '/manage/scheduled/:id', whose: 'organisation', bind: (o) => ({ id: o.job.id }) },
   { prefix: '/manage/webhooks/:id', whose: 'organisation', bind: (o) => ({ id: o.webhook.id, deliveryId: o.webhookDelivery.id }) },
   {
     prefix: '/manage/translations/:kind/:ref', whose: 'organisation',
@@ -144,6 +152,8 @@ const RULES: Rule[] = [
   { prefix: '/entries/:token', whose: 'secret', bind: (o) => ({ token: TOKEN, attachmentId: o.attachment.id }) },
   { prefix: '/password/reset/:token', whose: 'secret', bind: token },
   { prefix: '/invitations/:token', whose: 'secret', bind: token },
+  { prefix: '/unsubscribe/:token', whose: 'secret', bind: token },
+  { prefix: '/event-invitations/:token', whose: 'secret', bind: token },
   // A certificate's code is as unguessable as a token: a random one names nothing.
   { prefix: '/certificates/:code', whose: 'secret', bind: () => ({ code: TOKEN.slice(0, 22) }) },
 ];

@@ -227,6 +227,14 @@ export const account = {
   'account.judging.roundClosed': 'closed',
   'account.judging.toOpen': 'To open',
   'account.judging.draft': 'Draft ({scored} of {criteria} scored)',
+  'account.judging.deadlines': 'Deadlines',
+  'account.judging.closes': 'Closes',
+  'account.judging.timeLeft': 'Time left',
+  'account.judging.unfinished': 'Sheets to finish',
+  'account.judging.noClosingTime': 'Not set',
+  'account.judging.daysLeft': '{days} d {hours} h',
+  'account.judging.hoursLeft': '{hours} h {minutes} min',
+  'account.judging.closingPassed': 'Closing time passed',
 
   // Judging: one assignment
   'account.assignment.breadcrumbs': 'Breadcrumb',

@@ -12,9 +12,6 @@ export const certificates = {
   'certificates.pdf.verify': 'Verify this certificate (code {code}):',
   'certificates.pdf.reference': 'Certificate {code}',
 
-  'certificates.mail.subject': 'Your certificate of attendance: {title}',
-  'certificates.mail.greeting': 'Dear {name},',
-  'certificates.mail.body': 'Thank you for attending {title}. Your certificate of attendance is attached to this email as a PDF file.',
   'certificates.mail.reissued': 'Your certificate of attendance for {title} has been reissued; the new certificate is attached to this email as a PDF file. The earlier one is no longer valid.',
   'certificates.mail.verify': 'Anyone can check that the certificate is genuine at this address (also in its QR code):',
 

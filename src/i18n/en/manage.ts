@@ -175,6 +175,7 @@ export const manage = {
   'manage.audit.entity.figure': 'figure',
   'manage.audit.entity.event': 'event',
   'manage.audit.entity.registration': 'registration',
+  'manage.audit.entity.job': 'job',
   'manage.audit.entity.user': 'user',
   'manage.audit.entity.programme': 'programme',
   'manage.audit.entity.delegation': 'delegation',

@@ -117,16 +117,8 @@ export const participant = {
   'participant.mail.dear': 'Dear {name},',
   'participant.mail.when': 'When: {start} – {end} (Hong Kong time)',
   'participant.mail.where': 'Where: {where}',
-  'participant.mail.subject.confirmed': 'Your place is confirmed: {title}',
-  'participant.mail.subject.waitlisted': 'You are on the waiting list: {title}',
-  'participant.mail.subject.promoted': 'A place has come free for you: {title}',
   'participant.mail.subject.link': 'Your registration link: {title}',
-  'participant.mail.subject.cancelled': 'Your registration is cancelled: {title}',
-  'participant.mail.opening.confirmed': 'Thank you for registering. Your place is confirmed.',
-  'participant.mail.opening.waitlisted': 'Thank you for registering. All places are taken, so you are on the waiting list. Places that come free go to the waiting list in order of registration; we will email you if you get one.',
-  'participant.mail.opening.promoted': 'A place has come free and it is yours: your registration is now confirmed.',
   'participant.mail.opening.link': 'Someone, perhaps you, asked to register again for this event with this email address. You are already registered, and your registration has not changed. Here is a new link to it.',
-  'participant.mail.opening.cancelled': 'Your registration is cancelled. If this was a mistake, you can register again while registration is open.',
   'participant.mail.subject.confirm': 'Confirm your email address: {title}',
   'participant.mail.opening.confirm': 'Thank you for registering. Please confirm your email address: open the link below and press "Confirm my email address". Until you do, your registration does not count and your place is only held for you.',
   'participant.mail.confirmBy': 'Confirm by {time} (Hong Kong time), or your place goes to the waiting list. If you did not register, you do not need to do anything.',
@@ -397,8 +389,6 @@ export const participant = {
   'participant.entry.errors.certificateNotFound': 'We could not find that certificate.',
 
   // The email confirming an entry.
-  'participant.mail.entry.subject': 'Entry {reference} received: {contest}',
-  'participant.mail.entry.received': 'Thank you. Your entry "{title}" to the {contest} is received under the reference {reference}.',
   'participant.mail.entry.link': 'You can see it, and change it until entries close, at this private link:',
   'participant.mail.entry.keep': 'Keep this link to yourself: anyone who has it can change your entry.',
   // An entry made with email confirmation on (contests.confirm_email).

@@ -10,8 +10,13 @@ import { surveys } from './surveys.ts';
 import { scan } from './scan.ts';
 import { certificates } from './certificates.ts';
 import { registrants } from './registrants.ts';
+import { modes } from './modes.ts';
+import { contestMail } from './contestMail.ts';
+import { mailTemplates } from './mailTemplates.ts';
+import { scheduled } from './scheduled.ts';
+import { mailings } from './mailings.ts';
 
 export const messages = {
   ...common, ...pages, ...participant, ...account, ...manage, ...contests, ...api, ...webhooks,
-  ...surveys, ...scan, ...certificates, ...registrants,
+  ...surveys, ...scan, ...certificates, ...registrants, ...modes, ...contestMail, ...mailTemplates, ...scheduled, ...mailings,
 };

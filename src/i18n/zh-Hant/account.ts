@@ -229,6 +229,14 @@ export const account: Record<keyof typeof en, string> = {
   'account.judging.roundClosed': '已結束',
   'account.judging.toOpen': '待開啟',
   'account.judging.draft': '草稿（已評 {scored}／{criteria} 項）',
+  'account.judging.deadlines': '截止時間',
+  'account.judging.closes': '結束時間',
+  'account.judging.timeLeft': '尚餘時間',
+  'account.judging.unfinished': '未完成的評分表',
+  'account.judging.noClosingTime': '未定',
+  'account.judging.daysLeft': '{days} 日 {hours} 小時',
+  'account.judging.hoursLeft': '{hours} 小時 {minutes} 分鐘',
+  'account.judging.closingPassed': '已過結束時間',
 
   // 評審：個別任務
   'account.assignment.breadcrumbs': '導覽路徑',

@@ -13,9 +13,6 @@ export const certificates: Record<keyof typeof en, string> = {
   'certificates.pdf.verify': '核實本證書（編號 {code}）：',
   'certificates.pdf.reference': '證書編號 {code}',
 
-  'certificates.mail.subject': '你的出席證書：{title}',
-  'certificates.mail.greeting': '{name}：',
-  'certificates.mail.body': '感謝你出席{title}。你的出席證書已以 PDF 檔案附於本電郵。',
   'certificates.mail.reissued': '你在{title}的出席證書已重新發出，新證書已以 PDF 檔案附於本電郵。先前的證書已不再有效。',
   'certificates.mail.verify': '任何人都可在以下網址（亦載於證書的二維碼）核實證書的真偽：',
 

@@ -171,6 +171,7 @@ export const manage: Record<keyof typeof en, string> = {
   'manage.audit.entity.figure': '數字',
   'manage.audit.entity.event': '活動',
   'manage.audit.entity.registration': '登記',
+  'manage.audit.entity.job': '排程工作',
   'manage.audit.entity.user': '用戶',
   'manage.audit.entity.programme': '交流計劃',
   'manage.audit.entity.delegation': '代表團',

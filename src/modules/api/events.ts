@@ -49,7 +49,7 @@ const eventDetailSchema = eventSchema.extend({
   })).describe('The event\'s own questions; a registration answers them in `answers`, by question id'),
 });
 
-const registrationStatus = z.enum(['confirmed', 'waitlisted', 'cancelled', 'unconfirmed']);
+const registrationStatus = z.enum(['confirmed', 'waitlisted', 'cancelled', 'unconfirmed', 'awaiting']);
 const registrationSchemaOut = z.object({
   id: z.number().int(),
   event_id: z.number().int(),
@@ -57,7 +57,8 @@ const registrationSchemaOut = z.object({
   email: z.string(),
   organisation: z.string(),
   side: z.enum(SIDES),
-  status: registrationStatus.describe('`unconfirmed`: holds a place until the participant confirms their email address'),
+  status: registrationStatus.describe('`unconfirmed`: holds a place until the participant confirms their email address; '
+    + '`awaiting`: waits for an organiser\'s approval, holding no place'),
   answers: z.record(z.string(), z.union([z.string(), z.boolean()])),
   checked_in_at: dateTime.nullable(),
   cancelled_at: dateTime.nullable(),

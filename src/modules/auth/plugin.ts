@@ -14,6 +14,13 @@ declare module 'fastify' {
     duringEnrolment?: boolean;
     /** Asks for a password or passkey given within RECENT_CONFIRMATION_MS (exports, erasure, factors). */
     recentConfirmation?: boolean;
+    /**
+     * A public POST that takes no CSRF token: RFC 8058's one-click unsubscribe, which mail
+     * software sends without any page of ours. Only for public routes whose address carries a
+     * token that is the whole authority (never the session): a forged cross-site request must
+     * already know the token, and whoever knows it may do the same directly.
+     */
+    withoutCsrf?: boolean;
   }
   interface FastifyRequest {
     user: CurrentUser | null;
@@ -113,7 +120,9 @@ export async function installSecurity(app: FastifyInstance) {
       if (request.user.mustEnrol && !config.duringEnrolment) return toEnrolment(request, reply, done);
       if (config.recentConfirmation && needsConfirmation(request.user)) return toConfirmation(request, reply, done, app.config.baseUrl);
     }
-    if (UNSAFE.has(request.method)) return app.csrfProtection(request, reply, done);
+    if (UNSAFE.has(request.method) && !(level === 'public' && request.routeOptions.config.withoutCsrf)) {
+      return app.csrfProtection(request, reply, done);
+    }
     done();
   });
 }

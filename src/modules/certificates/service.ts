@@ -6,7 +6,8 @@ import { isLocale, type Locale, translator } from '../../lib/i18n.ts';
 import type { Site } from '../../lib/site.ts';
 import { recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
-import { queueMail } from '../mail/outbox.ts';
+import { type OutgoingMail, queueMail } from '../mail/outbox.ts';
+import { composeMail } from '../mail/templates.ts';
 import { renderAttendanceCertificate, verificationUrl } from './pdf.ts';
 import {
   type AttendanceRow, attendanceRow, type CertificateEvent, dueAttendance, grantsWithoutCertificate, latestCertificateFor, organisersOf,
@@ -70,30 +71,23 @@ async function attendancePdf(db: Executor, row: AttendanceRow, site: Site) {
   return { facts, pdf: await renderAttendanceCertificate(facts, { code: row.code, url: verificationUrl(site.baseUrl, row.code) }) };
 }
 
-/** The message carrying an attendance certificate, in its language. */
-function certificateMail(facts: AttendanceRow & { event_title: string }, pdf: Buffer, site: Site, reissued: boolean) {
-  const t = translator(isLocale(facts.language) ? facts.language : 'en');
+/** The message carrying an attendance certificate, in its language and the organisers' wording. */
+async function certificateMail(
+  db: Executor, facts: AttendanceRow & { event_title: string }, pdf: Buffer, site: Site, reissued: boolean,
+): Promise<OutgoingMail> {
+  const locale = isLocale(facts.language) ? facts.language : 'en';
+  const t = translator(locale);
   const url = verificationUrl(site.baseUrl, facts.code);
-  const text = [
-    t('certificates.mail.greeting', { name: facts.name }),
-    '',
-    t(reissued ? 'certificates.mail.reissued' : 'certificates.mail.body', { title: facts.event_title }),
-    '',
-    t('certificates.mail.verify'),
-    url,
-    '',
-    t('participant.mail.signature'),
-  ].join('\n');
-  return {
-    to: facts.email,
-    subject: t('certificates.mail.subject', { title: facts.event_title }),
-    text,
+  return composeMail(db, {
+    kind: 'certificate', owner: { eventId: facts.event_id }, locale, to: facts.email, itemId: facts.item_id,
+    fields: { name: facts.name, title: facts.event_title, verify_link: url },
+    actions: [{ lead: t('certificates.mail.verify'), label: t('mailTemplates.layout.verifyButton'), url }],
+    notes: reissued ? [t('certificates.mail.reissued', { title: facts.event_title })] : [],
     attachments: [{
       filename: `certificate-${facts.slug}.pdf`, contentType: 'application/pdf',
       content: pdf.toString('base64'), encoding: 'base64' as const,
     }],
-    itemId: facts.item_id,
-  };
+  });
 }
 
 /**
@@ -110,7 +104,7 @@ export async function mailIssued(db: Database, site: Site, eventId?: number): Pr
         .where('id', '=', row.id).where('mailed_at', 'is', null).where('revoked_at', 'is', null)
         .returning('id').executeTakeFirst();
       if (!marked) return false;
-      await queueMail(trx, certificateMail(facts, pdf, site, false), site.domain);
+      await queueMail(trx, await certificateMail(trx, facts, pdf, site, false), site.domain);
       return true;
     });
     if (sent) queued++;
@@ -166,7 +160,7 @@ export async function reissue(db: Database, user: CurrentUser, site: Site, event
     }).returning('id').executeTakeFirstOrThrow();
     const row = await attendanceRow(trx, id);
     const { facts, pdf } = await attendancePdf(trx, row, site);
-    await queueMail(trx, certificateMail(facts, pdf, site, true), site.domain);
+    await queueMail(trx, await certificateMail(trx, facts, pdf, site, true), site.domain);
     await recordAudit(trx, user.id, 'certificate.reissue', 'certificate', id, {
       replaces: old.id, name: { from: old.name, to: name }, registration_id: registrationId,
     }, event.item_id);

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 import { registrationMatches } from '../../lib/search.ts';
-import type { MailingAudience } from '../../db/types.ts';
 
 /**
  * Registrations holding a seat (confirmed, or unconfirmed while their email address is not yet
@@ -55,32 +54,6 @@ export async function* attendanceRows(
       after = last.id;
     }
   }
-}
-
-export async function audienceOf(db: Executor, eventId: number, audience: MailingAudience) {
-  // Organisers' messages go only to confirmed addresses (events.confirm_email).
-  let q = db.selectFrom('registrations').where('event_id', '=', eventId).where('confirm_by', 'is', null)
-    .select(['name', 'email', 'language']).orderBy('id');
-  if (audience === 'all') q = q.where('status', '<>', 'cancelled');
-  else if (audience === 'attended') q = q.where('checked_in_at', 'is not', null);
-  else q = q.where('status', '=', audience);
-  return q.execute();
-}
-
-export async function mailingsOf(db: Executor, eventId: number) {
-  return db
-    .selectFrom('event_mailings as m')
-    .where('m.event_id', '=', eventId)
-    .select([
-      'm.id', 'm.audience', 'm.subject', 'm.created_at',
-      sql<number>`jsonb_array_length(m.message_ids)`.as('total'),
-      sql<number>`(select count(*) from mail_outbox o
-        where o.message_id in (select jsonb_array_elements_text(m.message_ids)) and o.status = 'sent')::int`.as('sent'),
-      sql<number>`(select count(*) from mail_outbox o
-        where o.message_id in (select jsonb_array_elements_text(m.message_ids)) and o.status = 'failed')::int`.as('failed'),
-    ])
-    .orderBy('m.id', 'desc')
-    .execute();
 }
 
 /** Every registration of an event a phone scanner may be shown, with the device of its current check-in. */

@@ -14,9 +14,9 @@ import { EVENT_GROUP, scopeEvent } from '../event-admin/routes.ts';
 import { eventQuestions } from '../events/queries.ts';
 import { personFields, SIDE_CHOICES } from '../registrations/schemas.ts';
 import type { Site } from '../../lib/site.ts';
-import { type AttendanceRow, attendanceRows, audienceOf, mailingsOf, searchDesk } from './queries.ts';
+import { type AttendanceRow, attendanceRows, searchDesk } from './queries.ts';
 import { scanRoutes } from './scan-routes.ts';
-import { checkInScanned, type DeskOutcome, sendMailing, setCheckedIn, walkIn } from './service.ts';
+import { checkInScanned, type DeskOutcome, setCheckedIn, walkIn } from './service.ts';
 
 const presenceForm = z.object({ present: z.enum(['yes', 'no']), q: z.string().max(200).optional().default('') });
 const scanForm = z.object({ code: z.string().max(500).default('') });
@@ -27,12 +27,6 @@ const walkInForm = z.object({
   organisation: field.optionalText('manage.checkin.errors.organisation', 200),
   side: field.choice(SIDE_CHOICES, 'manage.checkin.errors.side'),
 });
-const AUDIENCES = ['all', 'confirmed', 'attended', 'waitlisted'] as const;
-const mailingForm = z.object({
-  audience: field.choice(AUDIENCES, 'manage.email.errors.audience'),
-  subject: field.text({ missing: 'manage.email.errors.subject', tooLong: 'manage.email.errors.subjectLength' }, 200),
-  body: field.text({ missing: 'manage.email.errors.body', tooLong: 'manage.email.errors.bodyLength' }, 10_000),
-});
 
 /** Questions that ask for a phone number are left out with the emails when contacts are omitted. */
 const PHONE_QUESTION = /phone|mobile|tel\b|whatsapp|wechat|電話|电话|手機|手机/i;
@@ -42,7 +36,7 @@ const hongKongStamp = new Intl.DateTimeFormat('sv-SE', {
 });
 const stamp = (d: Date | null) => (d ? hongKongStamp.format(d) : '');
 
-/** The check-in desk, the attendance lists and the messages to registrants: one route group per event. */
+/** The check-in desk and the attendance lists: one route group per event (its mailings: src/modules/mailings). */
 export async function checkinRoutes(app: FastifyInstance) {
   const site: Site = { baseUrl: app.config.baseUrl, domain: app.mail.domain };
   await app.register(async (group) => {
@@ -50,7 +44,6 @@ export async function checkinRoutes(app: FastifyInstance) {
     deskRoutes(group, site);
     scanRoutes(group);
     attendanceRoutes(group);
-    mailingRoutes(group, site);
   }, { prefix: EVENT_GROUP });
 }
 
@@ -147,28 +140,5 @@ function attendanceRoutes(group: FastifyInstance) {
     const { event } = request;
     const people = await searchDesk(group.db, event.id, '', 100_000);
     return reply.view('manage/events/sign-in-sheet', { title: message('manage.sheet.pageTitle', { title: event.title }), event, people });
-  });
-}
-
-/** Messages to registrants, queued through the outbox, with their delivery progress. */
-function mailingRoutes(group: FastifyInstance, site: Site) {
-  const mailingPage = async (event: ScopedEvent, values: FormValues, errors: FormErrors) => ({
-    title: message('manage.email.pageTitle', { title: event.title }), event, values, errors,
-    audiences: await Promise.all(AUDIENCES.map(async (a) => ({ value: a, count: (await audienceOf(group.db, event.id, a)).length }))),
-    mailings: await mailingsOf(group.db, event.id),
-  });
-
-  group.get('/email', access('organiser'), async (request, reply) => {
-    const page = await mailingPage(request.event, { audience: 'confirmed' }, {});
-    if (page.mailings.some((m) => m.sent + m.failed < m.total)) reply.header('refresh', '3');
-    return reply.view('manage/events/email', page);
-  });
-
-  group.post('/email', access('organiser'), async (request, reply) => {
-    const { event } = request;
-    const form = parseForm(mailingForm, request.body);
-    if (!form.ok) return reply.code(400).view('manage/events/email', await mailingPage(event, form.values, form.errors));
-    await sendMailing(group.db, requireUser(request), site, event, form.data);
-    return reply.redirect(`/manage/events/${event.slug}/email`, 303);
   });
 }

@@ -1,19 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Database, Executor } from '../../db/index.ts';
-import type { MailingAudience } from '../../db/types.ts';
-import { localeOf, type Message, message, translator } from '../../lib/i18n.ts';
+import { type Message, message } from '../../lib/i18n.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import type { ScopedEvent } from '../events/queries.ts';
 import { queueMail } from '../mail/outbox.ts';
-import { eventFacts, participantMail } from '../registrations/messages.ts';
+import { participantMail } from '../registrations/messages.ts';
 import { liveRegistrationForEmail, takeSeat } from '../registrations/queries.ts';
 import type { Site } from '../../lib/site.ts';
 import { desk } from '../events/queries.ts';
 import { ticketCode, tokenHashFromScan } from '../registrations/ticket.ts';
 import { recordCheckIn, recordCheckIns } from './checkins.ts';
-import { audienceOf, scannerPeople } from './queries.ts';
+import { scannerPeople } from './queries.ts';
 
 /* The door: checking people in and out, walk-ins, and messages to everyone registered. */
 
@@ -204,7 +203,7 @@ export type WalkIn = { name: string; email: string; organisation: string; side: 
 export async function walkIn(db: Database, user: CurrentUser, site: Site, event: ScopedEvent, person: WalkIn): Promise<DeskOutcome> {
   const token = newToken();
   const tokenHash = hashToken(token);
-  const mail = await participantMail('confirmed', event, person, { token, tokenHash, status: 'confirmed' }, site);
+  const mail = await participantMail(db, 'confirmed', event, person, { token, tokenHash, status: 'confirmed' }, site);
   const deskScan = () => ({ id: randomUUID(), action: 'in' as const, at: new Date(), device: null, userId: user.id });
   return db.transaction().execute(async (trx): Promise<DeskOutcome> => {
     const existing = await liveRegistrationForEmail(trx, event.id, person.email);
@@ -231,32 +230,5 @@ export async function walkIn(db: Database, user: CurrentUser, site: Site, event:
     await recordCheckIn(trx, event, { id, status: 'confirmed', checked_in_at: null }, deskScan());
     await queueMail(trx, mail, site.domain);
     return checkedIn(existing?.name ?? person.name);
-  });
-}
-
-/** Queues one message to each person in the audience, all in one transaction; returns the mailing id. */
-export async function sendMailing(
-  db: Database, user: CurrentUser, site: Site, event: ScopedEvent, input: { audience: MailingAudience; subject: string; body: string },
-): Promise<{ id: number; recipients: number }> {
-  return db.transaction().execute(async (trx) => {
-    const people = await audienceOf(trx, event.id, input.audience);
-    const messageIds: string[] = [];
-    for (const p of people) {
-      messageIds.push(await queueMail(trx, {
-        to: p.email,
-        subject: input.subject,
-        // The organisers' words as written; the greeting and the event's facts in the person's own language.
-        text: `${translator(localeOf(p.language))('participant.mail.dear', { name: p.name })}\n\n${input.body}\n\n--\n`
-          + `${eventFacts(event, localeOf(p.language))}\n${site.baseUrl}/events/${event.slug}\n`,
-        itemId: event.item_id,
-      }, site.domain));
-    }
-    const mailing = await trx.insertInto('event_mailings').values({
-      event_id: event.id, audience: input.audience, subject: input.subject, body: input.body,
-      message_ids: JSON.stringify(messageIds), created_by: user.id,
-    }).returning('id').executeTakeFirstOrThrow();
-    await recordAudit(trx, user.id, 'email', 'event', event.id,
-      { audience: input.audience, subject: input.subject, recipients: people.length }, event.item_id);
-    return { id: mailing.id, recipients: people.length };
   });
 }

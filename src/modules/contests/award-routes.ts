@@ -10,6 +10,7 @@ import { sendAwardCertificate } from '../certificates/pdf.ts';
 import { awardFacts } from '../certificates/queries.ts';
 import { adjustForm, type PageExtra } from './manage-schemas.ts';
 import { contestEntries, contestTiers } from './queries.ts';
+import type { Site } from '../../lib/site.ts';
 import { round2 } from './round-routes.ts';
 import { adjustAward, allocateFromRanking, finalRanking, publishResults } from './service.ts';
 
@@ -22,6 +23,7 @@ const grantParams = z.object({ grantId: idParam });
 const awardsUrl = (request: FastifyRequest) => `/manage/contests/${request.contest.slug}/awards`;
 
 export async function awardRoutes(group: FastifyInstance) {
+  const site: Site = { baseUrl: group.config.baseUrl, domain: group.mail.domain };
   async function awardsPage(request: FastifyRequest, reply: FastifyReply, extra: PageExtra = {}) {
     const { contest } = request;
     const [{ round, ordered }, tiers, entries] = await Promise.all([
@@ -63,7 +65,7 @@ export async function awardRoutes(group: FastifyInstance) {
   });
 
   group.post('/publish', access('organiser'), async (request, reply) => {
-    await publishResults(group.db, requireUser(request), request.contest);
+    await publishResults(group.db, requireUser(request), site, request.contest);
     return reply.redirect(`/contests/${request.contest.slug}/results`, 303);
   });
 }

@@ -39,6 +39,10 @@ export const roundSettingsForm = z.object({
   aggregation: field.choice(['mean', 'median', 'trimmed_mean'], 'contests.errors.aggregation'),
   normalise: z.literal('on').optional().transform((v) => v === 'on'),
   tie_break: field.choice(['criteria', 'consensus', 'earliest'], 'contests.errors.tieBreak'),
+  closes_at: optionalDateTime,
+  /** Hours before closes_at; 0 sends no reminder. A form without the field keeps the default. */
+  reminder_hours: z.string().optional().default('48')
+    .refine((v) => /^\d{1,3}$/.test(v) && Number(v) <= 720, 'contests.errors.reminderHours').transform(Number),
 });
 
 /** One judge for one entry; the form as a whole is refused, as its two lists sit side by side. */

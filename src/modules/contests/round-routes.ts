@@ -8,9 +8,12 @@ import { xlsxStream } from '../../lib/xlsx.ts';
 import { requireUser } from '../auth/plugin.ts';
 import { DISAGREEMENT_SPREAD, type TieBreakReason } from '../scoring/engine.ts';
 import { computeRoundRanking } from '../scoring/queries.ts';
-import { advanceForm, assignForm, autoAssignForm, type PageExtra, roundSettingsForm } from './manage-schemas.ts';
+import type { Site } from '../../lib/site.ts';
+import { advanceForm, assignForm, autoAssignForm, hkInput, type PageExtra, roundSettingsForm } from './manage-schemas.ts';
 import { contestJudges, contestRounds, roundAssignments } from './queries.ts';
-import { advanceEntries, assignJudge, autoAssign, openRound, openScoresToJudges, setRoundStatus, updateRoundSettings } from './service.ts';
+import {
+  advanceEntries, assignJudge, autoAssign, openRound, openScoresToJudges, remindRoundJudges, setRoundStatus, updateRoundSettings,
+} from './service.ts';
 
 /*
  * One round of a contest (`request.contest`, `request.round`, loaded by the round group): its
@@ -21,8 +24,20 @@ const roundUrl = (request: FastifyRequest) => `/manage/contests/${request.contes
 /** A score as the pages and exports show it, to two decimals. */
 export const round2 = (n: number | null) => (n === null ? null : Math.round(n * 100) / 100);
 
+/** Rows grouped by a key, each group in the rows' order (one pass: a round holds thousands of assignments). */
+function groupBy<T, K>(rows: readonly T[], key: (row: T) => K) {
+  const groups = new Map<K, T[]>();
+  for (const row of rows) {
+    const group = groups.get(key(row));
+    if (group) group.push(row);
+    else groups.set(key(row), [row]);
+  }
+  return groups;
+}
+
 /** The round page: progress by judge, assignments by entry, and the round's forms. */
 export async function roundRoutes(group: FastifyInstance) {
+  const site: Site = { baseUrl: group.config.baseUrl, domain: group.mail.domain };
   async function roundPage(request: FastifyRequest, reply: FastifyReply, extra: PageExtra = {}) {
     const { contest, round } = request;
     const [rounds, assignments, judges, entries] = await Promise.all([
@@ -30,21 +45,25 @@ export async function roundRoutes(group: FastifyInstance) {
       group.db.selectFrom('round_entries as re').innerJoin('entries as e', 'e.id', 're.entry_id').where('re.round_id', '=', round.id)
         .select(['e.id', 'e.reference', 'e.title', 'e.applicant_name']).orderBy('e.reference').execute(),
     ]);
+    const byJudge = groupBy(assignments, (a) => a.judge_id);
+    const byEntryId = groupBy(assignments, (a) => a.entry_id);
     const progress = judges.map((j) => {
-      const mine = assignments.filter((a) => a.judge_id === j.id);
+      const mine = byJudge.get(j.id) ?? [];
       const count = (status: string) => mine.filter((a) => a.status === status).length;
       return {
         ...j, total: mine.length,
         assigned: count('assigned'), draft: count('draft'), submitted: count('submitted'), conflicted: count('conflicted'),
       };
     });
-    const byEntry = entries.map((e) => ({ ...e, assignments: assignments.filter((a) => a.entry_id === e.id) }));
+    const byEntry = entries.map((e) => ({ ...e, assignments: byEntryId.get(e.id) ?? [] }));
     return reply.view('manage/contests/round', {
       title: message('contests.round.title', { round: round.name, contest: contest.title }),
       contest, round, rounds, progress, entries: byEntry, judges, next: rounds.find((r) => r.position === round.position + 1) ?? null,
       errors: extra.errors ?? {},
       values: extra.values ?? {
-        aggregation: round.aggregation, normalise: round.normalise, tie_break: round.tie_break, per_entry: '3', mode: 'top',
+        aggregation: round.aggregation, normalise: round.normalise, tie_break: round.tie_break, closes_at: hkInput(round.closes_at),
+        reminder_hours: String(round.reminder_hours),
+        per_entry: '3', mode: 'top',
       },
     });
   }
@@ -59,18 +78,23 @@ export async function roundRoutes(group: FastifyInstance) {
   });
 
   group.post('/open', access('organiser'), async (request, reply) => {
-    await openRound(group.db, requireUser(request), request.contest, request.round.id);
+    await openRound(group.db, requireUser(request), site, request.contest, request.round.id);
     return reply.redirect(roundUrl(request), 303);
   });
 
   group.post('/close', access('organiser'), async (request, reply) => {
-    await setRoundStatus(group.db, requireUser(request), request.contest, request.round.id, 'closed');
+    await setRoundStatus(group.db, requireUser(request), site, request.contest, request.round.id, 'closed');
     return reply.redirect(roundUrl(request), 303);
   });
 
   group.post('/reopen', access('organiser'), async (request, reply) => {
-    await setRoundStatus(group.db, requireUser(request), request.contest, request.round.id, 'open');
+    await setRoundStatus(group.db, requireUser(request), site, request.contest, request.round.id, 'open');
     return reply.redirect(roundUrl(request), 303);
+  });
+
+  group.post('/remind', access('organiser'), async (request, reply) => {
+    const reminded = await remindRoundJudges(group.db, requireUser(request), site, request.contest, request.round.id);
+    return reply.notice(message('contests.round.done.reminded', { n: reminded })).redirect(roundUrl(request), 303);
   });
 
   group.post('/open-scores', access('organiser'), async (request, reply) => {
@@ -88,7 +112,7 @@ export async function roundRoutes(group: FastifyInstance) {
     if (!form.ok) return roundPage(request, reply.code(400), { errors: { assign: 'contests.errors.assign' } });
     const { entry_id, judge_id } = form.data;
     const user = requireUser(request);
-    const assigned = await attempt(() => assignJudge(group.db, user, request.contest, request.round.id, entry_id, judge_id));
+    const assigned = await attempt(() => assignJudge(group.db, user, site, request.contest, request.round.id, entry_id, judge_id));
     if (!assigned.ok) return roundPage(request, reply.code(400), { errors: assigned.errors });
     return reply.notice('contests.round.done.assigned').redirect(roundUrl(request), 303);
   });
@@ -96,7 +120,7 @@ export async function roundRoutes(group: FastifyInstance) {
   group.post('/auto-assign', access('organiser'), async (request, reply) => {
     const form = parseForm(autoAssignForm, request.body);
     if (!form.ok) return roundPage(request, reply.code(400), { errors: form.errors, values: form.values });
-    const plan = await autoAssign(group.db, requireUser(request), request.contest, request.round.id, form.data.per_entry);
+    const plan = await autoAssign(group.db, requireUser(request), site, request.contest, request.round.id, form.data.per_entry);
     const made = plan.assignments.length;
     reply.notice(plan.short.length
       ? message('contests.round.done.autoAssignedShort', { n: made, short: plan.short.length })
@@ -107,7 +131,8 @@ export async function roundRoutes(group: FastifyInstance) {
   group.post('/advance', access('organiser'), async (request, reply) => {
     const form = parseForm(advanceForm, request.body);
     if (!form.ok) return roundPage(request, reply.code(400), { errors: form.errors, values: form.values });
-    const advanced = await attempt(() => advanceEntries(group.db, requireUser(request), request.contest, request.round.id, form.data));
+    const user = requireUser(request);
+    const advanced = await attempt(() => advanceEntries(group.db, user, site, request.contest, request.round.id, form.data));
     if (!advanced.ok) return roundPage(request, reply.code(400), { errors: advanced.errors, values: form.data });
     return reply.notice(message('contests.round.done.advanced', { n: advanced.value })).redirect(roundUrl(request), 303);
   });

@@ -9,6 +9,10 @@ import { type Aggregation, allocateAwards, planAssignments } from '../scoring/en
 import { computeRoundRanking, type RoundRanking } from '../scoring/queries.ts';
 import { emitWebhook } from '../webhooks/events.ts';
 import { issueAwards } from '../certificates/service.ts';
+import type { Site } from '../../lib/site.ts';
+import {
+  mailAdvanced, mailAssignments, mailResults, mailRoundClosed, mailRoundOpened, remindJudges, syncJudgeReminder,
+} from './notices.ts';
 import { conflictedPairs, type Round, type ScopedContest } from './queries.ts';
 
 /*
@@ -52,7 +56,9 @@ export async function addJudgeToPanel(db: Database, user: CurrentUser, contest: 
   });
 }
 
-export type RoundSettings = { aggregation: Aggregation; normalise: boolean; tie_break: TieBreak };
+export type RoundSettings = {
+  aggregation: Aggregation; normalise: boolean; tie_break: TieBreak; closes_at: Date | null; reminder_hours: number;
+};
 
 export async function updateRoundSettings(
   db: Database, user: CurrentUser, contest: ScopedContest, roundId: number, settings: RoundSettings,
@@ -63,11 +69,12 @@ export async function updateRoundSettings(
     if (Object.keys(diff).length === 0) return;
     await trx.updateTable('contest_rounds').set(settings).where('id', '=', round.id).execute();
     await recordAudit(trx, user.id, 'update', 'round', round.id, diff, contest.item_id);
+    await syncJudgeReminder(trx, round.id);
   });
 }
 
-/** Opens a pending round; the first round takes every submitted entry of the contest. */
-export async function openRound(db: Database, user: CurrentUser, contest: ScopedContest, roundId: number) {
+/** Opens a pending round; the first round takes every submitted entry of the contest. Its judges are told. */
+export async function openRound(db: Database, user: CurrentUser, site: Site, contest: ScopedContest, roundId: number) {
   await db.transaction().execute(async (trx) => {
     const round = await lockedRound(trx, contest, roundId);
     if (round.status !== 'pending') throw Refusal.conflict('contests.errors.openPending');
@@ -87,6 +94,8 @@ export async function openRound(db: Database, user: CurrentUser, contest: Scoped
       await trx.updateTable('contests').set({ status: 'judging' }).where('id', '=', contest.id).execute();
     }
     await recordAudit(trx, user.id, 'open_round', 'round', round.id, { status: { from: 'pending', to: 'open' } }, contest.item_id);
+    await mailRoundOpened(trx, site, round.id);
+    await syncJudgeReminder(trx, round.id);
   });
 }
 
@@ -103,8 +112,9 @@ async function checkAssignable(trx: Executor, contest: ScopedContest, round: Rou
   }
 }
 
+/** One judge for one entry; in an open round the judge is told (once, or of entries added since). */
 export async function assignJudge(
-  db: Database, user: CurrentUser, contest: ScopedContest, roundId: number, entryId: number, judgeId: number,
+  db: Database, user: CurrentUser, site: Site, contest: ScopedContest, roundId: number, entryId: number, judgeId: number,
 ) {
   await db.transaction().execute(async (trx) => {
     const round = await lockedRound(trx, contest, roundId);
@@ -114,11 +124,14 @@ export async function assignJudge(
     if (!row) throw Refusal.form({ assign: 'contests.errors.alreadyAssigned' });
     await recordAudit(trx, user.id, 'assign', 'assignment', row.id,
       { entry_id: { from: null, to: entryId }, judge_id: { from: null, to: judgeId } }, contest.item_id);
+    await mailAssignments(trx, site, round.id);
   });
 }
 
 /** Assigns judges until every entry has `perEntry`, balanced and never to a conflicted pair. */
-export async function autoAssign(db: Database, user: CurrentUser, contest: ScopedContest, roundId: number, perEntry: number) {
+export async function autoAssign(
+  db: Database, user: CurrentUser, site: Site, contest: ScopedContest, roundId: number, perEntry: number,
+) {
   return db.transaction().execute(async (trx) => {
     const round = await lockedRound(trx, contest, roundId);
     if (round.status === 'closed') throw Refusal.conflict('account.assignment.roundClosed');
@@ -145,6 +158,8 @@ export async function autoAssign(db: Database, user: CurrentUser, contest: Scope
       assignments: { from: existing.length, to: existing.length + plan.assignments.length },
       judges_per_entry: { from: null, to: perEntry },
     }, contest.item_id);
+    // One mail per judge for the whole batch, however many entries it gave them.
+    await mailAssignments(trx, site, round.id);
     return plan;
   });
 }
@@ -163,7 +178,10 @@ export async function reopenAssignment(db: Database, user: CurrentUser, contest:
   });
 }
 
-export async function setRoundStatus(db: Database, user: CurrentUser, contest: ScopedContest, roundId: number, status: 'open' | 'closed') {
+/** Closes an open round (its judges are told) or reopens a closed one. */
+export async function setRoundStatus(
+  db: Database, user: CurrentUser, site: Site, contest: ScopedContest, roundId: number, status: 'open' | 'closed',
+) {
   await db.transaction().execute(async (trx) => {
     const round = await lockedRound(trx, contest, roundId);
     const allowed = status === 'closed' ? round.status === 'open' : round.status === 'closed';
@@ -177,6 +195,19 @@ export async function setRoundStatus(db: Database, user: CurrentUser, contest: S
       .where('id', '=', round.id).execute();
     await recordAudit(trx, user.id, status === 'closed' ? 'close_round' : 'reopen_round', 'round', round.id,
       { status: { from: round.status, to: status } }, contest.item_id);
+    if (status === 'closed') await mailRoundClosed(trx, site, round.id);
+    await syncJudgeReminder(trx, round.id);
+  });
+}
+
+/** Reminds the judges of an open round who have unfinished sheets, now; returns how many were reminded. */
+export async function remindRoundJudges(db: Database, user: CurrentUser, site: Site, contest: ScopedContest, roundId: number) {
+  return db.transaction().execute(async (trx) => {
+    const round = await lockedRound(trx, contest, roundId);
+    if (round.status !== 'open') throw Refusal.conflict('contests.errors.remindOpen');
+    const reminded = await remindJudges(trx, round.id, site);
+    await recordAudit(trx, user.id, 'remind_judges', 'round', round.id, { reminded: { from: null, to: reminded } }, contest.item_id);
+    return reminded;
   });
 }
 
@@ -198,8 +229,11 @@ export function decidingOrder(ranking: RoundRanking, normalise: boolean) {
 
 export type Advance = { mode: 'top'; count: number } | { mode: 'threshold'; score: number };
 
-/** Sends the best entries of a closed round on to the next: the top N, or all at or above a score. */
-export async function advanceEntries(db: Database, user: CurrentUser, contest: ScopedContest, roundId: number, rule: Advance) {
+/**
+ * Sends the best entries of a closed round on to the next: the top N, or all at or above a score.
+ * Every entrant of the round is told whether theirs goes on; the panel, that the next round is open.
+ */
+export async function advanceEntries(db: Database, user: CurrentUser, site: Site, contest: ScopedContest, roundId: number, rule: Advance) {
   return db.transaction().execute(async (trx) => {
     const round = await lockedRound(trx, contest, roundId);
     if (round.status !== 'closed') throw Refusal.conflict('contests.errors.closeBeforeAdvance');
@@ -217,6 +251,9 @@ export async function advanceEntries(db: Database, user: CurrentUser, contest: S
     await trx.updateTable('contest_rounds').set({ status: 'open' }).where('id', '=', next.id).execute();
     await recordAudit(trx, user.id, 'advance', 'round', round.id,
       { rule: { from: null, to: rule }, advanced: { from: null, to: chosen.map((r) => r.reference) } }, contest.item_id);
+    await mailAdvanced(trx, site, contest, round, next, new Set(chosen.map((r) => r.entryId)));
+    await mailRoundOpened(trx, site, next.id);
+    await syncJudgeReminder(trx, next.id);
     return chosen.length;
   });
 }
@@ -291,7 +328,8 @@ export async function adjustAward(
   });
 }
 
-export async function publishResults(db: Database, user: CurrentUser, contest: ScopedContest) {
+/** Publishes the results: certificates are issued, winners told their award, every other entrant thanked. */
+export async function publishResults(db: Database, user: CurrentUser, site: Site, contest: ScopedContest) {
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('contests').select(['id', 'results_published_at', 'status']).where('id', '=', contest.id)
       .forUpdate().executeTakeFirstOrThrow();
@@ -302,6 +340,7 @@ export async function publishResults(db: Database, user: CurrentUser, contest: S
     const now = new Date();
     await trx.updateTable('contests').set({ results_published_at: now, status: 'closed' }).where('id', '=', contest.id).execute();
     await issueAwards(trx, contest.id);
+    await mailResults(trx, site, contest);
     await emitWebhook(trx, 'results.published', contest.id);
     await recordAudit(trx, user.id, 'publish_results', 'contest', contest.id,
       { results_published_at: { from: null, to: now.toISOString() }, status: { from: row.status, to: 'closed' } }, contest.item_id);

@@ -7,7 +7,8 @@ import { type Locale, localeOf, message, translator } from '../../lib/i18n.ts';
 import { discardAttachmentFiles, storeReceivedFile } from '../../lib/pdf-files.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
-import { queueMail } from '../mail/outbox.ts';
+import { type OutgoingMail, queueMail } from '../mail/outbox.ts';
+import { composeMail } from '../mail/templates.ts';
 import { emitWebhook } from '../webhooks/events.ts';
 import { CONTEST_QUOTA_BYTES, contestFull, ENTRY_QUOTA_BYTES, MAX_ATTACHMENTS, type Upload } from './attachments.ts';
 import type { EntryData } from './form.ts';
@@ -80,24 +81,24 @@ async function nextReference(trx: Executor, contest: { id: number; slug: string 
 }
 
 type ContestOfEntry = { id: number; slug: string; title: string; item_id: number; entry_closes_at: Date | null };
-type EntryOfMail = { reference: string; title: string; contact_email: string };
+type EntryOfMail = { reference: string; title: string; contact_email: string; applicant_name: string };
 
 /** When a pending entry made now is withdrawn: 24 hours on, never past the contest's closing. */
 export function entryConfirmDeadline(contest: { entry_closes_at: Date | null }, now: Date): Date {
   return holdUntil(now, contest.entry_closes_at);
 }
 
-/** The mail that an entry is received, with its private manage link. */
-function receivedMail(contest: ContestOfEntry | { title: string; item_id: number }, entry: EntryOfMail, link: string, locale: Locale) {
+/** The mail that an entry is received, with its private manage link, in the organisers' wording. */
+async function receivedMail(
+  db: Executor, contest: { id: number; title: string; item_id: number }, entry: EntryOfMail, link: string, locale: Locale,
+): Promise<OutgoingMail> {
   const t = translator(locale);
-  return {
-    to: entry.contact_email,
-    subject: t('participant.mail.entry.subject', { reference: entry.reference, contest: contest.title }),
-    text: `${t('participant.mail.entry.received', { title: entry.title, contest: contest.title, reference: entry.reference })}\n\n`
-      + `${t('participant.mail.entry.link')}\n${link}\n\n`
-      + `${t('participant.mail.entry.keep')}\n`,
-    itemId: contest.item_id,
-  };
+  return composeMail(db, {
+    kind: 'entryReceived', owner: { contestId: contest.id }, locale, to: entry.contact_email, itemId: contest.item_id,
+    fields: { name: entry.applicant_name, title: contest.title, entry_title: entry.title, reference: entry.reference, manage_link: link },
+    actions: [{ lead: t('participant.mail.entry.link'), label: t('mailTemplates.layout.entryButton'), url: link }],
+    notes: [t('participant.mail.entry.keep')],
+  });
 }
 
 /** The mail of a pending entry: the private link, whose page has the button that confirms the address. */
@@ -144,8 +145,9 @@ export async function submitEntry(
     await insertAttachments(trx, entry.id, uploads, keys);
     if (!confirmBy) await emitWebhook(trx, 'entry.submitted', entry.id);
     const link = `${ctx.baseUrl}/entries/${token}`;
-    const facts = { reference: ref, title: data.title, contact_email: data.contact_email };
-    const mail = confirmBy ? confirmMail(contest, facts, link, confirmBy, locale) : receivedMail(contest, facts, link, locale);
+    const facts = { reference: ref, title: data.title, contact_email: data.contact_email, applicant_name: data.applicant_name };
+    const mail = confirmBy
+      ? confirmMail(contest, facts, link, confirmBy, locale) : await receivedMail(trx, contest, facts, link, locale);
     await queueMail(trx, mail, ctx.domain);
     return ref;
   }));
@@ -162,7 +164,7 @@ export async function confirmEntryEmail(
 ): Promise<'confirmed' | 'already_confirmed'> {
   return db.transaction().execute(async (trx) => {
     const entry = await trx.selectFrom('entries').where('token_hash', '=', hashToken(token))
-      .select(['id', 'contest_id', 'reference', 'title', 'contact_email', 'status', 'confirm_by', 'language'])
+      .select(['id', 'contest_id', 'reference', 'title', 'contact_email', 'applicant_name', 'status', 'confirm_by', 'language'])
       .forUpdate().executeTakeFirst();
     if (!entry) throw Refusal.notFound('participant.entry.errors.notFound');
     const state = confirmationState({ confirm_by: entry.confirm_by, live: entry.status !== 'withdrawn' }, now);
@@ -170,11 +172,12 @@ export async function confirmEntryEmail(
     if (state === 'too_late') throw Refusal.conflict('participant.entry.errors.confirmTooLate');
     await trx.updateTable('entries').set({ confirm_by: null, updated_at: now }).where('id', '=', entry.id).execute();
     await emitWebhook(trx, 'entry.submitted', entry.id);
-    const contest = await trx.selectFrom('contests').select(['title', 'item_id']).where('id', '=', entry.contest_id)
+    const contest = await trx.selectFrom('contests').select(['id', 'title', 'item_id']).where('id', '=', entry.contest_id)
       .executeTakeFirstOrThrow();
     await recordAudit(trx, null, 'confirm_email', 'entry', entry.id, { confirm_by: { from: entry.confirm_by, to: null } },
       contest.item_id);
-    await queueMail(trx, receivedMail(contest, entry, `${ctx.baseUrl}/entries/${token}`, localeOf(entry.language)), ctx.domain);
+    const mail = await receivedMail(trx, contest, entry, `${ctx.baseUrl}/entries/${token}`, localeOf(entry.language));
+    await queueMail(trx, mail, ctx.domain);
     return 'confirmed';
   });
 }

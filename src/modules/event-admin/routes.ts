@@ -9,6 +9,7 @@ import { readParams, slugParams } from '../../lib/params.ts';
 import type { Site } from '../../lib/site.ts';
 import { loadsObject } from '../../lib/route-group.ts';
 import { requireUser } from '../auth/plugin.ts';
+import { jobsOfItem } from '../jobs/jobs.ts';
 import { desk, eventQuestions, eventsInScope, type ScopedEvent, scopedEvent } from '../events/queries.ts';
 import { BLANK_QUESTIONS, dateToZoned, parseEventForm, QUESTION_KINDS, TIME_ZONES } from '../events/schemas.ts';
 import { itemsInScope } from '../scope/queries.ts';
@@ -85,6 +86,7 @@ export async function eventAdminRoutes(app: FastifyInstance) {
 
   const showPage = async (event: ScopedEvent, extra: { saved?: boolean; problem?: Message } = {}) => ({
     title: verbatim(event.title), event, counts: await desk(app.db, event.id), moves: allowedMoves(event.status),
+    jobs: await jobsOfItem(app.db, event.item_id, { eventId: event.id }),
     saved: extra.saved ?? false, problem: extra.problem ?? null,
   });
 
@@ -94,7 +96,8 @@ export async function eventAdminRoutes(app: FastifyInstance) {
   });
 
   app.get<{ Querystring: { item?: string } }>('/manage/events/new', access('organiser'), async (request, reply) => {
-    const values: FormValues = { timezone: 'Asia/Hong_Kong', waitlist_enabled: 'on', kind: 'seminar', item_id: request.query.item ?? '' };
+    const values: FormValues = { timezone: 'Asia/Hong_Kong', waitlist_enabled: 'on', kind: 'seminar', item_id: request.query.item ?? '',
+      reminder_hours: '24' };
     return reply.view('manage/events/form', await formPage(request, null, values, {}));
   });
 

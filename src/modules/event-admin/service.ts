@@ -10,6 +10,7 @@ import { itemInScope } from '../scope/scope.ts';
 import { eventFacts } from '../registrations/messages.ts';
 import type { Site } from '../../lib/site.ts';
 import { promoteFromWaitlist } from '../registrations/service.ts';
+import { syncEventReminder } from '../registrations/reminder.ts';
 import type { ScopedEvent } from '../events/queries.ts';
 import type { EventInput, QuestionInput } from '../events/schemas.ts';
 
@@ -50,6 +51,7 @@ export async function saveEvent(
       await recordAudit(trx, user.id, 'create', 'event', eventId, changedFields({}, row), row.item_id);
     }
     await saveQuestions(trx, eventId, questions);
+    await syncEventReminder(trx, eventId);
     // More places, or a waiting list switched back on: the list moves up now.
     await promoteFromWaitlist(trx, site, eventId);
     return slug;
@@ -92,6 +94,7 @@ export async function setEventStatus(
     if (Number(moved.numUpdatedRows) === 0) return;
     await recordAudit(trx, user.id, status === 'published' ? 'publish' : status, 'event', event.id,
       { status: { from: event.status, to: status } }, event.item_id);
+    await syncEventReminder(trx, event.id);
     if (status !== 'cancelled') return;
     const people = await trx.selectFrom('registrations').select(['name', 'email', 'language']).where('event_id', '=', event.id)
       .where('status', '<>', 'cancelled').execute();

@@ -54,15 +54,16 @@ export async function eventPageVersion(db: Executor, slug: string): Promise<stri
   return row?.version ?? null;
 }
 
+/** The public page's counts, from the event's tallies (migrations/2026-12-05T07-00_registration-tallies.ts). */
 export async function eventCounts(db: Executor, eventId: number) {
   return db
-    .selectFrom('registrations')
+    .selectFrom('registration_tallies')
     .where('event_id', '=', eventId)
     .select([
-      sql<number>`count(*) filter (where status = 'confirmed')::int`.as('confirmed'),
+      sql<number>`coalesce(sum(confirmed), 0)::int`.as('confirmed'),
       // Pending registrations (email not yet confirmed) never count: 'unconfirmed', or waiting with confirm_by.
-      sql<number>`count(*) filter (where status = 'waitlisted' and confirm_by is null)::int`.as('waitlisted'),
-      sql<number>`count(*) filter (where checked_in_at is not null)::int`.as('attended'),
+      sql<number>`coalesce(sum(waitlisted), 0)::int`.as('waitlisted'),
+      sql<number>`coalesce(sum(checked_in), 0)::int`.as('attended'),
     ])
     .executeTakeFirstOrThrow();
 }
@@ -89,12 +90,13 @@ export async function eventsInScope(db: Executor, user: CurrentUser) {
     .selectFrom('events as e')
     .innerJoin('items as i', 'i.id', 'e.item_id')
     .innerJoin('periods as p', 'p.id', 'i.period_id')
+    .innerJoin('event_tallies as n', 'n.event_id', 'e.id')
     .where((eb) => itemInScope(user, eb.ref('e.item_id')))
     .select([
       'e.id', 'e.slug', 'e.title', 'e.kind', 'e.status', 'e.starts_at', 'e.city', 'e.capacity', 'e.confirmed_count',
       'i.number as item_number', 'p.label as period_label',
-      sql<number>`(select count(*) from registrations r where r.event_id = e.id and r.status = 'waitlisted')::int`.as('waitlisted'),
-      sql<number>`(select count(*) from registrations r where r.event_id = e.id and r.checked_in_at is not null)::int`.as('attended'),
+      // Kept by triggers (migrations/2026-12-05T08-00_event-tallies.ts): one row per event, however many registered.
+      'n.waitlisted', 'n.checked_in as attended',
     ])
     .orderBy('e.starts_at', 'desc')
     .execute();
@@ -115,17 +117,16 @@ export async function scopedEvent(db: Executor, user: CurrentUser, slug: string)
 
 export type ScopedEvent = NonNullable<Awaited<ReturnType<typeof scopedEvent>>>;
 
-/** Registered, checked in, waitlisted and cancelled: the live counts of the check-in desk. */
+/**
+ * Registered, checked in, waitlisted and cancelled: the live counts of the check-in desk, kept by
+ * triggers in the same transaction as every change to the event's registrations
+ * (migrations/2026-12-05T08-00_event-tallies.ts), so that the desk's polling reads one row.
+ */
 export async function desk(db: Executor, eventId: number) {
   return db
-    .selectFrom('registrations')
+    .selectFrom('event_tallies')
     .where('event_id', '=', eventId)
-    .select([
-      sql<number>`count(*) filter (where status = 'confirmed')::int`.as('confirmed'),
-      sql<number>`count(*) filter (where checked_in_at is not null)::int`.as('checked_in'),
-      sql<number>`count(*) filter (where status = 'waitlisted')::int`.as('waitlisted'),
-      sql<number>`count(*) filter (where status = 'cancelled')::int`.as('cancelled'),
-    ])
+    .select(['confirmed', 'checked_in', 'waitlisted', 'cancelled'])
     .executeTakeFirstOrThrow();
 }
 
@@ -133,7 +134,7 @@ export async function desk(db: Executor, eventId: number) {
 export const EVENT_DETAILS = [
   'e.id', 'e.item_id', 'e.slug', 'e.title', 'e.kind', 'e.description', 'e.starts_at', 'e.ends_at', 'e.timezone', 'e.city',
   'e.venue', 'e.status', 'e.capacity', 'e.confirmed_count', 'e.registration_opens_at', 'e.registration_closes_at',
-  'e.waitlist_enabled', 'e.confirm_email', 'e.translations',
+  'e.waitlist_enabled', 'e.confirm_email', 'e.registration_mode', 'e.translations',
 ] as const;
 
 export async function eventQuestions(db: Executor, eventId: number): Promise<Question[]> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_KINDS } from '../../db/types.ts';
+import { EVENT_KINDS, REGISTRATION_MODES, type RegistrationMode } from '../../db/types.ts';
 import { cleanText, field, type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
 import { message, type MessageKey } from '../../lib/i18n.ts';
 
@@ -52,6 +52,9 @@ const eventFields = z.object({
   registration_closes_at: optionalLocalDateTime('manage.eventForm.errors.closesFormat'),
   waitlist_enabled: z.literal('on').optional().transform((v) => v === 'on'),
   confirm_email: z.literal('on').optional().transform((v) => v === 'on'),
+  reminder_hours: z.string().regex(/^\d{1,3}$/, 'scheduled.form.errors.reminder').transform(Number)
+    .pipe(z.number().max(720, 'scheduled.form.errors.reminder')).optional().default(24),
+  registration_mode: z.enum(REGISTRATION_MODES, { error: 'modes.errors.mode' }).optional().default('open'),
 });
 
 /** A question an event asks of those who register. */
@@ -78,6 +81,10 @@ export type EventInput = {
   waitlist_enabled: boolean;
   /** Public registrations confirm their email address before they count. */
   confirm_email: boolean;
+  /** The reminder goes this many hours before the start; 0: none. */
+  reminder_hours: number;
+  /** Who may register: anyone; anyone, each approved by an organiser; only those invited. */
+  registration_mode: RegistrationMode;
   questions: QuestionInput[];
 };
 

@@ -1,7 +1,11 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 
-/** A judge's own assignments, never anyone else's; entrant names stay hidden in blind contests. */
+/**
+ * A judge's own assignments in the contests not yet closed (a closed contest's sheets are history,
+ * and years of them would cost every visit), never anyone else's; entrant names stay hidden in
+ * blind contests.
+ */
 export async function assignmentsOfJudge(db: Executor, judgeId: number) {
   const rows = await db
     .selectFrom('assignments as a')
@@ -9,6 +13,7 @@ export async function assignmentsOfJudge(db: Executor, judgeId: number) {
     .innerJoin('contest_rounds as r', 'r.id', 'a.round_id')
     .innerJoin('contests as c', 'c.id', 'r.contest_id')
     .where('a.judge_id', '=', judgeId)
+    .where('c.status', '<>', 'closed')
     // A pending entry (email not yet confirmed) is never shown to a judge.
     .where('e.confirm_by', 'is', null)
     .select([
@@ -89,5 +94,27 @@ export async function entryAttachments(db: Executor, entryId: number) {
     .where('entry_id', '=', entryId)
     .select(['id', 'filename', 'content_type', 'size_bytes', 'storage_key', 'clean_storage_key', 'created_at'])
     .orderBy('id')
+    .execute();
+}
+
+/** The rounds not yet closed in which the judge has entries: when each closes, and how many sheets are still unfinished. */
+export async function deadlinesOfJudge(db: Executor, judgeId: number) {
+  return db
+    .selectFrom('assignments as a')
+    .innerJoin('entries as e', 'e.id', 'a.entry_id')
+    .innerJoin('contest_rounds as r', 'r.id', 'a.round_id')
+    .innerJoin('contests as c', 'c.id', 'r.contest_id')
+    .where('a.judge_id', '=', judgeId)
+    // The few rounds not closed first, then the judge's sheets in each (assignments_judge_round_idx), not all the judge's years.
+    .where('a.round_id', '=', sql<number>`any(array(select id from contest_rounds where status <> 'closed'))`)
+    .where('e.confirm_by', 'is', null)
+    .where('r.status', '<>', 'closed')
+    .groupBy(['r.id', 'c.id'])
+    .select([
+      'r.id', 'r.name as round_name', 'r.status as round_status', 'r.closes_at', 'c.title as contest_title', 'c.translations',
+      sql<number>`count(*) filter (where a.status in ('assigned', 'draft'))::int`.as('unfinished'),
+    ])
+    .orderBy(sql`r.closes_at nulls last`)
+    .orderBy('r.id')
     .execute();
 }

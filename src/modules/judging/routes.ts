@@ -10,7 +10,7 @@ import { sendAnonymisedAttachment, sendAttachment, sendStoredFile } from '../../
 import { entryFacts, identitiesOf, withholdIdentities } from '../entries/details.ts';
 import { scoreProblem } from '../scoring/engine.ts';
 import {
-  assignmentsOfJudge, automaticConflict, criteriaWithScores, entryAttachments, type JudgeAssignment, judgeAssignment,
+  assignmentsOfJudge, automaticConflict, criteriaWithScores, deadlinesOfJudge, entryAttachments, type JudgeAssignment, judgeAssignment,
   otherJudgesScores,
 } from './queries.ts';
 import { declare, type ScoreInput, saveScores } from './service.ts';
@@ -44,8 +44,13 @@ type Criterion = Awaited<ReturnType<typeof criteriaWithScores>>[number];
 
 export async function judgingRoutes(app: FastifyInstance) {
   app.get('/judging', access('judge'), async (request, reply) => {
-    const assignments = await assignmentsOfJudge(app.db, requireUser(request).id);
-    return reply.view('judging/index', { title: 'account.judging.title', assignments });
+    const judgeId = requireUser(request).id;
+    const [assignments, deadlines] = await Promise.all([assignmentsOfJudge(app.db, judgeId), deadlinesOfJudge(app.db, judgeId)]);
+    const now = Date.now();
+    return reply.view('judging/index', {
+      title: 'account.judging.title', assignments,
+      deadlines: deadlines.map((d) => ({ ...d, left: d.closes_at ? timeLeft(d.closes_at.getTime() - now) : null })),
+    });
   });
 
   await app.register(assignmentRoutes, { prefix: '/judging/assignments/:id' });
@@ -150,6 +155,17 @@ async function assignmentRoutes(group: FastifyInstance) {
     if (!sent) throw Refusal.conflict('account.assignment.fileIdentifies');
     return sent;
   });
+}
+
+/** The time until a round closes, as the judge's page words it: days and hours, hours and minutes, or passed. */
+function timeLeft(ms: number) {
+  if (ms <= 0) return message('account.judging.closingPassed');
+  const minutes = Math.floor(ms / 60_000);
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  return days > 0
+    ? message('account.judging.daysLeft', { days, hours })
+    : message('account.judging.hoursLeft', { hours, minutes: minutes % 60 });
 }
 
 /**

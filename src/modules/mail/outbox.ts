@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
+import type { OutboxMessage } from '../../db/types.ts';
+import { backoffSeconds, claimDue, secondsFromNow } from '../jobs/lease.ts';
 
 /**
  * A file sent with a message: its content, or — for a QR code — the text to draw, which the
  * transport draws when the message is sent rather than when it is queued (drawing costs
- * milliseconds of CPU that a registration's request should not pay).
+ * milliseconds of CPU that a registration's request should not pay). With `cid`, the file is
+ * inline: the HTML part shows it as `<img src="cid:…">`.
  */
 export type MailAttachment =
-  | { filename: string; contentType: string; content: string; encoding?: 'base64' | 'utf8' }
-  | { filename: string; qr: string };
+  | { filename: string; contentType: string; content: string; encoding?: 'base64' | 'utf8'; cid?: string }
+  | { filename: string; qr: string; cid?: string };
 
 export type OutgoingMail = {
   to: string;
@@ -19,6 +22,11 @@ export type OutgoingMail = {
   attachments?: MailAttachment[];
   /** The item the message is about, so that its organisers can see it. */
   itemId?: number | null;
+  /**
+   * A bulk message's unsubscribe address (https, with the recipient's token): sent as
+   * List-Unsubscribe with RFC 8058's one-click List-Unsubscribe-Post. Transactional mail has none.
+   */
+  listUnsubscribe?: string;
 };
 
 export const MAX_ATTEMPTS = 6;
@@ -39,6 +47,7 @@ export async function queueMail(db: Executor, mail: OutgoingMail, domain: string
       html_body: mail.html ?? null,
       attachments: JSON.stringify(mail.attachments ?? []),
       item_id: mail.itemId ?? null,
+      list_unsubscribe: mail.listUnsubscribe ?? null,
     })
     .execute();
   return messageId;
@@ -59,28 +68,9 @@ export const DEFAULT_RETRY_SECONDS = 30;
  * outside it, and a worker that dies mid-send leaves the row to be retried when its lease ends.
  * The lease runs from the claim, so a worker claims only what it sends straight away.
  */
-export async function claimDueMail(db: Executor, limit: number, leaseSeconds = DEFAULT_LEASE_SECONDS) {
-  return db.transaction().execute(async (trx) => {
-    const due = await trx
-      .selectFrom('mail_outbox')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', sql<Date>`now()`)
-      .orderBy('next_attempt_at')
-      .limit(limit)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    if (due.length === 0) return [];
-    return trx
-      .updateTable('mail_outbox')
-      .set({
-        attempts: sql`attempts + 1`,
-        next_attempt_at: sql`now() + make_interval(secs => ${leaseSeconds})`,
-      })
-      .where('id', 'in', due.map((r) => r.id))
-      .returningAll()
-      .execute();
+export async function claimDueMail(db: Executor, limit: number, leaseSeconds = DEFAULT_LEASE_SECONDS): Promise<OutboxMessage[]> {
+  return claimDue<OutboxMessage>(db, {
+    table: 'mail_outbox', lease: 'next_attempt_at', limit, leaseSeconds, due: sql`next_attempt_at <= now()`, order: sql`next_attempt_at`,
   });
 }
 
@@ -103,19 +93,19 @@ export async function markSent(db: Executor, id: number) {
     last_error: null,
     text_body: sql`regexp_replace(text_body, ${TOKEN_IN_TEXT}, ${KEEP_BEFORE_TOKEN}, 'g')`,
     html_body: sql`regexp_replace(html_body, ${TOKEN_IN_TEXT}, ${KEEP_BEFORE_TOKEN}, 'g')`,
+    list_unsubscribe: sql`regexp_replace(list_unsubscribe, ${TOKEN_IN_TEXT}, ${KEEP_BEFORE_TOKEN}, 'g')`,
   }).where('id', '=', id).execute();
 }
 
 /** Back-off: 30 s, 2 min, 8 min, 32 min ... then a final failed state after MAX_ATTEMPTS. */
 export async function markFailedAttempt(db: Executor, id: number, attempts: number, error: string, retrySeconds = DEFAULT_RETRY_SECONDS) {
   const final = attempts >= MAX_ATTEMPTS;
-  const delay = retrySeconds * 4 ** Math.max(0, attempts - 1);
   await db
     .updateTable('mail_outbox')
     .set({
       status: final ? 'failed' : 'pending',
       last_error: error.slice(0, 1000),
-      next_attempt_at: sql`now() + make_interval(secs => ${delay})`,
+      next_attempt_at: secondsFromNow(backoffSeconds(attempts, retrySeconds)),
     })
     .where('id', '=', id)
     .execute();

@@ -13,9 +13,13 @@ export type MailTransport = {
 };
 
 async function toNodemailer(message: OutboxMessage, from: string) {
-  const attachments = await Promise.all((message.attachments as MailAttachment[]).map(async (a) => ('qr' in a
-    ? { filename: a.filename, contentType: 'image/png', content: await qrPng(a.qr) }
-    : { filename: a.filename, contentType: a.contentType, content: a.content, encoding: a.encoding ?? 'utf8' })));
+  const attachments = await Promise.all((message.attachments as MailAttachment[]).map(async (a) => ({
+    ...('qr' in a
+      ? { filename: a.filename, contentType: 'image/png', content: await qrPng(a.qr) }
+      : { filename: a.filename, contentType: a.contentType, content: a.content, encoding: a.encoding ?? 'utf8' }),
+    // Inline: shown where the HTML part refers to it, and kept in a multipart/related part.
+    ...(a.cid ? { cid: a.cid, contentDisposition: 'inline' as const } : {}),
+  })));
   return {
     from,
     to: message.to_address,
@@ -25,6 +29,10 @@ async function toNodemailer(message: OutboxMessage, from: string) {
     messageId: message.message_id,
     date: message.created_at,
     attachments,
+    // RFC 2369's unsubscribe address, and RFC 8058's one-click POST to it (bulk messages only).
+    ...(message.list_unsubscribe
+      ? { headers: { 'List-Unsubscribe': `<${message.list_unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }
+      : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { type Executor, isDatabaseUnavailable } from '../../db/index.ts';
-import { every } from '../../lib/periodic.ts';
+import type { Executor } from '../../db/index.ts';
+import { recordWhileLeased } from '../jobs/lease.ts';
+import type { Work } from '../jobs/runner.ts';
 import { claimDueMail, DEFAULT_LEASE_SECONDS, DEFAULT_RETRY_SECONDS, markFailedAttempt, markSent } from './outbox.ts';
 import type { MailTransport } from './transport.ts';
 
@@ -14,26 +15,6 @@ export type DeliveryOptions = {
   /** Asked between messages: true ends the round after the message in hand. */
   stopping?: () => boolean;
 };
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * Records that a message went out. Should the database be unreachable at that moment (a
- * restart), keeps trying while the lease holds the message for this worker: given up, the
- * message would be sent a second time when its lease ends.
- */
-async function recordSent(db: Executor, id: number, leaseSeconds: number, stopping: () => boolean) {
-  const deadline = Date.now() + Math.min(leaseSeconds * 500, 30_000);
-  for (let wait = 200; ; wait = Math.min(wait * 2, 2_000)) {
-    try {
-      await markSent(db, id);
-      return;
-    } catch (error) {
-      if (!isDatabaseUnavailable(error) || Date.now() + wait > deadline || stopping()) throw error;
-      await sleep(wait);
-    }
-  }
-}
 
 /**
  * Sends every message that is due now, once each; returns what happened. Messages are claimed
@@ -58,29 +39,28 @@ export async function deliverDueMail(
       report.failed++;
       continue;
     }
-    await recordSent(db, message.id, leaseSeconds, stopping);
+    await recordWhileLeased(() => markSent(db, message.id), leaseSeconds, stopping);
     report.sent++;
   }
   return report;
 }
 
-/** Polls the outbox until stopped. Errors (a database restart, say) are logged and retried. */
-export function startMailWorker(
-  db: Executor, transport: MailTransport, log: FastifyBaseLogger, intervalMs = 1000,
-  options: Omit<DeliveryOptions, 'stopping'> = {},
-) {
-  const polling = every(intervalMs, async (stopping) => {
-    try {
-      await deliverDueMail(db, transport, log, { ...options, stopping });
-    } catch (error) {
-      log.warn({ err: error }, 'mail worker could not reach the outbox');
-    }
-  });
+/**
+ * The outbox as the runner's work (jobs/runner.ts): every second by default. A message that went
+ * out is recorded as sent even if the database restarts meanwhile (recordWhileLeased), so it is
+ * not sent again when its lease ends.
+ */
+export function mailWork(
+  db: Executor, transport: MailTransport, log: FastifyBaseLogger, options: Omit<DeliveryOptions, 'stopping'> = {}, everyMs = 1000,
+): Work {
   return {
-    /** Finishes the message in hand, claims no more, and closes the transport. */
-    async stop() {
-      await polling.stop();
-      transport.close();
+    name: 'mail', everyMs,
+    run: async (stopping) => {
+      try {
+        await deliverDueMail(db, transport, log, { ...options, stopping });
+      } catch (error) {
+        log.warn({ err: error }, 'mail worker could not reach the outbox');
+      }
     },
   };
 }

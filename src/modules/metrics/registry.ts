@@ -90,7 +90,7 @@ export class AppMetrics {
         FROM webhook_deliveries WHERE status <> 'delivered') AS webhooks`.execute(this.#db);
     const g = this.#gauges;
     g.registrations.reset();
-    for (const status of ['confirmed', 'waitlisted', 'unconfirmed', 'cancelled']) g.registrations.set({ status }, 0);
+    for (const status of ['confirmed', 'waitlisted', 'unconfirmed', 'awaiting', 'cancelled']) g.registrations.set({ status }, 0);
     for (const [status, n] of Object.entries(row?.registrations ?? {})) g.registrations.set({ status }, n);
     g.checkins.set(row?.checkins ?? 0);
     for (const [backlog, gauge, oldest] of [[row?.mail, g.mail, g.mailOldest], [row?.webhooks, g.webhooks, g.webhooksOldest]] as const) {

@@ -62,6 +62,7 @@ export async function registrant(db: Executor, eventId: number, id: number) {
     .select([
       'r.id', 'r.name', 'r.email', 'r.organisation', 'r.side', 'r.status', 'r.answers', 'r.language', 'r.checked_in_at',
       'r.cancelled_at', 'r.cancel_reason', 'r.no_show_at', 'r.created_at', 'r.confirm_by', 'r.import_id', 'r.delegation_member_id',
+      'r.declined_at',
     ])
     .executeTakeFirst();
 }

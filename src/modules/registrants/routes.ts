@@ -15,7 +15,9 @@ import { requireUser } from '../auth/plugin.ts';
 import { EVENT_GROUP, scopeEvent } from '../event-admin/routes.ts';
 import { eventQuestions } from '../events/queries.ts';
 import { personFields } from '../registrations/schemas.ts';
+import { approveRegistration, declineRegistration } from './approval.ts';
 import { checkRows, type ColumnChoice, IMPORT_FIELDS, matchColumns } from './import-rows.ts';
+import { invitationRoutes } from './invitation-routes.ts';
 import { PAGE_SIZE, registrant, registrantHistory, type RegistrantFilters, registrantsCount, registrantsPage } from './queries.ts';
 import {
   BULK_ACTIONS, bulkAction, cancelOnBehalf, confirmImport, correctRegistration, markNoShow, promoteByHand, resendLink, stagedImport,
@@ -124,6 +126,19 @@ export async function registrantRoutes(app: FastifyInstance) {
         return reply.notice(notice).redirect(back(request), 303);
       });
 
+      one.post('/approve', access('organiser'), async (request, reply) => {
+        const status = await approveRegistration(app.db, site, requireUser(request), request.event, request.registrant.id);
+        return reply.notice(status === 'confirmed' ? 'modes.approval.approved' : 'modes.approval.approvedWaitlisted')
+          .redirect(back(request), 303);
+      });
+
+      one.post('/decline', access('organiser'), async (request, reply) => {
+        const form = parseForm(reasonForm, request.body);
+        if (!form.ok) return page(request, reply, 400, undefined, form.errors);
+        await declineRegistration(app.db, site, requireUser(request), request.event, request.registrant.id, form.data.reason);
+        return reply.notice('modes.approval.declined').redirect(back(request), 303);
+      });
+
       one.post('/promote', access('organiser'), async (request, reply) => {
         await promoteByHand(app.db, site, requireUser(request), request.event, request.registrant.id);
         return reply.notice('manage.registrants.promoted').redirect(back(request), 303);
@@ -211,11 +226,14 @@ export async function registrantRoutes(app: FastifyInstance) {
       const staged = await stagedImport(app.db, request.event, form.data.import);
       if (!staged) throw Refusal.notFound('manage.import.errors.gone');
       const result = await confirmImport(app.db, site, requireUser(request), request.event, staged.id, form.data.language);
-      const notice = result.already ? 'manage.import.already' : message('manage.import.done', {
-        confirmed: result.confirmed, waitlisted: result.waitlisted, skipped: result.skipped,
-      });
+      const notice = result.already ? 'manage.import.already' : result.invited !== undefined
+        ? message('modes.import.invited', { invited: result.invited, skipped: result.skipped })
+        : message('manage.import.done', { confirmed: result.confirmed, waitlisted: result.waitlisted, skipped: result.skipped });
+      if (result.invited !== undefined) return reply.notice(notice).redirect(`${base(request)}/invitations`, 303);
       return reply.notice(notice).redirect(`${base(request)}/registrations`, 303);
     });
+
+    invitationRoutes(group, site);
   }, { prefix: EVENT_GROUP });
 }
 

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
 import type { ImportedPerson, Side } from '../../db/types.ts';
 import { Refusal } from '../../lib/errors.ts';
-import { type Locale, localeOf, message, translator } from '../../lib/i18n.ts';
+import { type Locale, localeOf, message } from '../../lib/i18n.ts';
 import type { Site } from '../../lib/site.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
@@ -12,8 +12,10 @@ import { eventDetails, type ScopedEvent } from '../events/queries.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { participantMail } from '../registrations/messages.ts';
 import { liveRegistrationForEmail, takeSeat } from '../registrations/queries.ts';
+import { inviteImported, invitedEmails } from '../registrations/invitations.ts';
 import { cancelLocked, confirmPromoted, mailNewLink } from '../registrations/service.ts';
 import { emitWebhook } from '../webhooks/events.ts';
+import { approveRegistration, declineRegistration } from './approval.ts';
 import { liveEmails } from './queries.ts';
 
 /*
@@ -70,8 +72,7 @@ export async function cancelOnBehalf(
       event.item_id);
     const details = await eventDetails(trx, event.id);
     const locale = localeOf(registration.language);
-    const mail = await participantMail('cancelled', details, registration, null, site, locale);
-    if (reason) mail.text = `${mail.text}\n\n${translator(locale)('manage.registrants.mail.reason', { reason })}`;
+    const mail = await participantMail(trx, 'cancelled', details, registration, null, site, locale, reason ? { reason } : {});
     await queueMail(trx, mail, site.domain);
     return 'cancelled';
   });
@@ -112,7 +113,7 @@ export async function markNoShow(db: Database, user: CurrentUser, event: ScopedE
   });
 }
 
-export const BULK_ACTIONS = ['cancel', 'resend', 'no-show'] as const;
+export const BULK_ACTIONS = ['cancel', 'resend', 'no-show', 'approve', 'decline'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
 
 /**
@@ -127,7 +128,13 @@ export async function bulkAction(
   let skipped = 0;
   for (const id of ids) {
     try {
-      if (action === 'cancel') {
+      if (action === 'approve') {
+        await approveRegistration(db, site, user, event, id);
+        done++;
+      } else if (action === 'decline') {
+        await declineRegistration(db, site, user, event, id, reason);
+        done++;
+      } else if (action === 'cancel') {
         if ((await cancelOnBehalf(db, site, user, event, id, reason)) === 'already_cancelled') skipped++;
         else done++;
       } else {
@@ -152,6 +159,8 @@ export type ImportPreview = {
   /** Addresses the event has a live registration for already: left as they are. */
   registered: ImportedPerson[];
   places: { confirmed: number; waitlisted: number };
+  /** The event is invitation-only: the people are invited, not registered (and those invited already are set aside). */
+  invitation: boolean;
 };
 
 /** Of `n` new people, how many get a place and how many wait, or null when the event cannot take them all. */
@@ -169,10 +178,14 @@ function placesFor(event: { capacity: number | null; confirmed_count: number; wa
 export async function stageImport(
   db: Database, user: CurrentUser, event: ScopedEvent, filename: string, people: ImportedPerson[], notify: boolean,
 ): Promise<ImportPreview> {
-  const registered = await liveEmails(db, event.id, people.map((p) => p.email));
-  const fresh = people.filter((p) => !registered.has(p.email));
   const details = await eventDetails(db, event.id);
-  const places = placesFor(details, fresh.length);
+  const invitation = details.registration_mode === 'invitation';
+  const emails = people.map((p) => p.email);
+  const registered = await liveEmails(db, event.id, emails);
+  if (invitation) for (const email of await invitedEmails(db, event.id, emails)) registered.add(email);
+  const fresh = people.filter((p) => !registered.has(p.email));
+  // Invitations take no place: places are counted when the invitees register.
+  const places = invitation ? { confirmed: 0, waitlisted: 0 } : placesFor(details, fresh.length);
   if (!places) {
     const free = Math.max(0, (details.capacity ?? 0) - details.confirmed_count);
     throw Refusal.form({ file: message('manage.import.errors.full', { n: fresh.length, free }) });
@@ -186,7 +199,7 @@ export async function stageImport(
       id, event_id: event.id, user_id: user.id, filename: filename.slice(0, 200), rows: JSON.stringify(fresh), notify,
     }).execute();
   });
-  return { id, people: fresh, registered: people.filter((p) => registered.has(p.email)), places };
+  return { id, people: fresh, registered: people.filter((p) => registered.has(p.email)), places, invitation };
 }
 
 export async function stagedImport(db: Executor, event: ScopedEvent, id: string) {
@@ -202,7 +215,7 @@ export async function stagedImport(db: Executor, event: ScopedEvent, id: string)
  */
 export async function confirmImport(
   db: Database, site: Site, user: CurrentUser, event: ScopedEvent, id: string, locale: Locale,
-): Promise<{ confirmed: number; waitlisted: number; skipped: number; already: boolean }> {
+): Promise<{ confirmed: number; waitlisted: number; skipped: number; already: boolean; invited?: number }> {
   return db.transaction().execute(async (trx) => {
     const staged = await trx.selectFrom('registration_imports').where('id', '=', id).where('event_id', '=', event.id)
       .where('created_at', '>=', sql<Date>`now() - ${IMPORT_LIFETIME}::interval`)
@@ -211,7 +224,14 @@ export async function confirmImport(
     if (staged.confirmed_at) return { confirmed: 0, waitlisted: 0, skipped: 0, already: true };
     // The event's row, locked: the places are counted and taken here, once, for the whole list.
     const details = await trx.selectFrom('events as e').where('e.id', '=', event.id)
-      .select(['e.capacity', 'e.confirmed_count', 'e.waitlist_enabled']).forUpdate().executeTakeFirstOrThrow();
+      .select(['e.capacity', 'e.confirmed_count', 'e.waitlist_enabled', 'e.registration_mode']).forUpdate().executeTakeFirstOrThrow();
+    if (details.registration_mode === 'invitation') {
+      // An invitation-only event: the list is invited (each invitee mailed a personal link), all or nothing.
+      const result = await inviteImported(trx, site, user.id, event.id, staged.rows, staged.id, locale);
+      await trx.updateTable('registration_imports').set({ confirmed_at: new Date() }).where('id', '=', staged.id).execute();
+      await recordAudit(trx, user.id, 'import', 'event', event.id, { file: staged.filename, ...result }, event.item_id);
+      return { confirmed: 0, waitlisted: 0, skipped: result.skipped, already: false, invited: result.invited };
+    }
     const registered = await liveEmails(trx, event.id, staged.rows.map((p) => p.email));
     const people = staged.rows.filter((p) => !registered.has(p.email));
     const places = placesFor(details, people.length);
@@ -233,7 +253,8 @@ export async function confirmImport(
         const registrationId = inserted[i]?.id;
         if (registrationId !== undefined) await emitWebhook(trx, 'registration.created', registrationId);
         if (staged.notify) {
-          await queueMail(trx, await participantMail(s.status, full, s.person, { ...s, status: s.status }, site, locale), site.domain);
+          const mail = await participantMail(trx, s.status, full, s.person, { ...s, status: s.status }, site, locale);
+          await queueMail(trx, mail, site.domain);
         }
       }
     }

@@ -1,9 +1,11 @@
+import type { Executor } from '../../db/index.ts';
 import type { Translations } from '../../db/types.ts';
 import { localText } from '../../lib/content.ts';
 import { formatFor } from '../../lib/format.ts';
 import { type Locale, type MessageKey, translator } from '../../lib/i18n.ts';
 import type { EventDetails } from '../events/queries.ts';
 import type { MailAttachment, OutgoingMail } from '../mail/outbox.ts';
+import { catalogueMail, composeMail, type MailAction, type MailKind as TemplateKind } from '../mail/templates.ts';
 import { type CalendarEvent, icsFile } from './ics.ts';
 import { ticketCode } from './ticket.ts';
 
@@ -46,56 +48,95 @@ export function eventFacts(event: Event, locale: Locale = 'en'): string {
   ].join('\n');
 }
 
-const SUBJECTS: Record<MailKind, MessageKey> = {
-  confirmed: 'participant.mail.subject.confirmed',
-  waitlisted: 'participant.mail.subject.waitlisted',
-  promoted: 'participant.mail.subject.promoted',
-  link: 'participant.mail.subject.link',
-  cancelled: 'participant.mail.subject.cancelled',
-  confirm: 'participant.mail.subject.confirm',
+/** The messages organisers may reword (src/modules/mail/templates.ts); the others are the catalogue's alone. */
+const TEMPLATE_KINDS: Partial<Record<MailKind, TemplateKind>> = {
+  confirmed: 'confirmation', waitlisted: 'waitlisted', promoted: 'promoted', cancelled: 'cancellation',
 };
 
-const OPENINGS: Record<MailKind, MessageKey> = {
-  confirmed: 'participant.mail.opening.confirmed',
-  waitlisted: 'participant.mail.opening.waitlisted',
-  promoted: 'participant.mail.opening.promoted',
-  link: 'participant.mail.opening.link',
-  cancelled: 'participant.mail.opening.cancelled',
-  confirm: 'participant.mail.opening.confirm',
+/** A repeat registration's new link, and the link that confirms an address: security messages, worded by the catalogue. */
+const CATALOGUE_ONLY: Record<'link' | 'confirm', { subject: MessageKey; opening: MessageKey }> = {
+  link: { subject: 'participant.mail.subject.link', opening: 'participant.mail.opening.link' },
+  confirm: { subject: 'participant.mail.subject.confirm', opening: 'participant.mail.opening.confirm' },
 };
 
-/** An email to a participant, written in the language they registered in. */
+/** The merge fields every message about an event offers, in the reader's language. */
+export function eventFields(event: Event, name: string, locale: Locale) {
+  const f = formatIn(locale);
+  return {
+    name,
+    title: localText(event.title, event.translations, 'title', locale).text,
+    when: `${f.dateTime(event.starts_at)} – ${f.time(event.ends_at)}`,
+    where: [event.venue, event.city].filter(Boolean).join(', '),
+  };
+}
+
+/** The event's time and place as lines of a message (its title heads the message). */
+export function eventFactLines(event: Event, locale: Locale): string[] {
+  const t = translator(locale);
+  const f = formatIn(locale);
+  const where = [event.venue, event.city].filter(Boolean).join(', ');
+  return [
+    t('participant.mail.when', { start: f.dateTime(event.starts_at), end: f.time(event.ends_at) }),
+    ...(where ? [t('participant.mail.where', { where })] : []),
+  ];
+}
+
+/** The QR ticket, drawn when the message is sent and shown inline in its HTML part. */
+export const ticketAttachment = (tokenHash: string, domain: string): MailAttachment =>
+  ({ filename: 'ticket.png', qr: ticketCode(tokenHash), cid: `ticket@${domain}` });
+
+/**
+ * An email to a participant, written in the language they registered in, in the organisers'
+ * wording where they changed it. `reason`: what the organisers said when cancelling for them.
+ */
 export async function participantMail(
+  db: Executor,
   kind: MailKind,
   event: Event,
   person: Person,
   link: { token: string; tokenHash: string; status: string } | null,
   site: { baseUrl: string; domain: string },
   locale: Locale = 'en',
-  confirmBy?: Date,
+  extra: { confirmBy?: Date; reason?: string } = {},
 ): Promise<OutgoingMail> {
   const t = translator(locale);
-  const lines = [t('participant.mail.dear', { name: person.name }), '', t(OPENINGS[kind]), '', eventFacts(event, locale), ''];
+  const fields = eventFields(event, person.name, locale);
   const attachments: MailAttachment[] = [];
+  const actions: MailAction[] = [];
+  const notes: string[] = [];
   if (link) {
-    lines.push(t('participant.mail.manageLink'), manageUrl(site.baseUrl, link.token), '');
+    const url = manageUrl(site.baseUrl, link.token);
+    actions.push({ lead: t('participant.mail.manageLink'), label: t('mailTemplates.layout.manageButton'), url });
     // A link mailed because the address registered again waits beside the working one (service.ts).
-    if (kind === 'link') lines.push(t('participant.mail.earlierLink'), '');
-    if (confirmBy) lines.push(t('participant.mail.confirmBy', { time: formatIn(locale).dateTime(confirmBy) }), '');
+    if (kind === 'link') notes.push(t('participant.mail.earlierLink'));
+    if (extra.confirmBy) notes.push(t('participant.mail.confirmBy', { time: formatIn(locale).dateTime(extra.confirmBy) }));
     if (link.status === 'confirmed') {
-      lines.push(t('participant.mail.attached'), '');
+      actions.push({
+        lead: t('mailTemplates.layout.calendar'), label: t('mailTemplates.layout.calendarButton'),
+        url: `${site.baseUrl}/events/${event.slug}.ics`,
+      });
+      notes.push(t('participant.mail.attached'));
       attachments.push(
         {
           filename: 'event.ics', contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
           content: icsFile(calendarEvent(event, site.baseUrl, site.domain)),
         },
-        { filename: 'ticket.png', qr: ticketCode(link.tokenHash) },
+        ticketAttachment(link.tokenHash, site.domain),
       );
     }
   }
-  lines.push(t('participant.mail.signature'));
-  return {
-    to: person.email, subject: t(SUBJECTS[kind], { title: localText(event.title, event.translations, 'title', locale).text }),
-    text: lines.join('\n'), attachments, itemId: event.item_id,
+  if (extra.reason) notes.push(t('manage.registrants.mail.reason', { reason: extra.reason }));
+  const common = {
+    locale, to: person.email, attachments, actions, notes, facts: eventFactLines(event, locale), itemId: event.item_id,
   };
+  const template = TEMPLATE_KINDS[kind];
+  if (template) {
+    const manage = link ? { manage_link: manageUrl(site.baseUrl, link.token) } : {};
+    return composeMail(db, { ...common, kind: template, owner: { eventId: event.id }, fields: { ...fields, ...manage } });
+  }
+  const wording = CATALOGUE_ONLY[kind as 'link' | 'confirm'];
+  return catalogueMail({
+    ...common, heading: fields.title, subject: t(wording.subject, { title: fields.title }),
+    body: `${t('participant.mail.dear', { name: person.name })}\n\n${t(wording.opening)}`,
+  });
 }

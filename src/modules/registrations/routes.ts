@@ -10,6 +10,7 @@ import { loadsByLink } from '../../lib/route-group.ts';
 import { eventDetails, eventQuestions } from '../events/queries.ts';
 import { eventForRegistration, eventPage } from '../events/service.ts';
 import { icsFile } from './ics.ts';
+import { invitationLinkRoutes } from './invitation-routes.ts';
 import { calendarEvent } from './messages.ts';
 import { deleteOwnRegistration, registrationData } from './own-data.ts';
 import { registrationByTokenHash } from './queries.ts';
@@ -36,6 +37,10 @@ export async function registrationRoutes(app: FastifyInstance) {
     const page = await eventForRegistration(app.db, slug, new Date());
     if (!page) throw Refusal.notFound('participant.errors.eventNotFound');
     const title = verbatim(request.local(page.event, 'title'));
+    // Only the people invited register, each through their own link.
+    if (page.event.registration_mode === 'invitation') {
+      return reply.code(403).view('registrations/refused', { title, event: page.event, reason: 'invitation' });
+    }
     if (!page.state.open) return reply.code(409).view('registrations/refused', { title, event: page.event, reason: page.state.reason });
     const form = parseForm(registrationSchema(page.questions), request.body);
     if (!form.ok) {
@@ -47,7 +52,8 @@ export async function registrationRoutes(app: FastifyInstance) {
       const limit = await countHit(app.db, formHits(REGISTRATION_LIMITS, request.ip, form.data.email));
       if (!limit.ok) throw tooManyRequests(reply, limit.retryAfterSeconds);
     }
-    const outcome = await register(app.db, site, page.event, form.data, new Date(), request.locale);
+    const outcome = await register(app.db, site, page.event, form.data, new Date(), request.locale,
+      { approval: page.event.registration_mode === 'approval' });
     switch (outcome.kind) {
       case 'registered':
         return reply.redirect(`/registrations/${outcome.token}`, 303);
@@ -57,7 +63,7 @@ export async function registrationRoutes(app: FastifyInstance) {
         return reply.redirect(`/events/${page.event.slug}/check-your-inbox`, 303);
       default:
         return reply.code(409).view('registrations/refused', {
-          title, event: page.event, reason: outcome.kind === 'full' ? 'full' : outcome.reason,
+          title, event: page.event, reason: outcome.kind === 'closed' ? outcome.reason : 'full',
         });
     }
   });
@@ -69,6 +75,7 @@ export async function registrationRoutes(app: FastifyInstance) {
   });
 
   await app.register(async (group) => privateLinkRoutes(group, site), { prefix: '/registrations/:token' });
+  await app.register(async (group) => invitationLinkRoutes(group, site), { prefix: '/event-invitations/:token' });
 }
 
 /**

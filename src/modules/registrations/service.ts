@@ -12,11 +12,12 @@ import { type OutgoingMail, queueMail } from '../mail/outbox.ts';
 import { itemInScope } from '../scope/scope.ts';
 import { emitWebhook } from '../webhooks/events.ts';
 import { participantMail } from './messages.ts';
+import { awaitingMail } from './mode-messages.ts';
 import { firstWaitlisted, liveRegistrationForEmail, releaseSeat, takeSeat } from './queries.ts';
 import type { RegistrationInput } from './schemas.ts';
 
 export type RegisterOutcome =
-  | { kind: 'registered'; token: string; status: 'confirmed' | 'waitlisted' }
+  | { kind: 'registered'; token: string; status: 'confirmed' | 'waitlisted' | 'awaiting' }
   /**
    * Already registered: nothing is created and the working link is left alone; the owner is
    * mailed a new link (pending until first opened), and the page says only "check your inbox".
@@ -28,7 +29,16 @@ export type RegisterOutcome =
    */
   | { kind: 'pending' }
   | { kind: 'full' }
-  | { kind: 'closed'; reason: string };
+  | { kind: 'closed'; reason: string }
+  /** Through an invitation's link: the invitation was answered already (registered or declined). */
+  | { kind: 'used' };
+
+/**
+ * How a registration comes: `approval`, it waits for an organiser's approval (status 'awaiting',
+ * holding no place, the address unconfirmed until then: the decision is mailed to it); through an
+ * invitation's link, whose address is proven by the link, so it is never asked to confirm it.
+ */
+export type RegisterVia = { approval?: boolean; invitationId?: number };
 
 /**
  * Runs at most `size` tasks at once and queues the rest. Registrations for an event queue on
@@ -68,7 +78,7 @@ function isDuplicateRegistration(error: unknown): boolean {
  * The registration keeps the language it was made in; every email about it is written in that.
  */
 export async function register(
-  db: Database, site: Site, event: EventDetails, input: RegistrationInput, now = new Date(), locale: Locale = 'en',
+  db: Database, site: Site, event: EventDetails, input: RegistrationInput, now = new Date(), locale: Locale = 'en', via: RegisterVia = {},
 ): Promise<RegisterOutcome> {
   const token = newToken();
   const tokenHash = hashToken(token);
@@ -77,22 +87,33 @@ export async function register(
   const link = (status: string) => ({ token, tokenHash, status });
   const confirmBy = confirmDeadline(event, now);
   const mails = {
-    confirmed: await participantMail('confirmed', event, input, link('confirmed'), site, locale),
-    waitlisted: await participantMail('waitlisted', event, input, link('waitlisted'), site, locale),
-    confirm: event.confirm_email ? await participantMail('confirm', event, input, link('unconfirmed'), site, locale, confirmBy) : null,
+    confirmed: await participantMail(db, 'confirmed', event, input, link('confirmed'), site, locale),
+    waitlisted: await participantMail(db, 'waitlisted', event, input, link('waitlisted'), site, locale),
+    confirm: event.confirm_email && !via.approval && via.invitationId === undefined
+      ? await participantMail(db, 'confirm', event, input, link('unconfirmed'), site, locale, { confirmBy }) : null,
+    awaiting: via.approval ? awaitingMail(event, input, token, site, locale) : null,
   };
-  return registrationSlot(() => registerNow(db, site, event, input, now, { token, tokenHash, mails, locale }));
+  return registrationSlot(() => registerNow(db, site, event, input, now, { token, tokenHash, mails, locale, via }));
 }
 
 async function registerNow(
   db: Database, site: Site, event: EventDetails, input: RegistrationInput, now: Date,
   prepared: {
-    token: string; tokenHash: string; locale: Locale;
-    mails: Record<'confirmed' | 'waitlisted', OutgoingMail> & { confirm: OutgoingMail | null };
+    token: string; tokenHash: string; locale: Locale; via: RegisterVia;
+    mails: Record<'confirmed' | 'waitlisted', OutgoingMail> & { confirm: OutgoingMail | null; awaiting: OutgoingMail | null };
   },
 ): Promise<RegisterOutcome> {
   const eventId = event.id;
-  const { token, tokenHash, mails, locale } = prepared;
+  const { token, tokenHash, mails, locale, via } = prepared;
+  // An invitation is answered once: its row, locked, says whether it still may be.
+  const invitationOpen = async (trx: Executor) => via.invitationId === undefined || (await trx.selectFrom('event_invitations')
+    .where('id', '=', via.invitationId).where('status', 'in', ['invited', 'opened']).select('id').forUpdate()
+    .executeTakeFirst()) !== undefined;
+  const answerInvitation = async (trx: Executor, registrationId: number) => {
+    if (via.invitationId === undefined) return;
+    await trx.updateTable('event_invitations').set({ status: 'registered', registration_id: registrationId, answered_at: now })
+      .where('id', '=', via.invitationId).execute();
+  };
   try {
     return await db.transaction().execute(async (trx): Promise<RegisterOutcome> => {
       // The window and status were read a moment ago; the seat itself is decided below, in the database.
@@ -100,8 +121,21 @@ async function registerNow(
       if (!state.open && state.reason !== 'full') return { kind: 'closed', reason: state.reason };
       // Places held past their time by unconfirmed registrations are given back first.
       if (event.confirm_email) await releaseUnconfirmed(trx, site, now, eventId);
+      if (!(await invitationOpen(trx))) return { kind: 'used' };
       const existing = await liveRegistrationForEmail(trx, eventId, input.email);
-      if (existing) return mailPendingLink(trx, site, event, existing, input.email);
+      if (existing) {
+        await answerInvitation(trx, existing.id);
+        return mailPendingLink(trx, site, event, existing, input.email);
+      }
+      if (mails.awaiting) {
+        // Waiting for approval holds no place: the place (or the waiting list) is decided on approval.
+        await trx.insertInto('registrations').values({
+          event_id: eventId, name: input.name, email: input.email, organisation: input.organisation, side: input.side,
+          status: 'awaiting', answers: JSON.stringify(input.answers), token_hash: tokenHash, language: locale,
+        }).execute();
+        await queueMail(trx, mails.awaiting, site.domain);
+        return { kind: 'registered', token, status: 'awaiting' };
+      }
       const seated = await takeSeat(trx, eventId);
       if (!seated && !event.waitlist_enabled) return { kind: 'full' };
       if (mails.confirm) {
@@ -114,7 +148,7 @@ async function registerNow(
         return { kind: 'pending' };
       }
       const status = seated ? 'confirmed' : 'waitlisted';
-      await trx.insertInto('registrations').values({
+      const inserted = await trx.insertInto('registrations').values({
         event_id: eventId,
         name: input.name,
         email: input.email,
@@ -124,7 +158,8 @@ async function registerNow(
         answers: JSON.stringify(input.answers),
         token_hash: tokenHash,
         language: locale,
-      }).execute();
+      }).returning('id').executeTakeFirstOrThrow();
+      await answerInvitation(trx, inserted.id);
       await queueMail(trx, mails[status], site.domain);
       await emitWebhook(trx, 'registration.created', { tokenHash });
       return { kind: 'registered', token, status };
@@ -168,7 +203,8 @@ export async function mailNewLink(
   const token = newToken();
   const tokenHash = hashToken(token);
   await trx.updateTable('registrations').set({ pending_token_hash: tokenHash }).where('id', '=', registration.id).execute();
-  const mail = await participantMail('link', event, { name: registration.name, email }, { token, tokenHash, status: registration.status },
+  const mail = await participantMail(trx, 'link', event, { name: registration.name, email },
+    { token, tokenHash, status: registration.status },
     site, localeOf(registration.language));
   await queueMail(trx, mail, site.domain);
 }
@@ -200,7 +236,8 @@ export async function confirmRegistration(
     await trx.updateTable('registrations').set({ status, confirm_by: null }).where('id', '=', registration.id).execute();
     await emitWebhook(trx, 'registration.created', registration.id);
     const event = await eventDetails(trx, registration.event_id);
-    const mail = await participantMail(status, event, registration, { token, tokenHash, status }, site, localeOf(registration.language));
+    const mail = await participantMail(trx, status, event, registration, { token, tokenHash, status }, site,
+      localeOf(registration.language));
     await queueMail(trx, mail, site.domain);
     // A confirmed place on the waiting list joins the queue: a place may already be free for it.
     if (status === 'waitlisted') await promoteFromWaitlist(trx, site, registration.event_id);
@@ -273,7 +310,7 @@ export async function confirmPromoted(
   await trx.updateTable('registrations').set({ status: 'confirmed', token_hash: tokenHash, pending_token_hash: null })
     .where('id', '=', registration.id).execute();
   await emitWebhook(trx, 'registration.promoted', registration.id);
-  const mail = await participantMail('promoted', event, registration, { token, tokenHash, status: 'confirmed' }, site,
+  const mail = await participantMail(trx, 'promoted', event, registration, { token, tokenHash, status: 'confirmed' }, site,
     localeOf(registration.language));
   await queueMail(trx, mail, site.domain);
 }
@@ -297,7 +334,8 @@ export async function cancelRegistration(
     if (registration.checked_in_at) throw Refusal.conflict('participant.errors.checkedIn');
     await cancelLocked(trx, site, registration, now);
     const event = await eventDetails(trx, registration.event_id);
-    await queueMail(trx, await participantMail('cancelled', event, registration, null, site, localeOf(registration.language)), site.domain);
+    const mail = await participantMail(trx, 'cancelled', event, registration, null, site, localeOf(registration.language));
+    await queueMail(trx, mail, site.domain);
     return 'cancelled';
   });
 }
@@ -326,7 +364,8 @@ export async function cancelForOrganiser(
     await recordAudit(trx, user.id, 'cancel', 'registration', registration.id, { status: { from: registration.status, to: 'cancelled' } },
       registration.item_id);
     const event = await eventDetails(trx, registration.event_id);
-    await queueMail(trx, await participantMail('cancelled', event, registration, null, site, localeOf(registration.language)), site.domain);
+    const mail = await participantMail(trx, 'cancelled', event, registration, null, site, localeOf(registration.language));
+    await queueMail(trx, mail, site.domain);
     return 'cancelled';
   });
 }
@@ -341,7 +380,10 @@ export async function cancelLocked(
 ): Promise<void> {
   await trx.updateTable('registrations').set({ status: 'cancelled', cancelled_at: now, pending_token_hash: null })
     .where('id', '=', registration.id).execute();
-  if (registration.status !== 'unconfirmed') await emitWebhook(trx, 'registration.cancelled', registration.id);
+  // Other software heard of neither a pending registration nor one awaiting approval.
+  if (registration.status !== 'unconfirmed' && registration.status !== 'awaiting') {
+    await emitWebhook(trx, 'registration.cancelled', registration.id);
+  }
   // An unconfirmed registration holds a seat too.
   if (registration.status === 'confirmed' || registration.status === 'unconfirmed') {
     await releaseSeat(trx, registration.event_id);

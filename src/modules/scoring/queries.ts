@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 import type { TieBreak } from '../../db/types.ts';
 import { type Aggregation, type Ranking, rankEntries, type ScoredCriterion, type Sheet } from './engine.ts';
@@ -25,24 +26,22 @@ export async function roundEntries(db: Executor, roundId: number) {
     .execute();
 }
 
-/** Every submitted score sheet of a round, one row per score, folded into sheets. */
+/**
+ * Every submitted score sheet of a round with its scores. One row per sheet, its scores read
+ * through the sheet's own key (scores_pkey), so the cost follows the round's sheets and not the
+ * scores of every year.
+ */
 export async function roundSheets(db: Executor, roundId: number): Promise<Sheet[]> {
   const rows = await db
     .selectFrom('assignments as a')
-    .innerJoin('scores as s', 's.assignment_id', 'a.id')
     .where('a.round_id', '=', roundId)
     .where('a.status', '=', 'submitted')
-    .where('s.score', 'is not', null)
-    .select(['a.id', 'a.entry_id', 'a.judge_id', 's.criterion_id', 's.score'])
+    .select(['a.entry_id', 'a.judge_id', sql<Record<number, number> | null>`(select json_object_agg(s.criterion_id, s.score)
+      from scores s where s.assignment_id = a.id and s.score is not null)`.as('scores')])
     .orderBy('a.id')
     .execute();
-  const sheets = new Map<number, { entryId: number; judgeId: number; scores: Record<number, number> }>();
-  for (const r of rows) {
-    let sheet = sheets.get(r.id);
-    if (!sheet) sheets.set(r.id, (sheet = { entryId: r.entry_id, judgeId: r.judge_id, scores: {} }));
-    sheet.scores[r.criterion_id] = r.score as number;
-  }
-  return [...sheets.values()];
+  // A sheet without a single score is not one.
+  return rows.flatMap((r) => (r.scores === null ? [] : [{ entryId: r.entry_id, judgeId: r.judge_id, scores: r.scores }]));
 }
 
 export type RoundRanking = Ranking & {

@@ -10,7 +10,8 @@ import { hashToken, newToken } from '../../lib/tokens.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import type { ScopedEvent } from '../events/queries.ts';
-import { queueMail } from '../mail/outbox.ts';
+import { type OutgoingMail, queueMail } from '../mail/outbox.ts';
+import { composeMail } from '../mail/templates.ts';
 import * as q from './queries.ts';
 import type { Answer, SurveyInput, SurveyQuestion } from './schemas.ts';
 
@@ -126,29 +127,29 @@ export async function sendDueInvitations(db: Database, site: Site, now: Date, ev
       if (!taken) continue;
       const event = events.get(person.event_id) ?? await q.eventForMail(trx, person.event_id);
       events.set(person.event_id, event);
-      await queueMail(trx, invitationMail(site, event, person, token), site.domain);
+      await queueMail(trx, await invitationMail(trx, site, event, person, token), site.domain);
       invited++;
     }
   });
   return invited;
 }
 
-function invitationMail(
-  site: Site, event: Awaited<ReturnType<typeof q.eventForMail>>,
+/** The invitation to answer, in the person's language and the organisers' wording. */
+async function invitationMail(
+  db: Executor, site: Site, event: Awaited<ReturnType<typeof q.eventForMail>>,
   person: { name: string; email: string; language: string; closes_at: Date }, token: string,
-) {
+): Promise<OutgoingMail> {
   const locale = localeOf(person.language);
   const t = translator(locale);
-  const f = formatFor(locale);
-  const title = localText(event.title, event.translations, 'title', locale).text;
   const link = `${site.baseUrl}/surveys/${token}?lang=${locale}`;
-  return {
-    to: person.email,
-    subject: t('surveys.mail.subject', { title }),
-    text: `${t('participant.mail.dear', { name: person.name })}\n\n${t('surveys.mail.body', { title })}\n\n${link}\n\n`
-      + `${t('surveys.mail.closes', { when: f.dateTime(person.closes_at) })}\n`,
-    itemId: event.item_id,
-  };
+  return composeMail(db, {
+    kind: 'survey', owner: { eventId: event.id }, locale, to: person.email, itemId: event.item_id,
+    fields: {
+      name: person.name, title: localText(event.title, event.translations, 'title', locale).text, survey_link: link,
+      closes: formatFor(locale).dateTime(person.closes_at),
+    },
+    actions: [{ lead: t('mailTemplates.layout.survey'), label: t('mailTemplates.layout.surveyButton'), url: link }],
+  });
 }
 
 /**

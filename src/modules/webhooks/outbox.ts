@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
 import { localeOf, translator } from '../../lib/i18n.ts';
 import type { Site } from '../../lib/site.ts';
+import { backoffSeconds, secondsFromNow } from '../jobs/lease.ts';
 import { queueMail } from '../mail/outbox.ts';
 import type { AttemptResult } from './send.ts';
 
@@ -20,7 +21,7 @@ export const MAX_RETRY_SECONDS = 6 * 3600;
 
 /** The wait after the `attempts`-th failed attempt: 30 s, 2 min, 8 min, 32 min, 2 h 8 min, then 6 h. */
 export function retryDelaySeconds(attempts: number, retrySeconds: number): number {
-  return Math.min(retrySeconds * 4 ** Math.max(0, attempts - 1), MAX_RETRY_SECONDS);
+  return backoffSeconds(attempts, retrySeconds, MAX_RETRY_SECONDS);
 }
 
 export type ClaimedDelivery = {
@@ -42,7 +43,7 @@ export async function claimDueDeliveries(db: Database, limit: number, leaseSecon
       FOR UPDATE OF d SKIP LOCKED`.execute(trx);
     if (due.length === 0) return [];
     const { rows } = await sql<ClaimedDelivery>`UPDATE webhook_deliveries d
-      SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => ${leaseSeconds})
+      SET attempts = d.attempts + 1, next_attempt_at = ${secondsFromNow(leaseSeconds)}
       FROM webhook_endpoints w, webhook_events e
       WHERE d.id IN (${sql.join(due.map((r) => r.id))}) AND w.id = d.endpoint_id AND e.id = d.event_id
       RETURNING d.id, d.endpoint_id, d.attempts, w.url, w.secret, e.message_id, e.payload::text AS payload`.execute(trx);
@@ -78,7 +79,7 @@ export async function recordAttempt(
     const final = delivery.attempts >= policy.maxAttempts;
     const delay = retryDelaySeconds(delivery.attempts, policy.retrySeconds);
     await trx.updateTable('webhook_deliveries').set({
-      ...common, status: final ? 'failed' : 'pending', next_attempt_at: sql<Date>`now() + make_interval(secs => ${delay})`,
+      ...common, status: final ? 'failed' : 'pending', next_attempt_at: secondsFromNow(delay),
     }).where('id', '=', delivery.id).execute();
     await trx.updateTable('webhook_endpoints').set({ failing_since: sql<Date>`coalesce(failing_since, now())` })
       .where('id', '=', delivery.endpoint_id).execute();

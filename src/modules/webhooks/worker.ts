@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/index.ts';
-import { every, type Periodic } from '../../lib/periodic.ts';
 import type { Site } from '../../lib/site.ts';
+import type { Work } from '../jobs/runner.ts';
 import { claimDueDeliveries, type DeliveryPolicy, pruneOldEvents, recordAttempt } from './outbox.ts';
 import { sendWebhook } from './send.ts';
 
@@ -50,19 +50,20 @@ export async function deliverDueWebhooks(
 }
 
 /**
- * Delivers webhooks on the same timer mechanism as the mail outbox, until stopped; old events
- * are pruned as it goes. Several instances may run it: claims never overlap. Errors (a database
- * restart) are logged and the next round tries again.
+ * Webhook deliveries as the runner's work (jobs/runner.ts), beside the mail outbox: every second
+ * by default; old events are pruned as it goes. Several instances may run it: claims never
+ * overlap. Errors (a database restart) are logged and the next round tries again.
  */
-export function startWebhookWorker(
-  db: Database, settings: WebhookSettings, site: Site, log: FastifyBaseLogger, intervalMs = 1000,
-): Periodic {
-  return every(intervalMs, async (stopping) => {
-    try {
-      await deliverDueWebhooks(db, settings, site, log, stopping);
-      await pruneOldEvents(db);
-    } catch (error) {
-      log.warn({ err: error }, 'webhook worker could not reach the outbox');
-    }
-  });
+export function webhookWork(db: Database, settings: WebhookSettings, site: Site, log: FastifyBaseLogger, everyMs = 1000): Work {
+  return {
+    name: 'webhooks', everyMs,
+    run: async (stopping) => {
+      try {
+        await deliverDueWebhooks(db, settings, site, log, stopping);
+        await pruneOldEvents(db);
+      } catch (error) {
+        log.warn({ err: error }, 'webhook worker could not reach the outbox');
+      }
+    },
+  };
 }
