@@ -80,11 +80,12 @@ async function objects(db: Database): Promise<Bindings> {
   const results = await one(sql<{ slug: string }>`select slug from contests where results_published_at is not null order by id limit 1`);
   const admin = await one(sql<{ id: number }>`select id from users where email = ${EMAILS.admin}`);
   return {
-    event: event && { slug: event.slug, id: registration?.id ?? 0 },
+    // Template editors are named by the kind of message: one each owner has.
+    event: event && { slug: event.slug, id: registration?.id ?? 0, kind: 'confirmation' },
     item: event && { id: event.item_id, number: 1 },
-    programme: programme && { id: programme.id, slug: programme.slug },
+    programme: programme && { id: programme.id, slug: programme.slug, kind: 'confirmation' },
     delegation: delegation && { id: delegation.id },
-    contest: contest && { slug: contest.slug, position: 1, entryId: entry?.id ?? 0 },
+    contest: contest && { slug: contest.slug, position: 1, entryId: entry?.id ?? 0, kind: 'results' },
     assignment: assignment && { id: assignment.id },
     publicProgramme, openContest, results, admin,
   };

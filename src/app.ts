@@ -22,6 +22,7 @@ import { mailWork } from './modules/mail/worker.ts';
 import { type JobHandlers, jobWork } from './modules/jobs/jobs.ts';
 import { startRunner } from './modules/jobs/runner.ts';
 import { EVENT_REMINDER, eventReminderHandler } from './modules/registrations/reminder.ts';
+import { INVITATION_REMINDER, invitationReminderHandler } from './modules/registrations/invitations.ts';
 import { JUDGE_REMINDER, judgeReminderHandler } from './modules/contests/notices.ts';
 import { privacyRoutes } from './modules/privacy/routes.ts';
 import { apiRoutes } from './modules/api/plugin.ts';
@@ -124,6 +125,7 @@ export function jobHandlers(site: Site): JobHandlers {
   return {
     [EVENT_REMINDER]: eventReminderHandler(site),
     [JUDGE_REMINDER]: judgeReminderHandler(site),
+    [INVITATION_REMINDER]: invitationReminderHandler(site),
   };
 }
 

@@ -32,7 +32,7 @@ export const mailTemplates = {
   'mailTemplates.judgeAssigned.subject': 'Entries to score: {{title}}, {{round}}',
   'mailTemplates.judgeAssigned.body': 'Dear {{name}},\n\nYou have {{count}} entries to score in {{round}} of the {{title}}. Please score them by {{closes}}.',
   'mailTemplates.judgeReminder.subject': 'Reminder: entries to score in {{title}}',
-  'mailTemplates.judgeReminder.body': 'Dear {{name}},\n\n{{count}} of your entries in {{round}} of the {{title}} are still waiting for your scores. The round closes {{closes}}.',
+  'mailTemplates.judgeReminder.body': 'Dear {{name}},\n\n{{count}} of your entries in {{round}} of the {{title}} are still waiting for your scores. Please score them by {{closes}}.',
 
   // The kinds, as organisers see them in the editor.
   'mailTemplates.kind.confirmation': 'Place confirmed',
@@ -67,12 +67,15 @@ export const mailTemplates = {
   'mailTemplates.field.round': 'the round',
   'mailTemplates.field.count': 'the number of entries',
   'mailTemplates.field.judge_link': 'the judge\'s scoring page',
+  'mailTemplates.field.award': 'the award the entry has won (empty if none)',
+  'mailTemplates.field.certificate_link': 'the address where the award certificate can be checked (empty if none)',
 
   // Sample values, for a preview when there is nobody yet.
   'mailTemplates.sample.name': 'Chan Tai-man',
   'mailTemplates.sample.entryTitle': 'A sample entry',
   'mailTemplates.sample.reason': 'The event is for members of the organising bodies only.',
   'mailTemplates.sample.round': 'Round 1',
+  'mailTemplates.sample.award': 'Gold Award',
 
   // The look of every message.
   'mailTemplates.layout.manageButton': 'My registration',
@@ -84,6 +87,10 @@ export const mailTemplates = {
   'mailTemplates.layout.survey': 'Answer the survey here (the link is yours alone):',
   'mailTemplates.layout.surveyButton': 'Answer the survey',
   'mailTemplates.layout.entryButton': 'My entry',
+  'mailTemplates.layout.eventButton': 'The event\'s page',
+  'mailTemplates.layout.invitationButton': 'Register or decline',
+  'mailTemplates.layout.judgeButton': 'My judging page',
+  'mailTemplates.layout.resultsButton': 'See the results',
 
   // The editor.
   'mailTemplates.index.pageTitle': 'Emails · {title}',

@@ -434,6 +434,7 @@ export const manage = {
   'manage.drilldown.entries': 'Entries to {title}',
   'manage.drilldown.awards': 'Awards of {title}',
   'manage.drilldown.withSide': '{title} ({side})',
+  'manage.drilldown.next': 'Next page',
   'manage.drilldown.minor': '(minor — withheld)',
   'manage.drilldown.col.Name': 'Name',
   'manage.drilldown.col.Organisation': 'Organisation',

@@ -10,6 +10,7 @@ export const scheduled = {
   'scheduled.none': 'Nothing is scheduled.',
   'scheduled.kind.eventReminder': 'Reminder to confirmed registrants',
   'scheduled.kind.judgeReminder': 'Reminder to judges with unfinished sheets',
+  'scheduled.kind.invitationReminder': 'Reminder to invitees who have not answered',
   'scheduled.kind.other': 'Other ({kind})',
   'scheduled.status.pending': 'Scheduled',
   'scheduled.status.done': 'Sent',
@@ -24,8 +25,6 @@ export const scheduled = {
   'scheduled.form.reminder': 'Reminder, hours before the start',
   'scheduled.form.reminderHint': 'Confirmed registrants are emailed a reminder with their ticket this many hours before the event starts. 0: no reminder.',
   'scheduled.form.errors.reminder': 'Enter a whole number of hours from 0 to 720.',
-  'scheduled.reminder.subject': 'Reminder: {title}',
-  'scheduled.reminder.opening': 'This is a reminder of the event you registered for. Your place is confirmed.',
   'scheduled.reminder.ticket': 'Your QR ticket is attached: show it at the door to be checked in quickly.',
   'scheduled.reminder.manage': 'To see, print or cancel your registration, use the private link in the email we sent when you registered. If you cannot find it, the event\'s page is here:',
 };

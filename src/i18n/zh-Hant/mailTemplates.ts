@@ -28,7 +28,7 @@ export const mailTemplates: Record<keyof typeof en, string> = {
   'mailTemplates.judgeAssigned.subject': '待評作品：{{title}}，{{round}}',
   'mailTemplates.judgeAssigned.body': '{{name}}您好：\n\n{{title}}{{round}}有 {{count}} 件作品待你評分。請於 {{closes}} 前完成評分。',
   'mailTemplates.judgeReminder.subject': '提示：{{title}}有作品待你評分',
-  'mailTemplates.judgeReminder.body': '{{name}}您好：\n\n{{title}}{{round}}仍有 {{count}} 件分配給你的作品有待評分。本輪於 {{closes}} 截止。',
+  'mailTemplates.judgeReminder.body': '{{name}}您好：\n\n{{title}}{{round}}仍有 {{count}} 件分配給你的作品有待評分。請於 {{closes}} 前完成評分。',
 
   'mailTemplates.kind.confirmation': '名額確認',
   'mailTemplates.kind.waitlisted': '列入候補名單',
@@ -61,11 +61,14 @@ export const mailTemplates: Record<keyof typeof en, string> = {
   'mailTemplates.field.round': '評審輪次',
   'mailTemplates.field.count': '作品數目',
   'mailTemplates.field.judge_link': '評審的評分頁面',
+  'mailTemplates.field.award': '作品所獲的獎項（如無則留空）',
+  'mailTemplates.field.certificate_link': '核實獲獎證書的網址（如無則留空）',
 
   'mailTemplates.sample.name': '陳大文',
   'mailTemplates.sample.entryTitle': '示例作品',
   'mailTemplates.sample.reason': '本活動只供主辦機構成員參加。',
   'mailTemplates.sample.round': '第一輪',
+  'mailTemplates.sample.award': '金獎',
 
   'mailTemplates.layout.manageButton': '我的登記',
   'mailTemplates.layout.calendar': '加入你的日曆：',
@@ -76,6 +79,10 @@ export const mailTemplates: Record<keyof typeof en, string> = {
   'mailTemplates.layout.survey': '請在此填寫問卷（此連結只供你使用）：',
   'mailTemplates.layout.surveyButton': '填寫問卷',
   'mailTemplates.layout.entryButton': '我的作品',
+  'mailTemplates.layout.eventButton': '活動頁面',
+  'mailTemplates.layout.invitationButton': '登記或婉拒',
+  'mailTemplates.layout.judgeButton': '我的評審頁面',
+  'mailTemplates.layout.resultsButton': '查看結果',
 
   'mailTemplates.index.pageTitle': '電郵 · {title}',
   'mailTemplates.index.heading': '發給參加者的電郵',

@@ -421,6 +421,7 @@ export const manage: Record<keyof typeof en, string> = {
   'manage.drilldown.entries': '參賽作品：{title}',
   'manage.drilldown.awards': '獲獎名單：{title}',
   'manage.drilldown.withSide': '{title}（{side}）',
+  'manage.drilldown.next': '下一頁',
   'manage.drilldown.minor': '（未成年人，不予顯示）',
   'manage.drilldown.col.Name': '姓名',
   'manage.drilldown.col.Organisation': '機構',

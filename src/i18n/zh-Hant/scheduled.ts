@@ -11,6 +11,7 @@ export const scheduled: Record<keyof typeof en, string> = {
   'scheduled.none': '沒有預定的訊息。',
   'scheduled.kind.eventReminder': '給已確認登記者的提醒',
   'scheduled.kind.judgeReminder': '給未完成評分的評審的提醒',
+  'scheduled.kind.invitationReminder': '給未回覆受邀者的提醒',
   'scheduled.kind.other': '其他（{kind}）',
   'scheduled.status.pending': '已預定',
   'scheduled.status.done': '已發出',
@@ -25,8 +26,6 @@ export const scheduled: Record<keyof typeof en, string> = {
   'scheduled.form.reminder': '提醒：活動開始前多少小時',
   'scheduled.form.reminderHint': '在活動開始前這麼多小時，以電子郵件向已確認的登記者發出提醒及入場票。0：不發提醒。',
   'scheduled.form.errors.reminder': '請輸入 0 至 720 之間的整數小時。',
-  'scheduled.reminder.subject': '活動提醒：{title}',
-  'scheduled.reminder.opening': '謹此提醒你已登記的活動。你的名額已確認。',
   'scheduled.reminder.ticket': '附上你的二維碼入場票：請在入口出示，以便快速簽到。',
   'scheduled.reminder.manage': '如要查看、列印或取消登記，請使用登記時我們發給你的電子郵件中的私人連結。如找不到該郵件，活動網頁在此：',
 };

@@ -8,8 +8,8 @@ import { verificationUrl } from '../certificates/pdf.ts';
 import { cancelJob, type JobHandler, scheduleJob } from '../jobs/jobs.ts';
 import { queueMail } from '../mail/outbox.ts';
 import {
-  entrantAdvancedMail, entrantAwardedMail, type EntrantMailValues, entrantNotAdvancedMail, entrantThankedMail, judgeAssignedMail,
-  type JudgeMailValues, judgeMoreAssignedMail, judgeReminderMail, judgeRoundClosedMail, judgeRoundOpenedMail,
+  entrantAdvancedMail, type EntrantMailValues, entrantNotAdvancedMail, entrantResultsMail, judgeAssignedMail, type JudgeMailValues,
+  judgeMoreAssignedMail, judgeReminderMail, judgeRoundClosedMail, judgeRoundOpenedMail,
 } from './messages.ts';
 
 /*
@@ -69,8 +69,9 @@ async function roundContest(trx: Executor, roundId: number) {
 function judgeValues(site: Site, contest: ContestFacts, round: RoundFacts, judge: JudgeRow): JudgeMailValues {
   const locale = localeOf(judge.language);
   return {
-    to: judge.email, locale, name: judge.name, round: round.name, itemId: contest.item_id,
+    to: judge.email, locale, name: judge.name, round: round.name, itemId: contest.item_id, contestId: contest.id,
     contest: localText(contest.title, contest.translations, 'title', locale).text, judgingUrl: `${site.baseUrl}/judging`,
+    closesAt: round.closes_at,
   };
 }
 
@@ -95,10 +96,8 @@ export async function mailAssignments(trx: Executor, site: Site, roundId: number
   for (const judge of judges) {
     const values = judgeValues(site, contest, round, judge);
     const mail = judge.noticed === null
-      ? judgeAssignedMail({ ...values, count: judge.total, closesAt: round.closes_at })
-      : judgeMoreAssignedMail({
-          ...values, added: judge.total - (judge.assignments_mailed ?? 0), total: judge.total, closesAt: round.closes_at,
-        });
+      ? await judgeAssignedMail(trx, { ...values, count: judge.total })
+      : await judgeMoreAssignedMail(trx, { ...values, added: judge.total - (judge.assignments_mailed ?? 0), total: judge.total });
     await trx.insertInto('round_judge_notices').values({ round_id: roundId, judge_id: judge.id, assignments_mailed: judge.total })
       .onConflict((oc) => oc.columns(['round_id', 'judge_id'])
         .doUpdateSet({ assignments_mailed: judge.total, assigned_mailed_at: new Date() }))
@@ -120,7 +119,7 @@ export async function mailRoundOpened(trx: Executor, site: Site, roundId: number
       .whereRef('a.judge_id', '=', 'u.id'))))
     .select(judgeColumns).orderBy('u.id').execute();
   for (const judge of panel.filter((j) => !told.has(j.id))) {
-    await queueMail(trx, judgeRoundOpenedMail({ ...judgeValues(site, contest, round, judge), closesAt: round.closes_at }), site.domain);
+    await queueMail(trx, judgeRoundOpenedMail(judgeValues(site, contest, round, judge)), site.domain);
   }
 }
 
@@ -160,8 +159,8 @@ export async function remindJudges(trx: Executor, roundId: number, site: Site): 
     .execute();
   const now = new Date();
   for (const judge of judges) {
-    await queueMail(trx, judgeReminderMail({
-      ...judgeValues(site, contest, round, judge), unfinished: judge.unfinished, total: judge.total, closesAt: round.closes_at,
+    await queueMail(trx, await judgeReminderMail(trx, {
+      ...judgeValues(site, contest, round, judge), unfinished: judge.unfinished, total: judge.total,
     }), site.domain);
     // A reminder tells a judge of every entry they have, so one first told by it is not told of these again.
     await trx.insertInto('round_judge_notices')
@@ -177,7 +176,7 @@ function entrantValues(contest: ContestFacts, entry: { contact_email: string; ap
   const locale = localeOf(entry.language);
   return {
     to: entry.contact_email, locale, name: entry.applicant_name, reference: entry.reference, title: entry.title, itemId: contest.item_id,
-    contest: localText(contest.title, contest.translations, 'title', locale).text,
+    contestId: contest.id, contest: localText(contest.title, contest.translations, 'title', locale).text,
   };
 }
 
@@ -213,13 +212,10 @@ export async function mailResults(trx: Executor, site: Site, contest: ContestFac
   const resultsUrl = `${site.baseUrl}/contests/${contest.slug}/results`;
   for (const entry of entries) {
     const values = entrantValues(contest, entry);
-    if (entry.award === null) {
-      await queueMail(trx, entrantThankedMail({ ...values, resultsUrl }), site.domain);
-      continue;
-    }
-    await queueMail(trx, entrantAwardedMail({
-      ...values, resultsUrl, award: localText(entry.award, entry.award_translations, 'name', values.locale).text,
-      certificateUrl: entry.code ? verificationUrl(site.baseUrl, entry.code) : resultsUrl,
+    await queueMail(trx, await entrantResultsMail(trx, {
+      ...values, resultsUrl,
+      award: entry.award === null ? null : localText(entry.award, entry.award_translations, 'name', values.locale).text,
+      certificateUrl: entry.code ? verificationUrl(site.baseUrl, entry.code) : null,
     }), site.domain);
   }
 }

@@ -176,12 +176,24 @@ export async function previewMail(
     if (KIND_FIELDS[kind].includes('manage_link')) {
       actions.push({ lead: t('participant.mail.manageLink'), label: t('mailTemplates.layout.manageButton'), url: manage });
     }
+    if (kind === 'approved') notes.push(t('modes.mail.approvedConfirmed'));
+    if (kind === 'invitation') {
+      actions.push({ lead: t('modes.mail.invitationLink'), label: t('mailTemplates.layout.invitationButton'), url: sample('invitations') });
+      notes.push(t('modes.mail.invitationNote'));
+    }
     if (kind === 'confirmation' || kind === 'promoted' || kind === 'approved') {
       actions.push({
         lead: t('mailTemplates.layout.calendar'), label: t('mailTemplates.layout.calendarButton'),
         url: `${site.baseUrl}/events/${event.slug}.ics`,
       });
       notes.push(t('participant.mail.attached'));
+      attachments.push({ filename: 'ticket.png', qr: SAMPLE_CODE, cid: `ticket@${site.domain}` });
+    }
+    if (kind === 'reminder') {
+      actions.push({
+        lead: t('scheduled.reminder.manage'), label: t('mailTemplates.layout.eventButton'), url: `${site.baseUrl}/events/${event.slug}`,
+      });
+      notes.push(t('scheduled.reminder.ticket'));
       attachments.push({ filename: 'ticket.png', qr: SAMPLE_CODE, cid: `ticket@${site.domain}` });
     }
     if (kind === 'certificate') {
@@ -208,8 +220,19 @@ export async function previewMail(
       entry_title: entry?.title ?? t('mailTemplates.sample.entryTitle'), reference: entry?.reference ?? 'SAMPLE-001',
       manage_link: sample('entries'), results_link: `${site.baseUrl}/contests/${target.slug}/results`,
       round: t('mailTemplates.sample.round'), count: '3', judge_link: `${site.baseUrl}/judging`,
-      closes: f.dateTime(new Date(Date.now() + 7 * 24 * 3600_000)),
+      closes: f.dateTime(new Date(Date.now() + 7 * 24 * 3600_000)), award: t('mailTemplates.sample.award'),
+      certificate_link: sample('certificates'),
     };
+    if (judging) {
+      actions.push({ lead: t('contestMail.judge.link'), label: t('mailTemplates.layout.judgeButton'), url: `${site.baseUrl}/judging` });
+    }
+    if (kind === 'results') {
+      actions.push(
+        { lead: t('contestMail.entrant.certificate'), label: t('mailTemplates.layout.verifyButton'), url: sample('certificates') },
+        { lead: t('contestMail.entrant.results'), label: t('mailTemplates.layout.resultsButton'), url: fields.results_link ?? '' },
+      );
+      notes.push(t('contestMail.entrant.awarded', { award: t('mailTemplates.sample.award') }));
+    }
     if (kind === 'entryReceived') {
       actions.push({ lead: t('participant.mail.entry.link'), label: t('mailTemplates.layout.entryButton'), url: sample('entries') });
     }

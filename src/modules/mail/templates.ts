@@ -26,13 +26,15 @@ export const isMailKind = (value: unknown): value is MailKind =>
 
 export const MERGE_FIELDS = [
   'name', 'title', 'when', 'where', 'manage_link', 'link', 'reason', 'verify_link', 'survey_link', 'closes',
-  'entry_title', 'reference', 'results_link', 'round', 'count', 'judge_link',
+  'entry_title', 'reference', 'results_link', 'round', 'count', 'judge_link', 'award', 'certificate_link',
 ] as const;
 export type MergeField = (typeof MERGE_FIELDS)[number];
 export type MergeValues = Partial<Record<MergeField, string>>;
 
 /** Fields whose value is an address: a link in the HTML part. */
-const LINK_FIELDS: ReadonlySet<string> = new Set(['manage_link', 'link', 'verify_link', 'survey_link', 'results_link', 'judge_link']);
+const LINK_FIELDS: ReadonlySet<string> = new Set([
+  'manage_link', 'link', 'verify_link', 'survey_link', 'results_link', 'judge_link', 'certificate_link',
+]);
 
 const PLACE: readonly MergeField[] = ['name', 'title', 'when', 'where'];
 
@@ -49,7 +51,7 @@ export const KIND_FIELDS: Record<MailKind, readonly MergeField[]> = {
   certificate: ['name', 'title', 'verify_link'],
   survey: ['name', 'title', 'survey_link', 'closes'],
   entryReceived: ['name', 'title', 'entry_title', 'reference', 'manage_link'],
-  results: ['name', 'title', 'entry_title', 'reference', 'results_link'],
+  results: ['name', 'title', 'entry_title', 'reference', 'results_link', 'award', 'certificate_link'],
   judgeAssigned: ['name', 'title', 'round', 'count', 'judge_link', 'closes'],
   judgeReminder: ['name', 'title', 'round', 'count', 'judge_link', 'closes'],
 };

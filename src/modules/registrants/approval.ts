@@ -43,8 +43,8 @@ export async function approveRegistration(
       .where('id', '=', id).execute();
     await emitWebhook(trx, 'registration.created', id);
     await recordAudit(trx, user.id, 'approve', 'registration', id, { status: { from: 'awaiting', to: status } }, event.item_id);
-    await queueMail(trx, approvedMail(details, registration, { token, tokenHash, status }, site, localeOf(registration.language)),
-      site.domain);
+    const mail = await approvedMail(trx, details, registration, { token, tokenHash, status }, site, localeOf(registration.language));
+    await queueMail(trx, mail, site.domain);
     return status;
   });
 }
@@ -61,6 +61,6 @@ export async function declineRegistration(
     await recordAudit(trx, user.id, 'decline', 'registration', id, { status: { from: 'awaiting', to: 'cancelled' }, reason },
       event.item_id);
     const details = await eventDetails(trx, event.id);
-    await queueMail(trx, declinedMail(details, registration, reason, localeOf(registration.language)), site.domain);
+    await queueMail(trx, await declinedMail(trx, details, registration, reason, localeOf(registration.language)), site.domain);
   });
 }

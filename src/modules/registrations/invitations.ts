@@ -8,6 +8,7 @@ import { hashToken, newToken } from '../../lib/tokens.ts';
 import { recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { type EventDetails, eventDetails } from '../events/queries.ts';
+import { type JobHandler, scheduleJob } from '../jobs/jobs.ts';
 import { queueMail } from '../mail/outbox.ts';
 import { invitationMail, invitationReminderMail } from './mode-messages.ts';
 
@@ -51,10 +52,38 @@ export async function inviteAll(
       language: person.language, token_hash: hashToken(token), invited_by: userId, import_id: importId,
     }).onConflict((oc) => oc.columns(['event_id', 'email']).doNothing()).returning('id').executeTakeFirst();
     if (!row) continue;
-    await queueMail(trx, invitationMail(event, person, token, site, person.language), site.domain);
+    await queueMail(trx, await invitationMail(trx, event, person, token, site, person.language), site.domain);
     invited++;
   }
+  if (invited > 0) await scheduleInvitationReminder(trx, event);
   return { invited, skipped: people.length - invited };
+}
+
+export const INVITATION_REMINDER = 'invitation-reminder';
+/** How long before registration closes (else before the event begins) those who have not answered are reminded. */
+export const INVITATION_REMINDER_LEAD_HOURS = 72;
+
+/**
+ * Schedules the event's one reminder round for invitees who have not answered, in the caller's
+ * transaction (again after each invitation: the key keeps it one job). None when that time has
+ * passed: organisers still remind by hand.
+ */
+export async function scheduleInvitationReminder(
+  trx: Executor, event: Pick<EventDetails, 'id' | 'item_id' | 'starts_at' | 'registration_closes_at'>, now = new Date(),
+) {
+  const closes = event.registration_closes_at ?? event.starts_at;
+  const runAt = new Date(closes.getTime() - INVITATION_REMINDER_LEAD_HOURS * 3_600_000);
+  if (runAt <= now) return;
+  await scheduleJob(trx, {
+    kind: INVITATION_REMINDER, key: `${INVITATION_REMINDER}:${event.id}`, runAt, itemId: event.item_id, payload: { eventId: event.id },
+  });
+}
+
+/** The handler of invitation reminder jobs: one round, to those who have not answered (remindInvitees decides whether it still applies). */
+export function invitationReminderHandler(site: Site): JobHandler {
+  return async (trx, payload) => {
+    await remindInvitees(trx, Number(payload.eventId), site);
+  };
 }
 
 /** Invites one person typed in by an organiser; an address invited or registered already is refused beside its field. */
@@ -143,7 +172,7 @@ export async function remindInvitees(
     const token = newToken();
     await trx.updateTable('event_invitations').set({ token_hash: hashToken(token), reminded_round: round, reminded_at: now })
       .where('id', '=', invitee.id).execute();
-    await queueMail(trx, invitationReminderMail(event, invitee, token, site, localeOf(invitee.language)), site.domain);
+    await queueMail(trx, await invitationReminderMail(trx, event, invitee, token, site, localeOf(invitee.language)), site.domain);
   }
   return { round, sent: due.length };
 }

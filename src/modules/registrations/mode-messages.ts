@@ -1,104 +1,115 @@
-import { localText } from '../../lib/content.ts';
+import type { Executor } from '../../db/index.ts';
 import { formatFor } from '../../lib/format.ts';
 import { type Locale, translator } from '../../lib/i18n.ts';
 import type { Site } from '../../lib/site.ts';
 import type { MailAttachment, OutgoingMail } from '../mail/outbox.ts';
+import { catalogueMail, composeMail, type MailAction } from '../mail/templates.ts';
 import { icsFile } from './ics.ts';
-import { calendarEvent, eventFacts, manageUrl } from './messages.ts';
-import { ticketCode } from './ticket.ts';
+import { calendarEvent, eventFactLines, eventFields, manageUrl, ticketAttachment } from './messages.ts';
 
 /*
- * The emails of the registration modes (approval and invitation), each in the reader's
- * language. Each mail is one function; its comment lists the values it uses, so that it can be
- * written as an editable template: the person's name, the event's facts (eventFacts: title,
- * time, place), and the link or reason named.
+ * The emails of the registration modes (approval and invitation), each in the reader's language
+ * and, where organisers may reword it, in their wording of its kind (src/modules/mail/templates.ts):
+ * `approved`, `declined`, `invitation` (a reminder of an invitation too). Waiting for approval
+ * is worded by the catalogue alone, as no kind covers it.
  */
 
-type Event = Parameters<typeof eventFacts>[0] & { registration_closes_at?: Date | null };
+type Event = Parameters<typeof eventFields>[0] & { registration_closes_at?: Date | null };
 type Person = { name: string; email: string };
 
 /** The personal link of an invitation: register or decline, once. */
 export const invitationUrl = (baseUrl: string, token: string) => `${baseUrl}/event-invitations/${token}`;
 
-const titleOf = (event: Event, locale: Locale) => localText(event.title, event.translations, 'title', locale).text;
-
-function mail(event: Event, person: Person, locale: Locale, subject: string, body: string[], attachments: MailAttachment[] = []) {
+const manageAction = (locale: Locale, url: string): MailAction => {
   const t = translator(locale);
-  const text = [t('participant.mail.dear', { name: person.name }), '', ...body, t('participant.mail.signature')].join('\n');
-  return { to: person.email, subject, text, attachments, itemId: event.item_id } satisfies OutgoingMail;
-}
+  return { lead: t('participant.mail.manageLink'), label: t('mailTemplates.layout.manageButton'), url };
+};
 
 /**
  * The registration is received and waits for the organisers' decision; waiting holds no place.
- * Values: name, event facts, manage link.
+ * No kind of template covers it: its wording is the catalogue's, in the same frame.
  */
 export function awaitingMail(event: Event, person: Person, token: string, site: Site, locale: Locale): OutgoingMail {
   const t = translator(locale);
-  return mail(event, person, locale, t('modes.mail.subject.awaiting', { title: titleOf(event, locale) }), [
-    t('modes.mail.opening.awaiting'), '', eventFacts(event, locale), '',
-    t('participant.mail.manageLink'), manageUrl(site.baseUrl, token), '',
-  ]);
+  const { title } = eventFields(event, person.name, locale);
+  return catalogueMail({
+    locale, to: person.email, itemId: event.item_id, heading: title, facts: eventFactLines(event, locale),
+    subject: t('modes.mail.subject.awaiting', { title }),
+    body: `${t('participant.mail.dear', { name: person.name })}\n\n${t('modes.mail.opening.awaiting')}`,
+    actions: [manageAction(locale, manageUrl(site.baseUrl, token))],
+  });
 }
 
 /**
- * The organisers approved the registration: a confirmed place (with the ticket and the calendar
- * file) or, the event being full, the waiting list. Values: name, status, event facts, manage link.
+ * The organisers approved the registration: a confirmed place (with the QR ticket inline and the
+ * calendar file) or, the event being full, the waiting list, said in a note after the text.
  */
-export function approvedMail(
-  event: Event, person: Person, link: { token: string; tokenHash: string; status: 'confirmed' | 'waitlisted' }, site: Site, locale: Locale,
-): OutgoingMail {
+export async function approvedMail(
+  db: Executor, event: Event, person: Person, link: { token: string; tokenHash: string; status: 'confirmed' | 'waitlisted' }, site: Site,
+  locale: Locale,
+): Promise<OutgoingMail> {
   const t = translator(locale);
   const confirmed = link.status === 'confirmed';
-  const body = [
-    t(confirmed ? 'modes.mail.opening.approvedConfirmed' : 'modes.mail.opening.approvedWaitlisted'), '', eventFacts(event, locale), '',
-    t('participant.mail.manageLink'), manageUrl(site.baseUrl, link.token), '',
-  ];
+  const manage = manageUrl(site.baseUrl, link.token);
+  const actions = [manageAction(locale, manage)];
+  const notes = [t(confirmed ? 'modes.mail.approvedConfirmed' : 'modes.mail.approvedWaitlisted')];
   const attachments: MailAttachment[] = [];
   if (confirmed) {
-    body.push(t('participant.mail.attached'), '');
+    actions.push({
+      lead: t('mailTemplates.layout.calendar'), label: t('mailTemplates.layout.calendarButton'),
+      url: `${site.baseUrl}/events/${event.slug}.ics`,
+    });
+    notes.push(t('participant.mail.attached'));
     attachments.push(
       {
         filename: 'event.ics', contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
         content: icsFile(calendarEvent(event, site.baseUrl, site.domain)),
       },
-      { filename: 'ticket.png', qr: ticketCode(link.tokenHash) },
+      ticketAttachment(link.tokenHash, site.domain),
     );
   }
-  return mail(event, person, locale, t('modes.mail.subject.approved', { title: titleOf(event, locale) }), body, attachments);
+  return composeMail(db, {
+    kind: 'approved', owner: { eventId: event.id }, locale, to: person.email, itemId: event.item_id,
+    fields: { ...eventFields(event, person.name, locale), manage_link: manage }, facts: eventFactLines(event, locale),
+    actions, notes, attachments,
+  });
 }
 
-/** The organisers declined the registration. Values: name, event facts, the reason (if one was given). */
-export function declinedMail(event: Event, person: Person, reason: string, locale: Locale): OutgoingMail {
-  const t = translator(locale);
-  return mail(event, person, locale, t('modes.mail.subject.declined', { title: titleOf(event, locale) }), [
-    t('modes.mail.opening.declined'), '', eventFacts(event, locale), '',
-    ...(reason ? [t('modes.mail.reason', { reason }), ''] : []),
-  ]);
-}
-
-/** When registration closes, if the event says. */
-function closing(event: Event, locale: Locale): string[] {
-  if (!event.registration_closes_at) return [];
-  return [translator(locale)('modes.mail.closes', { date: formatFor(locale).dateTime(event.registration_closes_at) }), ''];
-}
-
-/** An invitation to an invitation-only event. Values: name, event facts, invitation link, registration deadline. */
-export function invitationMail(event: Event, invitee: Person, token: string, site: Site, locale: Locale): OutgoingMail {
-  const t = translator(locale);
-  return mail(event, invitee, locale, t('modes.mail.subject.invitation', { title: titleOf(event, locale) }), [
-    t('modes.mail.opening.invitation'), '', eventFacts(event, locale), '',
-    t('modes.mail.invitationLink'), invitationUrl(site.baseUrl, token), '', ...closing(event, locale),
-  ]);
+/** The organisers declined the registration; `reason` is what they said, if anything (the `reason` field). */
+export async function declinedMail(db: Executor, event: Event, person: Person, reason: string, locale: Locale): Promise<OutgoingMail> {
+  const { name, title } = eventFields(event, person.name, locale);
+  return composeMail(db, {
+    kind: 'declined', owner: { eventId: event.id }, locale, to: person.email, itemId: event.item_id,
+    fields: { name, title, reason }, facts: eventFactLines(event, locale),
+  });
 }
 
 /**
- * A reminder to an invitee who has not answered, with a new link (only a link's hash is kept, so
- * the earlier one is replaced). Values: name, event facts, invitation link, registration deadline.
+ * An invitation to an invitation-only event, or (`reminder`) a reminder to an invitee who has not
+ * answered, with a new link: only a link's hash is kept, so the earlier one is replaced. The
+ * reminder is the organisers' invitation, its subject marked and a note saying what it is.
  */
-export function invitationReminderMail(event: Event, invitee: Person, token: string, site: Site, locale: Locale): OutgoingMail {
+async function invitation(
+  db: Executor, event: Event, invitee: Person, token: string, site: Site, locale: Locale, reminder: boolean,
+): Promise<OutgoingMail> {
   const t = translator(locale);
-  return mail(event, invitee, locale, t('modes.mail.subject.reminder', { title: titleOf(event, locale) }), [
-    t('modes.mail.opening.reminder'), '', eventFacts(event, locale), '',
-    t('modes.mail.invitationLink'), invitationUrl(site.baseUrl, token), t('modes.mail.replaces'), '', ...closing(event, locale),
-  ]);
+  const url = invitationUrl(site.baseUrl, token);
+  const closes = event.registration_closes_at ? formatFor(locale).dateTime(event.registration_closes_at) : '';
+  const notes = [
+    ...(reminder ? [t('modes.mail.reminderNote')] : []),
+    t('modes.mail.invitationNote'),
+    ...(closes ? [t('modes.mail.closes', { date: closes })] : []),
+  ];
+  const mail = await composeMail(db, {
+    kind: 'invitation', owner: { eventId: event.id }, locale, to: invitee.email, itemId: event.item_id,
+    fields: { ...eventFields(event, invitee.name, locale), link: url, closes }, facts: eventFactLines(event, locale),
+    actions: [{ lead: t('modes.mail.invitationLink'), label: t('mailTemplates.layout.invitationButton'), url }], notes,
+  });
+  return reminder ? { ...mail, subject: t('modes.mail.reminderSubject', { subject: mail.subject }) } : mail;
 }
+
+export const invitationMail = (db: Executor, event: Event, invitee: Person, token: string, site: Site, locale: Locale) =>
+  invitation(db, event, invitee, token, site, locale, false);
+
+export const invitationReminderMail = (db: Executor, event: Event, invitee: Person, token: string, site: Site, locale: Locale) =>
+  invitation(db, event, invitee, token, site, locale, true);

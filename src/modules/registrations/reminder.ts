@@ -1,11 +1,10 @@
 import type { Executor } from '../../db/index.ts';
-import { localText } from '../../lib/content.ts';
 import { type Locale, localeOf, translator } from '../../lib/i18n.ts';
 import type { Site } from '../../lib/site.ts';
 import { cancelJob, type JobHandler, scheduleJob } from '../jobs/jobs.ts';
 import { type OutgoingMail, queueMail } from '../mail/outbox.ts';
-import { eventFacts } from './messages.ts';
-import { ticketCode } from './ticket.ts';
+import { composeMail } from '../mail/templates.ts';
+import { eventFactLines, eventFields, ticketAttachment } from './messages.ts';
 
 /*
  * The reminder before an event: one job per event (keyed `event-reminder:<id>`), moved whenever
@@ -41,24 +40,26 @@ export async function syncEventReminder(db: Executor, eventId: number, now = new
 }
 
 type Reader = { name: string; email: string; token_hash: string };
-type EventForMail = Parameters<typeof eventFacts>[0];
+type EventForMail = Parameters<typeof eventFields>[0];
 
-/** The reminder to one confirmed registrant, in their language, with their QR ticket attached. */
-export function reminderMail(event: EventForMail, person: Reader, site: Site, locale: Locale): OutgoingMail {
+/**
+ * The reminder to one confirmed registrant, in their language and the organisers' wording of the
+ * `reminder` kind, with their QR ticket inline. It has no manage link (only the link's hash is
+ * kept): it points to the event's page instead.
+ */
+export async function reminderMail(
+  db: Executor, event: EventForMail, person: Reader, site: Site, locale: Locale,
+): Promise<OutgoingMail> {
   const t = translator(locale);
-  const text = [
-    t('participant.mail.dear', { name: person.name }), '',
-    t('scheduled.reminder.opening'), '',
-    eventFacts(event, locale), '',
-    t('scheduled.reminder.ticket'), '',
-    t('scheduled.reminder.manage'), `${site.baseUrl}/events/${event.slug}`, '',
-    t('participant.mail.signature'),
-  ].join('\n');
-  return {
-    to: person.email,
-    subject: t('scheduled.reminder.subject', { title: localText(event.title, event.translations, 'title', locale).text }),
-    text, attachments: [{ filename: 'ticket.png', qr: ticketCode(person.token_hash) }], itemId: event.item_id,
-  };
+  return composeMail(db, {
+    kind: 'reminder', owner: { eventId: event.id }, locale, to: person.email, itemId: event.item_id,
+    fields: eventFields(event, person.name, locale), facts: eventFactLines(event, locale),
+    attachments: [ticketAttachment(person.token_hash, site.domain)],
+    actions: [{
+      lead: t('scheduled.reminder.manage'), label: t('mailTemplates.layout.eventButton'), url: `${site.baseUrl}/events/${event.slug}`,
+    }],
+    notes: [t('scheduled.reminder.ticket')],
+  });
 }
 
 /**
@@ -76,7 +77,7 @@ export function eventReminderHandler(site: Site): JobHandler {
     const people = await trx.selectFrom('registrations').where('event_id', '=', eventId).where('status', '=', 'confirmed')
       .where('erased_at', 'is', null).select(['name', 'email', 'language', 'token_hash']).orderBy('id').execute();
     for (const person of people) {
-      await queueMail(trx, reminderMail(event, person, site, localeOf(person.language)), site.domain);
+      await queueMail(trx, await reminderMail(trx, event, person, site, localeOf(person.language)), site.domain);
     }
   };
 }

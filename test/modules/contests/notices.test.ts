@@ -69,6 +69,15 @@ async function judgeAll(email: string, roundId: number, score = 0.8) {
   }
 }
 
+/** Saves the organisers' English wording of a kind; the Chinese keeps the default. */
+async function reword(kind: string, subject: string, body: string) {
+  const res = await organiser.post(`${base}/emails/templates/${kind}`, {
+    subject_en: subject, body_en: body, subject_zh_hant: '', body_zh_hant: '', subject_zh_hans: '', body_zh_hans: '', preview_language: 'en',
+  });
+  if (res.statusCode !== 303) throw new Error(`saving ${kind} answered ${res.statusCode}`);
+}
+const htmlOf = (m: ParsedMail) => (typeof m.html === 'string' ? m.html : '');
+
 const closesAt = new Date(Date.now() + 3 * 86_400_000 + 5 * 3_600_000);
 const hk = (d: Date) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 16);
 
@@ -93,6 +102,8 @@ t.test('judges hear of their entries once per round, however they were assigned'
   t.match(mailsTo(mails, 'judge3@ipcoop.test')[0]!.subject, `${preliminary.name} of ${contest.title} is open`);
   t.match(mailsTo(mails, 'judge1@ipcoop.test')[0]!.subject, '已開始', 'in the judge\'s language');
 
+  await reword('judgeAssigned', 'Score {{count}} in {{round}}', 'Judge {{name}}: {{count}} to score in {{round}} of {{title}} by {{closes}}.');
+
   // One entry by hand: the judge hears of it at once.
   const judge1 = judgeOf('judge1@ipcoop.test');
   t.equal((await organiser.post(`${base}/rounds/1/assign`, { entry_id: String(entries[1]!.id), judge_id: String(judge1.id) })).statusCode,
@@ -100,9 +111,10 @@ t.test('judges hear of their entries once per round, however they were assigned'
   mails = await delivered();
   t.equal(mails.length, 1);
   t.equal(to(mails[0]!), judge1.email);
-  t.match(mails[0]!.subject, '待你評審的參賽作品', 'in the judge\'s language');
-  t.match(mails[0]!.text, '分配給你的作品：1 份');
+  t.match(mails[0]!.subject, `待評作品：${contest.title}`, 'in the judge\'s language, in the default wording');
+  t.match(mails[0]!.text, '有 1 件作品待你評分');
   t.match(mails[0]!.text, 'http://ipcoop.test/judging');
+  t.match(htmlOf(mails[0]!), '>我的評審頁面</a>', 'the judging page as a button');
   const job = await db.selectFrom('jobs').selectAll().where('key', '=', `judge-reminder:${preliminary.id}`).executeTakeFirstOrThrow();
   t.equal(job.status, 'pending');
   t.equal(job.kind, 'judge-reminder');
@@ -119,12 +131,15 @@ t.test('judges hear of their entries once per round, however they were assigned'
     const [mail, ...more] = mailsTo(mails, judge.email);
     t.equal(more.length, 0);
     if (judge.id === judge1.id) {
-      t.match(mail!.subject, '更多待你評審的參賽作品', 'the judge told before hears only of the entries added');
-      t.match(mail!.text, `新增作品：${Number(c.n) - 1} 份；分配給你的作品合共：${Number(c.n)} 份`);
+      t.match(mail!.subject, `待評作品：${contest.title}`);
+      t.match(mail!.text, `有 ${Number(c.n)} 件作品待你評分`, 'the entries in all');
+      t.match(mail!.text, `新增作品：${Number(c.n) - 1} 份；分配給你的作品合共：${Number(c.n)} 份`, 'and, in a note, those added');
     } else {
-      t.match(mail!.subject, `Entries for you to judge: ${preliminary.name}, ${contest.title}`);
-      t.match(mail!.text, `Entries assigned to you: ${Number(c.n)}.`);
-      t.match(mail!.text, 'The round closes on');
+      t.equal(mail!.subject, `Score ${Number(c.n)} in ${preliminary.name}`, 'the organisers\' wording');
+      t.match(mail!.text, new RegExp(`^Judge [^:]+: ${Number(c.n)} to score in ${preliminary.name} of ${contest.title} by \\w{3}, \\d`));
+      t.match(mail!.text, 'The round closes on', 'the closing time among the facts');
+      t.match(htmlOf(mail!), new RegExp(`>Judge [^<:]+: ${Number(c.n)} to score in `), 'as HTML too');
+      t.match(htmlOf(mail!), 'href="http://ipcoop.test/judging"');
     }
   }
   const notices = await db.selectFrom('round_judge_notices').select(['judge_id', 'assignments_mailed']).where('round_id', '=', preliminary.id)
@@ -160,9 +175,10 @@ t.test('reminders go to the judges with unfinished sheets only, from the button 
   t.equal(mails.length, unfinished.length, 'one reminder for each judge with sheets to finish');
   t.same(mailsTo(mails, done.email), [], 'not the judge who has submitted everything');
   const english = mails.find((m) => to(m) === 'judge3@ipcoop.test')!;
-  t.match(english.subject, `Reminder: score sheets to finish in ${preliminary.name}`);
+  t.equal(english.subject, `Reminder: entries to score in ${contest.title}`);
+  t.match(english.text, new RegExp(`\\d+ of your entries in ${preliminary.name} of the ${contest.title} are still waiting`));
   t.match(english.text, /Sheets still to finish: \d+ of \d+\./);
-  t.match(mails.find((m) => to(m) === 'judge1@ipcoop.test')!.subject, '尚有評分表未完成');
+  t.match(mails.find((m) => to(m) === 'judge1@ipcoop.test')!.subject, '有作品待你評分');
   const audit = await db.selectFrom('audit_log').select(['changes', 'item_id']).where('action', '=', 'remind_judges').execute();
   t.equal(audit.length, 1, 'the reminder is audited');
   t.same(audit[0]!.changes, { reminded: { from: null, to: unfinished.length } });
@@ -246,6 +262,7 @@ t.test('results: winners hear of their award with their certificate, everyone el
   t.equal((await organiser.post(`${base}/rounds/2/close`)).statusCode, 303);
   t.equal((await organiser.post(`${base}/awards/allocate`)).statusCode, 303);
   await delivered();
+  await reword('results', '{{reference}}: {{award}}', 'Dear {{name}},\n\nResults at {{results_link}}; certificate: {{certificate_link}}');
   t.equal((await organiser.post(`${base}/publish`)).statusCode, 303);
   const mails = await delivered();
   const grants = await db.selectFrom('award_grants as g').innerJoin('award_tiers as t', 't.id', 'g.tier_id')
@@ -258,18 +275,20 @@ t.test('results: winners hear of their award with their certificate, everyone el
     t.equal(more.length, 0);
     const grant = grants.find((g) => g.entry_id === e.id);
     if (!grant) {
-      t.match(mail!.subject, `The results of ${contest.title}`);
+      t.equal(mail!.subject, `${e.reference}:`, 'the organisers\' wording, with no award');
       t.match(mail!.text, 'has not won an award this time. Thank you for taking part.');
       t.match(mail!.text, `http://ipcoop.test/contests/${contest.slug}/results`);
       continue;
     }
     t.match(mail!.text, `http://ipcoop.test/certificates/${grant.code}`, `${e.reference}: its certificate's page`);
     if (e === entries[0]) {
-      t.match(mail!.subject, `你的參賽作品 ${e.reference} 獲獎`);
-      t.match(mail!.text, grant.translations['zh-Hant']?.name ?? grant.name, 'the award named in the entry\'s language');
+      t.match(mail!.subject, /結果$/, 'the default wording in Chinese');
+      t.match(mail!.text, `恭喜！你的作品獲得：${grant.translations['zh-Hant']?.name ?? grant.name}`, 'the award named in the entry\'s language');
     } else {
-      t.match(mail!.subject, `Your entry ${e.reference} has won: ${grant.name}`);
-      t.match(mail!.text, `has won: ${grant.name}.`);
+      t.equal(mail!.subject, `${e.reference}: ${grant.name}`, 'the award as a merge field');
+      t.match(mail!.text, `certificate: http://ipcoop.test/certificates/${grant.code}`, 'the certificate as a merge field');
+      t.match(mail!.text, `Congratulations! Your entry has won: ${grant.name}.`);
+      t.match(htmlOf(mail!), '>Check the certificate</a>');
     }
   }
   t.equal((await organiser.post(`${base}/publish`)).statusCode, 409);

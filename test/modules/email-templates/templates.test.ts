@@ -95,6 +95,23 @@ t.test('the editor lists the merge fields and previews with the first real regis
   await organiser.get(`${base}?lang=en`);
 });
 
+t.test('the kinds sent by reminders, approvals and contests preview as they are sent', async (t) => {
+  const contest = await db.selectFrom('contests as c').innerJoin('item_parties as p', 'p.item_id', 'c.item_id')
+    .innerJoin('organisations as o', 'o.id', 'p.organisation_id').where('o.code', '=', 'HKIPD').select('c.slug').executeTakeFirstOrThrow();
+  const results = await organiser.get(`/manage/contests/${contest.slug}/emails/templates/results`);
+  t.match(results.body, '<code>{{award}}</code>', 'the award a winner is told of');
+  t.match(results.body, '<code>{{certificate_link}}</code>');
+  t.match(results.body, 'Congratulations! Your entry has won: Gold Award.', 'the note winners get, with a sample award');
+  const judging = await organiser.get(`/manage/contests/${contest.slug}/emails/templates/judgeAssigned`);
+  t.match(judging.body, 'My judging page', 'the judging page as a button');
+  const reminder = await organiser.get(`${base}/reminder`);
+  t.match(reminder.body, `href=&quot;http://ipcoop.test/events/${event.slug}&quot;`, 'the event page as a button');
+  t.match(reminder.body, 'Your QR ticket is attached');
+  t.match(reminder.body, 'src=&quot;cid:ticket@', 'the ticket inline');
+  const invitation = await organiser.get(`${base}/invitation`);
+  t.match(invitation.body, 'Subject: You are invited: ');
+});
+
 t.test('an unknown merge field or broken markup is refused beside its field, and nothing is written', async (t) => {
   const unknown = await organiser.post(`${base}/confirmation`, form({ subject_en: 'Hello {{nmae}}' }));
   t.equal(unknown.statusCode, 400);

@@ -107,6 +107,11 @@ t.test('the reminder goes once to each confirmed registrant, in their language, 
     }).execute();
   }
   const outbox = await db.selectFrom('mail_outbox').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  // The organisers reword the reminder in English; Chinese keeps the default wording.
+  t.equal((await organiser.post('/manage/events/reminder-seminar/emails/templates/reminder', {
+    subject_en: 'Reminder: {{title}} for {{name}}', body_en: 'Hi {{name}},\n\nSee you {{when}}.',
+    subject_zh_hant: '', body_zh_hant: '', subject_zh_hans: '', body_zh_hans: '', preview_language: 'en',
+  })).statusCode, 303, 'the reminder template saved');
 
   // Two instances at once: one of them does it.
   const [a, b] = await Promise.all([runDueJobs(db, handlers), runDueJobs(db, handlers)]);
@@ -123,22 +128,26 @@ t.test('the reminder goes once to each confirmed registrant, in their language, 
 
   inbox.messages.length = 0;
   await deliverDueMail(db, inbox.transport);
-  const reminders = inbox.messages.filter((m) => /^(Reminder: |活動提醒：)/.test(m.subject ?? ''));
+  const reminders = inbox.messages.filter((m) => /^(Reminder: |提示：)/.test(m.subject ?? ''));
   const to = (email: string) => reminders.find((m) => (Array.isArray(m.to) ? m.to[0] : m.to)?.value[0]?.address === email);
   t.equal(reminders.length, 2, 'two reminders delivered');
   const english = to('mary@example.test');
-  t.equal(english?.subject, `Reminder: ${TITLE}`);
-  t.match(english?.text, 'Dear Mary Lee,');
-  t.match(english?.text, 'This is a reminder of the event you registered for.');
+  t.equal(english?.subject, `Reminder: ${TITLE} for Mary Lee`, 'the organisers\' subject');
+  t.match(english?.text, /^Hi Mary Lee,\n\nSee you \w{3}, \d/, 'the organisers\' text, its fields filled in');
   t.match(english?.text, `${config.baseUrl}/events/reminder-seminar`, 'the event page');
+  t.match(english?.text, 'Your QR ticket is attached', 'the ticket note, whatever the wording');
+  const html = typeof english?.html === 'string' ? english.html : '';
+  t.match(html, 'Hi Mary Lee,</p>', 'as HTML too');
+  t.match(html, `href="${config.baseUrl}/events/reminder-seminar"`, 'the event page as a button');
   t.notMatch(english?.text, '/registrations/', 'no private link: its token is not kept');
   const ticket = english?.attachments.find((x) => x.filename === 'ticket.png');
   t.ok(ticket && ticket.content.length > 100 && ticket.contentType === 'image/png', 'the QR ticket attached');
+  t.equal(ticket?.cid, 'ticket@ipcoop.test', 'shown inline');
   t.ok(ticketCode(hashes.get('mary@example.test') ?? ''), 'drawn from the registration');
   const chinese = to('chan@example.test');
-  t.equal(chinese?.subject, `活動提醒：${TITLE}`, 'in the language registered in');
-  t.match(chinese?.text, '陳大文');
-  t.match(chinese?.text, '謹此提醒你已登記的活動');
+  t.equal(chinese?.subject, `提示：${TITLE}`, 'in the language registered in, in the default wording');
+  t.match(chinese?.text, '陳大文您好');
+  t.match(chinese?.text, `謹此提示，${TITLE}即將舉行。`);
   t.ok(chinese?.attachments.some((x) => x.filename === 'ticket.png'));
   t.notOk(to('waiting@example.test'), 'not the waiting list');
   t.notOk(to('gone@example.test'), 'not the cancelled');

@@ -3,7 +3,9 @@ import t from 'tap';
 import type { RegistrationMode } from '../../../src/db/types.ts';
 import { hashToken } from '../../../src/lib/tokens.ts';
 import { deliverDueMail } from '../../../src/modules/mail/worker.ts';
-import { remindInvitees } from '../../../src/modules/registrations/invitations.ts';
+import { jobHandlers } from '../../../src/app.ts';
+import { runDueJobs } from '../../../src/modules/jobs/jobs.ts';
+import { INVITATION_REMINDER_LEAD_HOURS, remindInvitees } from '../../../src/modules/registrations/invitations.ts';
 import { Agent, signedIn } from '../../helpers/agent.ts';
 import { build } from '../../helpers/app.ts';
 import { startSmtp } from '../../helpers/mail.ts';
@@ -96,8 +98,8 @@ t.test('approval: a registration waits holding no place; approved it takes one, 
   t.equal(await seats(ev.id), 1);
   t.not(confirmed.token_hash, waiting.token_hash, 'a new link comes with the decision');
   const mail = (await delivered()).get('first@approval.test')?.[0];
-  t.match(mail?.subject, 'Registration approved');
-  t.match(mail?.text, 'your place is confirmed');
+  t.match(mail?.subject, 'Your registration is accepted');
+  t.match(mail?.text, 'Your place is confirmed.');
   t.ok(mail?.attachments.some((a) => a.filename === 'ticket.png'), 'with the ticket');
   const newLink = linkIn(mail?.text, '/registrations');
   t.equal(hashToken(newLink.split('/').pop() ?? ''), confirmed.token_hash);
@@ -121,8 +123,8 @@ t.test('approval: a registration waits holding no place; approved it takes one, 
   const mails = await delivered();
   t.match(mails.get('second@approval.test')?.[0]?.text, 'you are on the waiting list');
   const declineMail = mails.get('third@approval.test')?.[0];
-  t.match(declineMail?.subject, '登記未獲批准', 'in the language of the registration');
-  t.match(declineMail?.text, '主辦單位表示：名額有限');
+  t.match(declineMail?.subject, '你的登記未獲接納', 'in the language of the registration');
+  t.match(declineMail?.text, '\n\n名額有限\n', 'with the reason given');
 
   // A single decline from the registration's page.
   await visitor.post(`/events/${ev.slug}/register`, person('fourth@approval.test'));
@@ -131,7 +133,7 @@ t.test('approval: a registration waits holding no place; approved it takes one, 
   t.equal(declineOne.statusCode, 303);
   t.equal((await registration('fourth@approval.test', ev.id)).status, 'cancelled');
   const fourthMails = (await delivered()).get('fourth@approval.test') ?? [];
-  t.match(fourthMails.at(-1)?.subject, 'Registration declined');
+  t.match(fourthMails.at(-1)?.subject, 'Your registration was not accepted');
   const fourthPage = await visitor.get(linkIn(fourthMails[0]?.text, '/registrations'));
   t.match(fourthPage.body, 'Your registration was declined');
 
@@ -265,7 +267,8 @@ t.test('invitation only: invited by form and by import, the link opens, register
   t.match((await organiser.get(`${base}/invitations`)).body, 'Reminders sent: 1.');
   const reminders = await delivered();
   t.same([...reminders.keys()], ['li.ming@invite.test']);
-  t.match(reminders.get('li.ming@invite.test')?.[0]?.subject, '提醒');
+  t.match(reminders.get('li.ming@invite.test')?.[0]?.subject, /^提醒：诚邀参加/, 'the invitation, marked as a reminder');
+  t.match(reminders.get('li.ming@invite.test')?.[0]?.text, '上方的链接取代我们之前发出的链接');
   const newLink = linkIn(reminders.get('li.ming@invite.test')?.[0]?.text, '/event-invitations');
   t.equal((await new Agent(app).get(newLink)).statusCode, 200, 'the new link works');
   const clicked = await organiser.post(`${base}/invitations/remind`);
@@ -299,4 +302,60 @@ t.test('an open event keeps today\'s behaviour; invitations are refused there', 
   // The event form keeps the mode.
   const edit = await organiser.get(`/manage/events/${ev.slug}/edit`);
   t.match(edit.body, /<option value="open" selected>/);
+});
+
+t.test('the organisers\' wording of the approved and invitation templates is the one mailed', async (t) => {
+  const ev = await event('approval', 5);
+  const templates = `/manage/events/${ev.slug}/emails/templates`;
+  const wording = (subject: string, body: string) => ({
+    subject_en: subject, body_en: body, subject_zh_hant: '', body_zh_hant: '', subject_zh_hans: '', body_zh_hans: '', preview_language: 'en',
+  });
+  t.equal((await organiser.post(`${templates}/approved`, wording('In: {{title}}', 'Hello {{name}} & welcome.\n\nKeep {{manage_link}}.')))
+    .statusCode, 303);
+  const visitor = new Agent(app);
+  await visitor.post(`/events/${ev.slug}/register`, person('custom@approval.test', { name: 'Ada <Lee>' }));
+  await delivered();
+  const row = await registration('custom@approval.test', ev.id);
+  t.equal((await organiser.post(`/manage/events/${ev.slug}/registrations/${row.id}/approve`)).statusCode, 303);
+  const mail = (await delivered()).get('custom@approval.test')?.[0];
+  t.equal(mail?.subject, `In: Modes approval ${ev.slug.split('-').pop()}`);
+  t.match(mail?.text, /^Hello Ada <Lee> & welcome\.\n\nKeep http:\/\/ipcoop\.test\/registrations\/[A-Za-z0-9_-]{43}\.\n/);
+  t.match(mail?.text, 'Your place is confirmed.', 'the decision is still said, after the organisers\' text');
+  const html = typeof mail?.html === 'string' ? mail.html : '';
+  t.match(html, 'Hello Ada &lt;Lee&gt; &amp; welcome.');
+  t.match(html, '>My registration</a>', 'the manage link as a button');
+  t.equal(mail?.attachments.find((a) => a.filename === 'ticket.png')?.cid, `ticket@${app.mail.domain}`, 'the QR ticket inline');
+  t.ok(mail?.attachments.some((a) => a.filename === 'event.ics'));
+});
+
+t.test('invitations schedule one reminder round before registration closes; the job reminds those who have not answered', async (t) => {
+  const ev = await event('invitation', null);
+  const base = `/manage/events/${ev.slug}`;
+  const day = 86_400_000;
+  const closes = new Date(Date.now() + 10 * day);
+  await db.updateTable('events').set({
+    starts_at: new Date(Date.now() + 20 * day), ends_at: new Date(Date.now() + 20 * day + 7_200_000), registration_closes_at: closes,
+  }).where('id', '=', ev.id).execute();
+  for (const [i, email] of ['wong@remind.test', 'chan@remind.test'].entries()) {
+    t.equal((await organiser.post(`${base}/invitations`, { name: `Invitee ${i}`, email, side: 'HK', language: 'en' })).statusCode, 303);
+  }
+  const jobs = await db.selectFrom('jobs').selectAll().where('key', '=', `invitation-reminder:${ev.id}`).execute();
+  t.equal(jobs.length, 1, 'two invitations, one reminder job');
+  t.equal(jobs[0]?.status, 'pending');
+  t.equal(jobs[0]?.run_at.getTime(), closes.getTime() - INVITATION_REMINDER_LEAD_HOURS * 3_600_000, 'due 72 hours before registration closes');
+  const scheduled = await organiser.get('/manage/scheduled');
+  t.match(scheduled.body, 'Reminder to invitees who have not answered');
+  await delivered();
+
+  // One has answered by the time it runs: only the other is reminded.
+  await db.updateTable('event_invitations').set({ status: 'declined', answered_at: new Date() })
+    .where('event_id', '=', ev.id).where('email', '=', 'chan@remind.test').execute();
+  await db.updateTable('jobs').set({ run_at: new Date() }).where('id', '=', jobs[0]!.id).execute();
+  const report = await runDueJobs(db, jobHandlers(site));
+  t.equal(report.done, 1);
+  t.equal((await db.selectFrom('jobs').select('status').where('id', '=', jobs[0]!.id).executeTakeFirstOrThrow()).status, 'done');
+  const sent = await delivered();
+  t.same([...sent.keys()], ['wong@remind.test'], 'only the one who has not answered');
+  t.match(sent.get('wong@remind.test')?.[0]?.subject, /^Reminder: /);
+  t.equal((await runDueJobs(db, jobHandlers(site))).done, 0, 'and once');
 });
