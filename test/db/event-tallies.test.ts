@@ -28,8 +28,8 @@ async function drift() {
   return rows.map((r) => r.event_id);
 }
 
-const person = (eventId: number, n: number, status: string) => ({
-  event_id: eventId, name: `Person ${n}`, email: `tally-${eventId}-${n}@example.org`, side: 'hk', status, token_hash: `tally-${eventId}-${n}`,
+const person = (eventId: number, n: number, status: 'confirmed' | 'waitlisted') => ({
+  event_id: eventId, name: `Person ${n}`, email: `tally-${eventId}-${n}@example.org`, side: 'HK' as const, status, token_hash: `tally-${eventId}-${n}`,
 });
 
 t.test('the demo data starts counted, and every kind of write keeps it so', async (t) => {
@@ -49,7 +49,7 @@ t.test('the demo data starts counted, and every kind of write keeps it so', asyn
 
   const ids = (await db.selectFrom('registrations').select('id').where('event_id', '=', eventId).orderBy('id').execute()).map((r) => r.id);
   await db.updateTable('registrations').set({ checked_in_at: new Date() }).where('id', 'in', ids.slice(0, 3)).execute();
-  await db.updateTable('registrations').set({ status: 'cancelled' }).where('id', '=', ids[4]!).execute();
+  await db.updateTable('registrations').set({ status: 'cancelled', cancelled_at: new Date() }).where('id', '=', ids[4]!).execute();
   await db.updateTable('registrations').set({ status: 'confirmed' }).where('id', '=', ids[5]!).execute();
   await db.updateTable('registrations').set({ checked_in_at: null }).where('id', '=', ids[0]!).execute();
   await db.updateTable('registrations').set({ organisation: 'Nothing counted' }).where('event_id', '=', eventId).execute();

@@ -34,7 +34,8 @@ export async function awardRoutes(group: FastifyInstance) {
       place: i + 1, score: round.normalise ? r.normalisedScore : r.score, entry: byId.get(r.entryId)!,
     }));
     // A pending entry (email not yet confirmed) is awarded nothing.
-    const unranked = entries.filter((e) => e.status === 'submitted' && !e.confirm_by && !ordered.some((r) => r.entryId === e.id));
+    const rankedIds = new Set(ordered.map((r) => r.entryId));
+    const unranked = entries.filter((e) => e.status === 'submitted' && !e.confirm_by && !rankedIds.has(e.id));
     return reply.view('manage/contests/awards', {
       title: message('contests.awards.title', { title: contest.title }), contest, round, tiers, ranked, unranked, round2,
       granted: tiers.reduce((n, t) => n + t.granted, 0), errors: extra.errors ?? {}, values: extra.values ?? {},

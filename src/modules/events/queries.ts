@@ -68,17 +68,18 @@ export async function eventCounts(db: Executor, eventId: number) {
     .executeTakeFirstOrThrow();
 }
 
+/** An item's public events with their counts, from the events' tallies (kept by triggers). */
 export async function eventsOfItem(db: Executor, itemId: number) {
   return db
     .selectFrom('events as e')
-    .leftJoin('registrations as r', 'r.event_id', 'e.id')
+    .leftJoin('registration_tallies as t', 't.event_id', 'e.id')
     .where('e.item_id', '=', itemId)
     .where('e.status', 'in', publicStatuses)
     .groupBy('e.id')
     .select([
       'e.slug', 'e.title', 'e.translations', 'e.kind', 'e.starts_at', 'e.ends_at', 'e.city', 'e.status',
-      sql<number>`count(r.id) filter (where r.status = 'confirmed')::int`.as('confirmed'),
-      sql<number>`count(r.id) filter (where r.checked_in_at is not null)::int`.as('attended'),
+      sql<number>`coalesce(sum(t.confirmed), 0)::int`.as('confirmed'),
+      sql<number>`coalesce(sum(t.checked_in), 0)::int`.as('attended'),
     ])
     .orderBy('e.starts_at')
     .execute();

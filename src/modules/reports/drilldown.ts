@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 import { labelMessage, sideMessage } from '../../lib/format.ts';
 import { type Message, type MessageKey, message, verbatim } from '../../lib/i18n.ts';
@@ -9,8 +10,14 @@ import { itemInScope } from '../scope/scope.ts';
 /** A cell: words, or a date the page writes in the reader's way. */
 export type DrilldownCell = Message | { date: Date | string } | { dateTime: Date | null };
 
-/** The rows behind one live figure: what an organiser sees when they follow it. */
-export type Drilldown = { title: Message; columns: MessageKey[]; rows: DrilldownCell[][] };
+/**
+ * The rows behind one live figure: what an organiser sees when they follow it. `total` counts
+ * them all; a long list shows one page of `rows` at a time, `next` naming the row it continues after.
+ */
+export type Drilldown = { title: Message; columns: MessageKey[]; rows: DrilldownCell[][]; total: number; next?: number };
+
+/** People behind an event's figure shown per page: an event holds up to a hundred thousand. */
+export const PEOPLE_PER_PAGE = 500;
 
 type Filters = Record<string, string | undefined>;
 
@@ -33,11 +40,23 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
     case 'registrations': {
       const event = await scopedEvent(db, user, ref);
       if (!event) return null;
-      let q = db.selectFrom('registrations').where('event_id', '=', event.id)
-        .select(['name', 'organisation', 'side', 'status', 'checked_in_at', 'created_at']).orderBy('name');
-      q = metric === 'attendance' ? q.where('checked_in_at', 'is not', null) : q.where('status', '=', 'confirmed');
-      if (f.side) q = q.where('side', '=', f.side as never);
-      const rows = await q.execute();
+      // By name, a page at a time (keyset: after the row `after` names, by name then id).
+      let q = db.selectFrom('registrations as r').where('r.event_id', '=', event.id)
+        .select(['r.id', 'r.name', 'r.organisation', 'r.side', 'r.status', 'r.checked_in_at', 'r.created_at'])
+        .orderBy('r.name').orderBy('r.id').limit(PEOPLE_PER_PAGE + 1);
+      q = metric === 'attendance' ? q.where('r.checked_in_at', 'is not', null) : q.where('r.status', '=', 'confirmed');
+      if (f.side) q = q.where('r.side', '=', f.side as never);
+      const after = f.after === undefined ? undefined : Number(f.after);
+      if (after !== undefined) {
+        const last = sql`(select a.name, a.id from registrations a where a.id = ${after} and a.event_id = ${event.id})`;
+        q = q.where(sql<boolean>`(r.name, r.id) > ${last}`);
+      }
+      // The count from the event's tallies (kept by triggers), not from its rows.
+      let count = db.selectFrom('registration_tallies').where('event_id', '=', event.id)
+        .select(sql<number>`coalesce(sum(${sql.ref(metric === 'attendance' ? 'checked_in' : 'confirmed')}), 0)::int`.as('n'));
+      if (f.side) count = count.where('side', '=', f.side as never);
+      const [found, total] = await Promise.all([q.execute(), count.executeTakeFirstOrThrow()]);
+      const rows = found.slice(0, PEOPLE_PER_PAGE);
       const title = message(`manage.drilldown.${metric}`, { title: event.title });
       return {
         title: f.side ? message('manage.drilldown.withSide', { title, side: sideMessage(f.side) }) : title,
@@ -45,6 +64,8 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
         rows: rows.map((r) => [
           text(r.name), text(r.organisation), sideMessage(r.side), { dateTime: r.created_at }, { dateTime: r.checked_in_at },
         ]),
+        total: total.n,
+        ...(found.length > PEOPLE_PER_PAGE ? { next: rows.at(-1)!.id } : {}),
       };
     }
     case 'delegations':
@@ -65,6 +86,7 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
           title: message('manage.drilldown.visits', { title: programme.title }),
           columns: columns('Delegation', 'Date', 'Host', 'Place'),
           rows: rows.map((r) => [text(r.name), { date: r.visit_on }, text(r.host), text(r.place)]),
+          total: rows.length,
         };
       }
       let q = db.selectFrom('delegations as d').where('d.programme_id', '=', programme.id).where('d.status', '<>', 'withdrawn')
@@ -77,6 +99,7 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
           title: message('manage.drilldown.delegations', { title: programme.title }),
           columns: columns('Delegation', 'From', 'To', 'Status'),
           rows: rows.map((r) => [text(r.name), sideMessage(r.from_side), sideMessage(r.to_side), labelMessage(r.status)]),
+          total: rows.length,
         };
       }
       let members = q.innerJoin('delegation_members as m', 'm.delegation_id', 'd.id')
@@ -89,6 +112,7 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
         rows: rows.map((r) => [
           text(r.delegation), r.is_minor ? 'manage.drilldown.minor' : text(r.name), labelMessage(r.role), text(r.organisation),
         ]),
+        total: rows.length,
       };
     }
     case 'entries':
@@ -106,6 +130,7 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
           title: message('manage.drilldown.entries', { title: contest.title }),
           columns: columns('Reference', 'Entry', 'Entrant', 'Side', 'Category'),
           rows: rows.map((r) => [text(r.reference), text(r.title), text(r.applicant_name), sideMessage(r.side), text(r.category)]),
+          total: rows.length,
         };
       }
       let q = db.selectFrom('award_grants as g').innerJoin('award_tiers as t', 't.id', 'g.tier_id')
@@ -120,6 +145,7 @@ export async function drilldown(db: Executor, user: CurrentUser, metric: string,
         title: message('manage.drilldown.awards', { title: contest.title }),
         columns: columns('Award', 'Reference', 'Entry', 'Entrant', 'Side'),
         rows: rows.map((r) => [text(r.tier), text(r.reference), text(r.title), text(r.applicant_name), sideMessage(r.side)]),
+        total: rows.length,
       };
     }
     default:

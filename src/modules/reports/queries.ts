@@ -1,16 +1,20 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 
-/** Check-ins per event of a period (or of one item), in date order. */
+/*
+ * Registrations are counted from their tallies (registration_tallies, kept by triggers: an
+ * event's few rows by side and month), so the cost follows the year's events, never their
+ * registrations. A tally row whose counts fell to zero is not a registration.
+ */
+
+/** Check-ins per event of a period (or of one item) that has registrations, in date order. */
 export async function attendancePerEvent(db: Executor, periodId: number, itemId?: number) {
-  // Each event's registrations are counted by its own index entries (a lateral subquery, here and
-  // below): the cost follows the year's events, never the registrations of every year.
   let q = db
     .selectFrom('events as e')
     .innerJoin('items as i', 'i.id', 'e.item_id')
-    .innerJoinLateral((eb) => eb.selectFrom('registrations as r').whereRef('r.event_id', '=', 'e.id').select([
-      sql<number>`count(*)::int`.as('n'),
-      sql<number>`count(*) filter (where r.checked_in_at is not null)::int`.as('value'),
+    .innerJoinLateral((eb) => eb.selectFrom('registration_tallies as t').whereRef('t.event_id', '=', 'e.id').select([
+      sql<number>`coalesce(sum(t.registrations), 0)::int`.as('n'),
+      sql<number>`coalesce(sum(t.checked_in), 0)::int`.as('value'),
     ]).as('c'), (join) => join.onTrue())
     .where('i.period_id', '=', periodId)
     .where('e.status', '<>', 'draft')
@@ -26,12 +30,13 @@ export async function participantsBySide(db: Executor, periodId: number) {
   return db
     .selectFrom('events as e')
     .innerJoin('items as i', 'i.id', 'e.item_id')
-    .innerJoinLateral((eb) => eb.selectFrom('registrations as r').whereRef('r.event_id', '=', 'e.id').where('r.status', '=', 'confirmed')
-      .groupBy('r.side').select(['r.side', sql<number>`count(*)`.as('n')]).as('c'), (join) => join.onTrue())
+    .innerJoin('registration_tallies as t', 't.event_id', 'e.id')
     .where('i.period_id', '=', periodId)
-    .groupBy('c.side')
-    .select(['c.side', sql<number>`sum(c.n)::int`.as('value')])
+    .groupBy('t.side')
+    .having(sql<number>`sum(t.confirmed)`, '>', 0)
+    .select(['t.side', sql<number>`sum(t.confirmed)::int`.as('value')])
     .orderBy('value', 'desc')
+    .orderBy('t.side')
     .execute();
 }
 
@@ -71,18 +76,16 @@ export async function latestEdition(db: Executor, periodId: number) {
 
 /** Registrations made per month (Hong Kong time) for a period's events, or one item's. */
 export async function registrationsPerMonth(db: Executor, periodId: number, itemId?: number) {
-  const month = sql<string>`to_char(r.created_at at time zone 'Asia/Hong_Kong', 'YYYY-MM')`;
   let q = db
     .selectFrom('events as e')
     .innerJoin('items as i', 'i.id', 'e.item_id')
-    .innerJoinLateral((eb) => eb.selectFrom('registrations as r').whereRef('r.event_id', '=', 'e.id')
-      // Registrations whose email address was never confirmed (events.confirm_email) are not counted.
-      .where('r.confirm_by', 'is', null)
-      .groupBy(month).select([month.as('month'), sql<number>`count(*)`.as('n')]).as('c'), (join) => join.onTrue())
+    .innerJoin('registration_tallies as t', 't.event_id', 'e.id')
     .where('i.period_id', '=', periodId)
-    .groupBy('c.month')
-    .select(['c.month', sql<number>`sum(c.n)::int`.as('value')])
-    .orderBy('c.month');
+    .groupBy('t.month')
+    // Registrations whose email address was never confirmed (events.confirm_email) are not counted.
+    .having(sql<number>`sum(t.email_confirmed)`, '>', 0)
+    .select(['t.month', sql<number>`sum(t.email_confirmed)::int`.as('value')])
+    .orderBy('t.month');
   if (itemId !== undefined) q = q.where('i.id', '=', itemId);
   return q.execute();
 }

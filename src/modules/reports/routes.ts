@@ -17,6 +17,8 @@ const drillFilters = z.object({
   side: z.string().max(10).optional(), from: z.string().max(10).optional(), to: z.string().max(10).optional(),
   role: z.string().max(20).optional(), category: z.string().max(60).optional(), tier: z.string().max(60).optional(),
   major: z.string().max(5).optional(), on: z.iso.date().optional(),
+  // The last row of the page before, for the long lists of people (keyset paging).
+  after: z.string().regex(/^\d{1,10}$/).refine((v) => Number(v) <= 2 ** 31 - 1).optional(),
 });
 
 const publisherForm = z.object({ publisher: z.union([z.literal(''), z.coerce.number().int().positive().max(2 ** 31 - 1)]) });
@@ -93,6 +95,9 @@ export async function reportRoutes(app: FastifyInstance) {
     if (!params.success || !filters.success) throw figureNotFound();
     const result = await drilldown(app.db, requireUser(request), params.data.metric, params.data.ref, filters.data);
     if (!result) throw figureNotFound();
-    return reply.view('reports/drilldown', { title: result.title, result });
+    // The next page's link keeps the filters.
+    const { after: _after, ...kept } = filters.data;
+    const keep = new URLSearchParams(Object.entries(kept).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+    return reply.view('reports/drilldown', { title: result.title, result, keep });
   });
 }

@@ -82,6 +82,13 @@ export type JudgeStatistics = {
   histogram: number[];
 };
 
+/** Adds a value to its key's list (in place: a round's thousands of sheets are grouped in one pass). */
+function pushTo<K, V>(groups: Map<K, V[]>, key: K, value: V) {
+  const list = groups.get(key);
+  if (list) list.push(value);
+  else groups.set(key, [value]);
+}
+
 /**
  * Each sheet's total rescaled as z-scores within its judge, then back onto the panel's mean
  * and standard deviation. A judge whose totals do not vary (or who scored once) is only shifted
@@ -93,7 +100,7 @@ export function normaliseTotals(totals: readonly { judgeId: number; total: numbe
   const panelMean = mean(all);
   const panelSd = standardDeviation(all);
   const byJudge = new Map<number, number[]>();
-  for (const t of totals) byJudge.set(t.judgeId, [...(byJudge.get(t.judgeId) ?? []), t.total]);
+  for (const t of totals) pushTo(byJudge, t.judgeId, t.total);
   const judgeMoments = new Map([...byJudge].map(([judgeId, values]) => [judgeId, { m: mean(values), sd: standardDeviation(values) }]));
   return totals.map((t) => {
     const { m, sd } = judgeMoments.get(t.judgeId) as { m: number; sd: number };
@@ -105,7 +112,7 @@ export function judgeStatistics(totals: readonly { judgeId: number; total: numbe
   if (totals.length === 0) return [];
   const panelMean = mean(totals.map((t) => t.total));
   const byJudge = new Map<number, number[]>();
-  for (const t of totals) byJudge.set(t.judgeId, [...(byJudge.get(t.judgeId) ?? []), t.total]);
+  for (const t of totals) pushTo(byJudge, t.judgeId, t.total);
   return [...byJudge].map(([judgeId, values]) => {
     const histogram = Array<number>(10).fill(0);
     for (const v of values) histogram[Math.min(9, Math.floor(v / 10))]! += 1;
@@ -163,7 +170,7 @@ export function rankEntries({ criteria, entries, sheets, aggregation, tieBreak }
   const linesByEntry = new Map<number, JudgeLine[]>();
   counted.forEach((s, i) => {
     const line = { judgeId: s.judgeId, total: totals[i]!.total, normalised: normalised[i]!, scores: s.scores };
-    linesByEntry.set(s.entryId, [...(linesByEntry.get(s.entryId) ?? []), line]);
+    pushTo(linesByEntry, s.entryId, line);
   });
 
   const rows: (RankingRow & { createdAt: Date; consensus: number })[] = entries.map((entry) => {

@@ -15,15 +15,17 @@ export type EventCountRow = ObjectOwner & { slug: string; side: string | null; a
 
 export async function eventCounts(db: Executor, slugs: readonly string[]): Promise<EventCountRow[]> {
   if (slugs.length === 0) return [];
-  // Each event's registrations by its own index entries (a lateral subquery): the cost follows
-  // the events named, never the registrations of every year.
+  // Each event's registrations by its tallies (registration_tallies, kept by triggers): the cost
+  // follows the events named, never their registrations. A side whose tallies fell to zero has none.
   return db
     .selectFrom('events as e')
-    .leftJoinLateral((eb) => eb.selectFrom('registrations as r').whereRef('r.event_id', '=', 'e.id').groupBy('r.side').select([
-      'r.side',
-      sql<number>`count(*) filter (where r.checked_in_at is not null)::int`.as('attended'),
-      sql<number>`count(*) filter (where r.status = 'confirmed')::int`.as('confirmed'),
-    ]).as('c'), (join) => join.onTrue())
+    .leftJoinLateral((eb) => eb.selectFrom('registration_tallies as t').whereRef('t.event_id', '=', 'e.id').groupBy('t.side')
+      .having(sql<number>`sum(t.registrations)`, '>', 0)
+      .select([
+        't.side',
+        sql<number>`sum(t.checked_in)::int`.as('attended'),
+        sql<number>`sum(t.confirmed)::int`.as('confirmed'),
+      ]).as('c'), (join) => join.onTrue())
     .where('e.slug', 'in', slugs)
     .select([
       'e.slug',

@@ -1,6 +1,7 @@
 import JSZip from 'jszip';
 import t from 'tap';
 import { signedIn } from '../../helpers/agent.ts';
+import { PEOPLE_PER_PAGE } from '../../../src/modules/reports/drilldown.ts';
 import { build } from '../../helpers/app.ts';
 
 const seminarEvent = 'sme-seminar-2019';
@@ -164,6 +165,34 @@ t.test('organisers follow a live figure to the rows behind it, within their scop
   t.equal((await customs.get(`/manage/figures/attendance/${seminarEvent}`)).statusCode, 404, 'outside their scope');
   t.equal((await organiser.get('/manage/figures/attendance/no-such-event')).statusCode, 404);
   t.equal((await organiser.get('/manage/figures/colour/blue')).statusCode, 404);
+});
+
+t.test('a long list of people behind a figure comes a page at a time, by name, counted in full', async (t) => {
+  const { app, db } = await build(t);
+  const organiser = await signedIn(app, 'organiser@hkipd.test');
+  const event = await db.selectFrom('events').select('id').where('slug', '=', seminarEvent).executeTakeFirstOrThrow();
+  await db.insertInto('registrations').values(Array.from({ length: PEOPLE_PER_PAGE }, (_, n) => ({
+    event_id: event.id, name: `Zz Paged ${String(n).padStart(4, '0')}`, email: `paged-${n}@example.org`, side: 'GD' as const,
+    status: 'confirmed' as const, token_hash: `paged-${n}`, checked_in_at: new Date(),
+  }))).execute();
+  const attended = Number((await db.selectFrom('registrations').where('event_id', '=', event.id).where('checked_in_at', 'is not', null)
+    .select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const first = await organiser.get(`/manage/figures/attendance/${seminarEvent}`);
+  t.match(first.body, `${attended} rows behind this figure.`);
+  t.equal((first.body.match(/<tr><td>/g) ?? []).length, PEOPLE_PER_PAGE, 'one page of rows');
+  const next = /<a href="\?after=(\d+)">Next page<\/a>/.exec(first.body);
+  t.ok(next, 'a link to the next page');
+  const second = await organiser.get(`/manage/figures/attendance/${seminarEvent}?after=${next?.[1]}`);
+  t.equal((second.body.match(/<tr><td>/g) ?? []).length, attended - PEOPLE_PER_PAGE, 'the rest');
+  t.notMatch(second.body, 'Next page', 'and no further page');
+  t.match(second.body, 'Zz Paged 0499', 'the last by name is on the last page');
+
+  const gd = await organiser.get(`/manage/figures/attendance/${seminarEvent}?side=GD`);
+  const gdCount = Number((await db.selectFrom('registrations').where('event_id', '=', event.id).where('checked_in_at', 'is not', null)
+    .where('side', '=', 'GD').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  t.match(gd.body, `${gdCount} rows behind this figure.`, 'a filtered figure counts its own rows');
+  t.match(gd.body, /<a href="\?side=GD&amp;after=\d+">Next page<\/a>/, 'the next page keeps the filter');
+  t.equal((await organiser.get(`/manage/figures/attendance/${seminarEvent}?after=x1`)).statusCode, 404, 'a malformed position');
 });
 
 t.test('organisers record figures, with history, and the summary uses the new value', async (t) => {
