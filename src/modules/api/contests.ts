@@ -157,7 +157,7 @@ export function contestRoutes(api: ApiApp) {
       response: { 200: z.object({ data: z.array(assignmentSchema) }), ...problemResponses(401, 403, 429) },
     },
   }, async (request) => {
-    const rows = await assignmentsOfJudge(api.db, requireUser(request).id);
+    const rows = await assignmentsOfJudge(api.db, requireUser(request).id, 'all');
     return { data: rows.map((a) => ({ ...a, submitted_at: isoOrNull(a.submitted_at) })) };
   });
 }

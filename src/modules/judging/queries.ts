@@ -2,18 +2,18 @@ import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 
 /**
- * A judge's own assignments in the contests not yet closed (a closed contest's sheets are history,
- * and years of them would cost every visit), never anyone else's; entrant names stay hidden in
- * blind contests.
+ * A judge's own assignments, never anyone else's; entrant names stay hidden in blind contests.
+ * `current`: only in the contests not yet closed, as the judge's page shows them (a closed
+ * contest's sheets are history, and years of them would cost every visit); the API lists all.
  */
-export async function assignmentsOfJudge(db: Executor, judgeId: number) {
+export async function assignmentsOfJudge(db: Executor, judgeId: number, which: 'current' | 'all' = 'current') {
   const rows = await db
     .selectFrom('assignments as a')
     .innerJoin('entries as e', 'e.id', 'a.entry_id')
     .innerJoin('contest_rounds as r', 'r.id', 'a.round_id')
     .innerJoin('contests as c', 'c.id', 'r.contest_id')
     .where('a.judge_id', '=', judgeId)
-    .where('c.status', '<>', 'closed')
+    .$if(which === 'current', (q) => q.where('c.status', '<>', 'closed'))
     // A pending entry (email not yet confirmed) is never shown to a judge.
     .where('e.confirm_by', 'is', null)
     .select([
