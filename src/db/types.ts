@@ -233,6 +233,12 @@ export interface EventTalliesTable {
   checked_in: ColumnType<number, never, never>;
 }
 
+/** A round's change counter (migrations/2026-12-06T05-00_round-versions.ts), moved by triggers. */
+export interface RoundVersionsTable {
+  round_id: ColumnType<number, never, never>;
+  version: ColumnType<number, never, never>;
+}
+
 /** Moved by triggers on every change an event's public page could show (migrations/2026-11-26T07-00_page-versions.ts). */
 export interface EventVersionsTable {
   event_id: ColumnType<number, never, never>;
@@ -656,6 +662,7 @@ export interface DB {
   summary_editions: SummaryEditionsTable;
   content_version: ContentVersionTable;
   event_versions: EventVersionsTable;
+  round_versions: RoundVersionsTable;
   event_tallies: EventTalliesTable;
   registration_tallies: RegistrationTalliesTable;
 }

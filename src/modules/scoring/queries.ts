@@ -49,13 +49,49 @@ export type RoundRanking = Ranking & {
   entries: Awaited<ReturnType<typeof roundEntries>>;
 };
 
+type RankedRound = { id: number; aggregation: Aggregation; tie_break: TieBreak };
+
 /** The ranking of a round from its stored scores, by the round's own aggregation and tie-break. */
-export async function computeRoundRanking(
-  db: Executor, round: { id: number; aggregation: Aggregation; tie_break: TieBreak },
-): Promise<RoundRanking> {
+async function rankRound(db: Executor, round: RankedRound): Promise<RoundRanking> {
   const [criteria, entries, sheets] = await Promise.all([
     roundCriteria(db, round.id), roundEntries(db, round.id), roundSheets(db, round.id),
   ]);
   const ranking = rankEntries({ criteria, entries, sheets, aggregation: round.aggregation, tieBreak: round.tie_break });
   return { ...ranking, criteria, entries };
+}
+
+/** How many rounds' rankings a database keeps in memory; the least recently read goes first. */
+const KEPT_RANKINGS = 32;
+const rankings = new WeakMap<Executor, Map<number, { version: string; ranking: Promise<RoundRanking> }>>();
+
+/**
+ * A round's ranking, computed again only when something it is made of has changed: the round's
+ * counter (its criteria, entries, sheets and scores; migrations/2026-12-06T05-00_round-versions.ts)
+ * and the content version (the entries' own rows), read before the rows so that a ranking is
+ * never kept under a version newer than its rows. Within a transaction it is always computed
+ * afresh: rows not yet committed must not be kept, and the caller may be about to change them.
+ * Requests arriving together for a changed round share one computation. A ranking is shared, not
+ * copied: callers read it and never change it.
+ */
+export async function computeRoundRanking(db: Executor, round: RankedRound): Promise<RoundRanking> {
+  if (db.isTransaction) return rankRound(db, round);
+  const current = await db.selectFrom(['round_versions as rv', 'content_version as cv']).where('rv.round_id', '=', round.id)
+    .select(sql<string>`rv.version::text || '.' || cv.n::text`.as('version')).executeTakeFirst();
+  if (!current) return rankRound(db, round);
+  const version = `${current.version}.${round.aggregation}.${round.tie_break}`;
+  let kept = rankings.get(db);
+  if (!kept) rankings.set(db, (kept = new Map()));
+  const hit = kept.get(round.id);
+  kept.delete(round.id);
+  if (hit?.version === version) {
+    kept.set(round.id, hit);
+    return hit.ranking;
+  }
+  const ranking = rankRound(db, round);
+  kept.set(round.id, { version, ranking });
+  if (kept.size > KEPT_RANKINGS) kept.delete(kept.keys().next().value!);
+  ranking.catch(() => {
+    if (kept.get(round.id)?.ranking === ranking) kept.delete(round.id);
+  });
+  return ranking;
 }
