@@ -19,7 +19,7 @@ import { type Message, type MessageKey, translator, verbatim } from './lib/i18n.
 import { installNotices } from './lib/notice.ts';
 import { installLanguage } from './lib/language.ts';
 import { mailWork } from './modules/mail/worker.ts';
-import { type JobHandlers, jobWork } from './modules/jobs/jobs.ts';
+import { type JobHandlers, jobPruningWork, jobWork } from './modules/jobs/jobs.ts';
 import { startRunner } from './modules/jobs/runner.ts';
 import { EVENT_REMINDER, eventReminderHandler } from './modules/registrations/reminder.ts';
 import { INVITATION_REMINDER, invitationReminderHandler } from './modules/registrations/invitations.ts';
@@ -167,6 +167,8 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
       webhookWork(db, config.webhooks, site, app.log),
       // Personal data past its period's retention is erased by the same instances that send mail.
       erasureWork(db, app.log),
+      // Jobs that ended long ago (done, cancelled or failed) are deleted, after JOB_KEEP_DAYS.
+      jobPruningWork(db, app.log, config.jobKeepDays),
       // Places held by registrations whose email address was not confirmed in time are given back.
       // Delegations and contest entries likewise: their places and references are released.
       confirmationSweepWork(db, site, app.log, 60_000, [

@@ -29,6 +29,11 @@ const schema = z.object({
   JOB_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(120),
   /** The first retry after a job failed; each further one waits four times longer. */
   JOB_RETRY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  /**
+   * How many days a scheduled job is kept once done, cancelled or failed, before it is deleted. At
+   * least 30: a job's row must outlive the longest time it can be due before its moment (jobs.ts).
+   */
+  JOB_KEEP_DAYS: z.coerce.number().int().min(30).max(3650).default(90),
   /** Without SMTP_URL: how many days sent mail is kept as .eml files (they hold private links). */
   MAIL_FILE_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   /**
@@ -76,6 +81,7 @@ export type Config = {
   mailRetrySeconds: number;
   jobLeaseSeconds: number;
   jobRetrySeconds: number;
+  jobKeepDays: number;
   mailFileDays: number;
   sessionSecret: string | undefined;
   demoPassword: string;
@@ -141,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailRetrySeconds: e.MAIL_RETRY_SECONDS,
     jobLeaseSeconds: e.JOB_LEASE_SECONDS,
     jobRetrySeconds: e.JOB_RETRY_SECONDS,
+    jobKeepDays: e.JOB_KEEP_DAYS,
     mailFileDays: e.MAIL_FILE_DAYS,
     sessionSecret: e.SESSION_SECRET,
     demoPassword: e.DEMO_PASSWORD,

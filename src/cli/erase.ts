@@ -25,7 +25,9 @@ await runMain(async () => {
     if (erased.length === 0) process.stdout.write('ipcoop: no period is due for erasure\n');
     for (const e of erased) {
       process.stdout.write(`ipcoop: ${e.period}: erased ${e.registrations} registrations, ${e.delegations} delegations, `
-        + `${e.members} delegation members, ${e.entries} contest entries, ${e.messages} messages, ${e.auditEntries} audit entries\n`);
+        + `${e.members} delegation members, ${e.entries} contest entries, ${e.invitations} invitations, ${e.imports} imported lists, `
+        + `${e.optOuts} mailing opt-outs, ${e.unsubscribeLinks} unsubscribe links, ${e.messages} messages, `
+        + `${e.auditEntries} audit entries\n`);
     }
   } finally {
     await handle.close();

@@ -354,7 +354,7 @@ export const contests = {
   'contests.retention.title': 'Personal data: {label}',
   'contests.retention.crumb': 'Personal data',
   'contests.retention.heading': 'Personal data of {label}',
-  'contests.retention.lead': 'The year runs from {from} to {to}. After the time set here, participants\' names, email addresses, organisations and answers — in event registrations, delegations and contest entries — are erased. Every count stays, so the summary reads the same.',
+  'contests.retention.lead': 'The year runs from {from} to {to}. After the time set here, participants\' names, email addresses, organisations and answers — in event registrations and invitations, delegations, contest entries and mailing lists — are erased. Every count stays, so the summary reads the same.',
   'contests.retention.erased': 'Personal data of this year was erased on {when}.',
   'contests.retention.erasedSoon': 'Under the current rule it is erased at the next run of the erasure job (within a few hours).',
   'contests.retention.erasedFrom': 'Under the current rule it is erased from {date}.',

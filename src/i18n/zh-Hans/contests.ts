@@ -23,7 +23,7 @@ export const contests: Partial<Record<keyof typeof en, string>> = {
   'contests.retention.title': '个人信息：{label}',
   'contests.retention.crumb': '个人信息',
   'contests.retention.heading': '{label} 的个人信息',
-  'contests.retention.lead': '本年度由 {from} 至 {to}。在此设定的期限过后，参加者的姓名、电子邮箱、所属机构及回复（包括活动登记、代表团及参赛项目中的信息）将被删除。所有统计数字均会保留，因此总结内容不变。',
+  'contests.retention.lead': '本年度由 {from} 至 {to}。在此设定的期限过后，参加者的姓名、电子邮箱、所属机构及回复（包括活动登记及邀请、代表团、参赛项目及邮件名单中的信息）将被删除。所有统计数字均会保留，因此总结内容不变。',
   'contests.retention.erased': '本年度的个人信息已于 {when} 删除。',
   'contests.errors.firstRoundLength': '第一轮名称不得超过 {max} 个字符。',
   'contests.errors.code': '请使用小写英文字母、数字及连字号，最多 {max} 个字符。',

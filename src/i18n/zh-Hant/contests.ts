@@ -355,7 +355,7 @@ export const contests: Record<keyof typeof en, string> = {
   'contests.retention.title': '個人資料：{label}',
   'contests.retention.crumb': '個人資料',
   'contests.retention.heading': '{label} 的個人資料',
-  'contests.retention.lead': '本年度由 {from} 至 {to}。在此設定的期限過後，參加者的姓名、電郵地址、所屬機構及回覆（包括活動登記、代表團及參賽項目中的資料）將被刪除。所有統計數字均會保留，因此總結內容不變。',
+  'contests.retention.lead': '本年度由 {from} 至 {to}。在此設定的期限過後，參加者的姓名、電郵地址、所屬機構及回覆（包括活動登記及邀請、代表團、參賽項目及郵件名單中的資料）將被刪除。所有統計數字均會保留，因此總結內容不變。',
   'contests.retention.erased': '本年度的個人資料已於 {when} 刪除。',
   'contests.retention.erasedSoon': '按目前規則，資料會在刪除程序下次執行時（數小時內）刪除。',
   'contests.retention.erasedFrom': '按目前規則，資料會由 {date} 起刪除。',

@@ -171,6 +171,47 @@ export async function runDueJobs(db: Executor, handlers: JobHandlers, options: J
   return report;
 }
 
+/**
+ * How long a job is kept once done, cancelled or failed (JOB_KEEP_DAYS, at least 30). A keyed
+ * job's row is what keeps it from running twice: scheduled again unchanged, it stays done
+ * (scheduleJob), while a pruned one would be written anew. Its callers stop scheduling it once its
+ * moment has passed (the event begun, the round closed), and no job is due more than 720 hours
+ * (30 days) before that moment, so a row kept 30 days past its end is never needed again.
+ */
+export const DEFAULT_JOB_KEEP_DAYS = 90;
+
+/**
+ * Deletes the jobs that ended (done, cancelled, or failed after their last attempt) more than
+ * `keepDays` ago, a batch at a time; a pending job is never touched. A failed job goes too: by
+ * then a retry could do nothing (its handler finds the event begun or the round closed), and the
+ * organisers' page shows only the last 30 days' anyway. Returns how many were deleted.
+ */
+export async function pruneEndedJobs(db: Executor, keepDays: number, stopping = () => false, batch = 500): Promise<number> {
+  let pruned = 0;
+  while (!stopping()) {
+    const result = await db.deleteFrom('jobs').where('id', 'in', db.selectFrom('jobs').select('id')
+      .where('status', '<>', 'pending').where('done_at', '<', sql<Date>`now() - make_interval(days => ${keepDays})`)
+      .orderBy('id').limit(batch)).executeTakeFirst();
+    const n = Number(result.numDeletedRows);
+    pruned += n;
+    if (n < batch) break;
+  }
+  return pruned;
+}
+
+/** Pruning as the runner's work: hourly by default (the first a minute after start), beside the sweeps. */
+export function jobPruningWork(
+  db: Executor, log: FastifyBaseLogger, keepDays = DEFAULT_JOB_KEEP_DAYS, everyMs = 3_600_000, firstMs = 60_000,
+): Work {
+  return {
+    name: 'job-pruning', everyMs, firstMs,
+    run: async (stopping) => {
+      const pruned = await pruneEndedJobs(db, keepDays, stopping);
+      if (pruned) log.info({ pruned, keepDays }, 'ended jobs pruned');
+    },
+  };
+}
+
 /** Due jobs as the runner's work (runner.ts): every second by default. */
 export function jobWork(
   db: Executor, handlers: JobHandlers, log: FastifyBaseLogger, options: Omit<JobOptions, 'stopping' | 'onFailure'> = {}, everyMs = 1000,

@@ -2,20 +2,26 @@ import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 
 /**
+ * The judge's own sheets (`a`) with their entry (`e`), round (`r`) and contest (`c`): the base of
+ * every query a judge's pages make, so none can reach another judge's sheet. A pending entry
+ * (email not yet confirmed) is never shown to a judge.
+ */
+const sheetsOfJudge = (db: Executor, judgeId: number) => db
+  .selectFrom('assignments as a')
+  .innerJoin('entries as e', 'e.id', 'a.entry_id')
+  .innerJoin('contest_rounds as r', 'r.id', 'a.round_id')
+  .innerJoin('contests as c', 'c.id', 'r.contest_id')
+  .where('a.judge_id', '=', judgeId)
+  .where('e.confirm_by', 'is', null);
+
+/**
  * A judge's own assignments, never anyone else's; entrant names stay hidden in blind contests.
  * `current`: only in the contests not yet closed, as the judge's page shows them (a closed
  * contest's sheets are history, and years of them would cost every visit); the API lists all.
  */
 export async function assignmentsOfJudge(db: Executor, judgeId: number, which: 'current' | 'all' = 'current') {
-  const rows = await db
-    .selectFrom('assignments as a')
-    .innerJoin('entries as e', 'e.id', 'a.entry_id')
-    .innerJoin('contest_rounds as r', 'r.id', 'a.round_id')
-    .innerJoin('contests as c', 'c.id', 'r.contest_id')
-    .where('a.judge_id', '=', judgeId)
+  const rows = await sheetsOfJudge(db, judgeId)
     .$if(which === 'current', (q) => q.where('c.status', '<>', 'closed'))
-    // A pending entry (email not yet confirmed) is never shown to a judge.
-    .where('e.confirm_by', 'is', null)
     .select([
       'a.id', 'a.status', 'a.submitted_at', 'e.reference', 'e.title', 'e.applicant_name', 'c.title as contest_title',
       'c.slug as contest_slug', 'c.blind', 'r.name as round_name', 'r.status as round_status',
@@ -34,16 +40,10 @@ export async function assignmentsOfJudge(db: Executor, judgeId: number, which: '
  * lookup, so someone else's assignment (or a guessed id) is simply not found.
  */
 export async function judgeAssignment(db: Executor, judgeId: number, assignmentId: number) {
-  return db
-    .selectFrom('assignments as a')
-    .innerJoin('entries as e', 'e.id', 'a.entry_id')
-    .innerJoin('contest_rounds as r', 'r.id', 'a.round_id')
-    .innerJoin('contests as c', 'c.id', 'r.contest_id')
+  return sheetsOfJudge(db, judgeId)
     .innerJoin('users as u', 'u.id', 'a.judge_id')
     .leftJoin('contest_categories as cat', 'cat.id', 'e.category_id')
     .where('a.id', '=', assignmentId)
-    .where('a.judge_id', '=', judgeId)
-    .where('e.confirm_by', 'is', null)
     .select([
       'a.id', 'a.status', 'a.conflict_reason', 'a.submitted_at', 'a.round_id', 'a.entry_id',
       'e.reference', 'e.title', 'e.summary', 'e.details', 'e.applicant_name', 'e.applicant_type', 'e.side',
@@ -99,15 +99,9 @@ export async function entryAttachments(db: Executor, entryId: number) {
 
 /** The rounds not yet closed in which the judge has entries: when each closes, and how many sheets are still unfinished. */
 export async function deadlinesOfJudge(db: Executor, judgeId: number) {
-  return db
-    .selectFrom('assignments as a')
-    .innerJoin('entries as e', 'e.id', 'a.entry_id')
-    .innerJoin('contest_rounds as r', 'r.id', 'a.round_id')
-    .innerJoin('contests as c', 'c.id', 'r.contest_id')
-    .where('a.judge_id', '=', judgeId)
+  return sheetsOfJudge(db, judgeId)
     // The few rounds not closed first, then the judge's sheets in each (assignments_judge_round_idx), not all the judge's years.
     .where('a.round_id', '=', sql<number>`any(array(select id from contest_rounds where status <> 'closed'))`)
-    .where('e.confirm_by', 'is', null)
     .where('r.status', '<>', 'closed')
     .groupBy(['r.id', 'c.id'])
     .select([

@@ -4,7 +4,9 @@ import type { Executor } from '../../db/index.ts';
 /*
  * Erasing personal data in place. Every statement replaces the fields that name or reach a
  * person and leaves the rest — status, side, role, check-in times, links between rows — so
- * that every count the summary and the reports make comes out the same afterwards.
+ * that every count the summary and the reports make comes out the same afterwards. Rows that
+ * are nothing but an address on a mailing list, and imported lists never confirmed, count
+ * nothing: they are deleted.
  */
 
 /** What an erased name reads as, everywhere. */
@@ -25,6 +27,8 @@ const PERSONAL_AUDIT_FIELDS: Record<string, readonly string[]> = {
   delegation_member: ['name', 'title', 'organisation'],
   delegation_invitation: ['email'],
   entry: ['applicant_name', 'contact_email', 'details'],
+  // An event's entries name a person only where an invitee was invited by hand ('invite').
+  event: ['email'],
 };
 
 export type PeriodScope = { periodId: number };
@@ -126,6 +130,101 @@ export async function eraseOutbox(db: Executor, where: { periodId: number } | { 
     : q.where('item_id', '=', where.itemId).where('to_address', '=', where.toAddress);
   const result = await q.executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/** One person's address at one event, and the registration of theirs being erased there. */
+export type PersonAtEvent = { eventId: number; registrationId: number; email: string };
+
+/**
+ * Invitations to invitation-only events: the invitee's name, address and organisation; status,
+ * side and times stay, so the counts by status read the same. For one person: the invitation that
+ * led to their registration, and (`byAddress`) the one sent to their address. The address they
+ * were invited by hand with goes from the audit log too (a period's goes with eraseAudit).
+ */
+export async function eraseInvitations(db: Executor, where: PeriodScope | (PersonAtEvent & { byAddress: boolean })) {
+  let q = db.updateTable('event_invitations').set({ name: ERASED, email: erasedEmail('event-invitation-'), organisation: '' })
+    .where('email', 'not like', `%@${ERASED_DOMAIN}`);
+  if ('periodId' in where) q = q.where('event_id', 'in', periodEvents(db, where.periodId));
+  else {
+    const { eventId, registrationId, email, byAddress } = where;
+    q = q.where('event_id', '=', eventId).where((eb) => eb.or([
+      eb('registration_id', '=', registrationId), ...(byAddress ? [eb('email', '=', email)] : []),
+    ]));
+    if (byAddress) {
+      await db.updateTable('audit_log').set({ changes: sql`changes || jsonb_build_object('email', ${ERASED}::text)` })
+        .where('entity', '=', 'event').where('entity_id', '=', String(eventId)).where('action', '=', 'invite')
+        .where(sql<boolean>`changes->>'email' = ${email}`).execute();
+    }
+  }
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Imported lists (registration_imports). A list never confirmed registered nobody and is of no
+ * further use: it goes. A confirmed one stays, as its registrations name it, with each person's row
+ * (or, for one person, the rows with their address) cut down to its line and side.
+ */
+export async function eraseImports(db: Executor, where: PeriodScope | { eventId: number; email: string }) {
+  const erasedRow = sql`jsonb_build_object('line', r->'line', 'side', r->'side', 'name', ${ERASED}::text,
+    'email', ${`erased@${ERASED_DOMAIN}`}::text, 'organisation', '')`;
+  const personal = 'periodId' in where
+    ? sql<boolean>`r->>'email' not like ${`%@${ERASED_DOMAIN}`}`
+    : sql<boolean>`r->>'email' = ${where.email}`;
+  let q = db.updateTable('registration_imports')
+    .set({ rows: sql`(select jsonb_agg(case when ${personal} then ${erasedRow} else r end order by n)
+      from jsonb_array_elements(rows) with ordinality as x(r, n))` })
+    .where('confirmed_at', 'is not', null)
+    .where(sql<boolean>`exists (select 1 from jsonb_array_elements(rows) as x(r) where ${personal})`);
+  let dropped = 0;
+  if ('periodId' in where) {
+    const result = await db.deleteFrom('registration_imports').where('confirmed_at', 'is', null)
+      .where('event_id', 'in', periodEvents(db, where.periodId)).executeTakeFirst();
+    dropped = Number(result.numDeletedRows);
+    q = q.where('event_id', 'in', periodEvents(db, where.periodId));
+  } else {
+    q = q.where('event_id', '=', where.eventId);
+  }
+  const result = await q.executeTakeFirst();
+  return dropped + Number(result.numUpdatedRows);
+}
+
+/**
+ * Mailing lists (mail_opt_outs, mail_unsubscribe_links): the opt-outs from the lists of a period's
+ * events, programmes and contests, and the unsubscribe links their mailings carried, are deleted
+ * (for one person: theirs from the event's list). Each is no more than an address on a list, and
+ * the people those lists reach are erased with the period; a link that named an erased address
+ * is then no longer known. Two things stay: an opt-out from every list of a kind (it belongs to no
+ * period), and whatever holds the address of a user account (a judge's, say), which retention
+ * does not erase, so that the account's wish to hear no more still holds.
+ */
+export async function eraseMailingLists(db: Executor, where: PeriodScope | { eventId: number; email: string }) {
+  const lists = 'periodId' in where
+    ? sql<boolean>`(list_kind = 'event' and owner_id in ${periodEvents(db, where.periodId)})
+      or (list_kind = 'programme' and owner_id in ${periodProgrammes(db, where.periodId)})
+      or (list_kind = 'contest' and owner_id in ${periodContests(db, where.periodId)})`
+    : sql<boolean>`list_kind = 'event' and owner_id = ${where.eventId} and email = ${where.email}`;
+  const accounts = db.selectFrom('users').select('email');
+  const optOuts = await db.deleteFrom('mail_opt_outs').where(lists).where('email', 'not in', accounts).executeTakeFirst();
+  const links = await db.deleteFrom('mail_unsubscribe_links').where(lists).where('email', 'not in', accounts).executeTakeFirst();
+  return { optOuts: Number(optOuts.numDeletedRows), unsubscribeLinks: Number(links.numDeletedRows) };
+}
+
+/**
+ * What else holds a person's address at an event once their registration there is erased: their
+ * invitation, their rows in the lists they were imported from, their opt-out from the event's
+ * mailings and the links those carried. While another registration at the event still holds the
+ * address (a cancelled registration's person registered again), only the invitation that led to
+ * the erased registration goes: the rest serves the other one.
+ */
+export async function eraseAddressAtEvent(db: Executor, person: PersonAtEvent) {
+  const email = person.email.toLowerCase();
+  const held = await db.selectFrom('registrations').select('id').where('event_id', '=', person.eventId).where('email', '=', email)
+    .where('id', '<>', person.registrationId).where('erased_at', 'is', null).executeTakeFirst();
+  await eraseInvitations(db, { ...person, email, byAddress: !held });
+  if (held) return;
+  await eraseImports(db, { eventId: person.eventId, email });
+  await eraseMailingLists(db, { eventId: person.eventId, email });
 }
 
 function scrubChange(value: unknown): unknown {

@@ -4,7 +4,8 @@ import { recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { delegationByToken, membersOf, visitsOf } from '../delegations/queries.ts';
 import {
-  eraseAudit, eraseDelegations, eraseEntries, eraseOutbox, eraseRegistrations, periodRetention, periodsWithRetention,
+  eraseAudit, eraseDelegations, eraseEntries, eraseImports, eraseInvitations, eraseMailingLists, eraseOutbox, eraseRegistrations,
+  periodRetention, periodsWithRetention,
 } from './queries.ts';
 import { erasureDate, erasureDue } from './retention.ts';
 
@@ -14,15 +15,20 @@ export type PeriodErasure = {
   delegations: number;
   members: number;
   entries: number;
+  invitations: number;
+  imports: number;
+  optOuts: number;
+  unsubscribeLinks: number;
   messages: number;
   auditEntries: number;
 };
 
 /**
  * Erases participants' personal data in every period whose retention has run out by `now`:
- * registrations, delegations and their members, contest entries, the copies of messages sent
- * to them and the personal values in the audit log. Counts, statuses, sides, roles and
- * check-in times stay, so the summary and the reports read the same. Safe to run again: rows
+ * registrations, event invitations and imported lists, delegations and their members, contest
+ * entries, the opt-outs from the period's mailing lists and their unsubscribe links, the copies of
+ * messages sent to them and the personal values in the audit log. Counts, statuses, sides, roles
+ * and check-in times stay, so the summary and the reports read the same. Safe to run again: rows
  * already erased are left alone. Each period is erased in its own transaction and audited.
  */
 export async function erasePersonalData(db: Database, now: Date, actorUserId: number | null = null): Promise<PeriodErasure[]> {
@@ -33,14 +39,21 @@ export async function erasePersonalData(db: Database, now: Date, actorUserId: nu
       const registrations = await eraseRegistrations(trx, now, { periodId: period.id });
       const { delegations, members } = await eraseDelegations(trx, now, period.id);
       const entries = await eraseEntries(trx, now, period.id);
+      const invitations = await eraseInvitations(trx, { periodId: period.id });
+      const imports = await eraseImports(trx, { periodId: period.id });
+      const { optOuts, unsubscribeLinks } = await eraseMailingLists(trx, { periodId: period.id });
       const firstTime = period.personal_data_erased_at === null;
-      if (!firstTime && registrations + delegations + members + entries === 0) return null;
+      const rows = registrations + delegations + members + entries + invitations + imports + optOuts + unsubscribeLinks;
+      if (!firstTime && rows === 0) return null;
       const messages = await eraseOutbox(trx, { periodId: period.id });
       const auditEntries = await eraseAudit(trx, { periodId: period.id });
       if (firstTime) {
         await trx.updateTable('periods').set({ personal_data_erased_at: now }).where('id', '=', period.id).execute();
       }
-      const erasure = { period: period.slug, registrations, delegations, members, entries, messages, auditEntries };
+      const erasure = {
+        period: period.slug, registrations, delegations, members, entries, invitations, imports, optOuts, unsubscribeLinks, messages,
+        auditEntries,
+      };
       const { period: _slug, ...counts } = erasure;
       await recordAudit(trx, actorUserId, 'erase_personal_data', 'period', period.id, { ...counts, due: erasureDate(period) });
       return erasure;

@@ -3,6 +3,7 @@ import type { Translations } from '../../db/types.ts';
 import { localText } from '../../lib/content.ts';
 import { formatFor } from '../../lib/format.ts';
 import { type Locale, type MessageKey, translator } from '../../lib/i18n.ts';
+import type { Site } from '../../lib/site.ts';
 import type { EventDetails } from '../events/queries.ts';
 import type { MailAttachment, OutgoingMail } from '../mail/outbox.ts';
 import { catalogueMail, composeMail, type MailAction, type MailKind as TemplateKind } from '../mail/templates.ts';
@@ -86,6 +87,26 @@ export const ticketAttachment = (tokenHash: string, domain: string): MailAttachm
   ({ filename: 'ticket.png', qr: ticketCode(tokenHash), cid: `ticket@${domain}` });
 
 /**
+ * What every mail that tells of a confirmed place carries (the confirmation and the approval):
+ * the calendar button, the note saying what is attached, the calendar file and the QR ticket.
+ */
+export function confirmedPlace(event: Event, tokenHash: string, site: Site, locale: Locale) {
+  const t = translator(locale);
+  const action: MailAction = {
+    lead: t('mailTemplates.layout.calendar'), label: t('mailTemplates.layout.calendarButton'),
+    url: `${site.baseUrl}/events/${event.slug}.ics`,
+  };
+  const attachments: MailAttachment[] = [
+    {
+      filename: 'event.ics', contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
+      content: icsFile(calendarEvent(event, site.baseUrl, site.domain)),
+    },
+    ticketAttachment(tokenHash, site.domain),
+  ];
+  return { action, note: t('participant.mail.attached'), attachments };
+}
+
+/**
  * An email to a participant, written in the language they registered in, in the organisers'
  * wording where they changed it. `reason`: what the organisers said when cancelling for them.
  */
@@ -95,7 +116,7 @@ export async function participantMail(
   event: Event,
   person: Person,
   link: { token: string; tokenHash: string; status: string } | null,
-  site: { baseUrl: string; domain: string },
+  site: Site,
   locale: Locale = 'en',
   extra: { confirmBy?: Date; reason?: string } = {},
 ): Promise<OutgoingMail> {
@@ -111,18 +132,10 @@ export async function participantMail(
     if (kind === 'link') notes.push(t('participant.mail.earlierLink'));
     if (extra.confirmBy) notes.push(t('participant.mail.confirmBy', { time: formatIn(locale).dateTime(extra.confirmBy) }));
     if (link.status === 'confirmed') {
-      actions.push({
-        lead: t('mailTemplates.layout.calendar'), label: t('mailTemplates.layout.calendarButton'),
-        url: `${site.baseUrl}/events/${event.slug}.ics`,
-      });
-      notes.push(t('participant.mail.attached'));
-      attachments.push(
-        {
-          filename: 'event.ics', contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
-          content: icsFile(calendarEvent(event, site.baseUrl, site.domain)),
-        },
-        ticketAttachment(link.tokenHash, site.domain),
-      );
+      const place = confirmedPlace(event, link.tokenHash, site, locale);
+      actions.push(place.action);
+      notes.push(place.note);
+      attachments.push(...place.attachments);
     }
   }
   if (extra.reason) notes.push(t('manage.registrants.mail.reason', { reason: extra.reason }));

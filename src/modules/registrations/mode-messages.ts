@@ -4,8 +4,7 @@ import { type Locale, translator } from '../../lib/i18n.ts';
 import type { Site } from '../../lib/site.ts';
 import type { MailAttachment, OutgoingMail } from '../mail/outbox.ts';
 import { catalogueMail, composeMail, type MailAction } from '../mail/templates.ts';
-import { icsFile } from './ics.ts';
-import { calendarEvent, eventFactLines, eventFields, manageUrl, ticketAttachment } from './messages.ts';
+import { confirmedPlace, eventFactLines, eventFields, manageUrl } from './messages.ts';
 
 /*
  * The emails of the registration modes (approval and invitation), each in the reader's language
@@ -55,18 +54,10 @@ export async function approvedMail(
   const notes = [t(confirmed ? 'modes.mail.approvedConfirmed' : 'modes.mail.approvedWaitlisted')];
   const attachments: MailAttachment[] = [];
   if (confirmed) {
-    actions.push({
-      lead: t('mailTemplates.layout.calendar'), label: t('mailTemplates.layout.calendarButton'),
-      url: `${site.baseUrl}/events/${event.slug}.ics`,
-    });
-    notes.push(t('participant.mail.attached'));
-    attachments.push(
-      {
-        filename: 'event.ics', contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
-        content: icsFile(calendarEvent(event, site.baseUrl, site.domain)),
-      },
-      ticketAttachment(link.tokenHash, site.domain),
-    );
+    const place = confirmedPlace(event, link.tokenHash, site, locale);
+    actions.push(place.action);
+    notes.push(place.note);
+    attachments.push(...place.attachments);
   }
   return composeMail(db, {
     kind: 'approved', owner: { eventId: event.id }, locale, to: person.email, itemId: event.item_id,

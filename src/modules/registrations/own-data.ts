@@ -3,7 +3,7 @@ import type { Site } from '../../lib/site.ts';
 import { hashToken } from '../../lib/tokens.ts';
 import { recordAudit } from '../audit/service.ts';
 import { eventDetails, eventQuestions } from '../events/queries.ts';
-import { eraseAudit, eraseOutbox, eraseRegistrations, registrationForUpdate } from '../privacy/queries.ts';
+import { eraseAddressAtEvent, eraseAudit, eraseOutbox, eraseRegistrations, registrationForUpdate } from '../privacy/queries.ts';
 import { cancelLocked } from './service.ts';
 
 /* A participant's rights over their own registration, exercised through its private link: a copy, and deletion. */
@@ -57,6 +57,7 @@ export async function deleteOwnRegistration(db: Database, site: Site, token: str
     if (registration.status !== 'cancelled' && !registration.checked_in_at) await cancelLocked(trx, site, registration, now);
     await eraseRegistrations(trx, now, { registrationId: registration.id });
     await eraseOutbox(trx, { itemId: registration.item_id, toAddress: registration.email });
+    await eraseAddressAtEvent(trx, { eventId: registration.event_id, registrationId: registration.id, email: registration.email });
     await eraseAudit(trx, { entity: 'registration', entityId: registration.id });
     await recordAudit(trx, null, 'erase_own_data', 'registration', registration.id, {
       status: { from: statusBefore, to: statusBefore === 'cancelled' || registration.checked_in_at ? statusBefore : 'cancelled' },
