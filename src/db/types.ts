@@ -224,15 +224,6 @@ export interface EventsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
-/** The counts of an event's registrations, kept by triggers (migrations/2026-12-05T08-00_event-tallies.ts). */
-export interface EventTalliesTable {
-  event_id: ColumnType<number, never, never>;
-  confirmed: ColumnType<number, never, never>;
-  waitlisted: ColumnType<number, never, never>;
-  cancelled: ColumnType<number, never, never>;
-  checked_in: ColumnType<number, never, never>;
-}
-
 /** A round's change counter (migrations/2026-12-06T05-00_round-versions.ts), moved by triggers. */
 export interface RoundVersionsTable {
   round_id: ColumnType<number, never, never>;
@@ -261,6 +252,17 @@ export interface RegistrationTalliesTable {
   email_confirmed: ColumnType<number, never, never>;
   /** Waiting-list registrations whose email address is confirmed. */
   waitlisted: ColumnType<number, never, never>;
+  /* The columns below: migrations/2026-12-06T09-40_one-registration-tally.ts. */
+  cancelled: ColumnType<number, never, never>;
+  /** Waiting-list registrations whose email address is not yet confirmed. */
+  waitlisted_pending: ColumnType<number, never, never>;
+  /** Address confirmed and not cancelled: a mailing's 'all'; the next two are its 'confirmed' and 'attended'. */
+  reachable: ColumnType<number, never, never>;
+  reachable_confirmed: ColumnType<number, never, never>;
+  reachable_checked_in: ColumnType<number, never, never>;
+  /** Confirmed and not erased: whom badges are printed for; and of those, whose badge is printed. */
+  badge_holders: ColumnType<number, never, never>;
+  badges_printed: ColumnType<number, never, never>;
 }
 
 /** The change counter of everything public that is not an event's own (same migration). */
@@ -663,7 +665,6 @@ export interface DB {
   content_version: ContentVersionTable;
   event_versions: EventVersionsTable;
   round_versions: RoundVersionsTable;
-  event_tallies: EventTalliesTable;
   registration_tallies: RegistrationTalliesTable;
 }
 

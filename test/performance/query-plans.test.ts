@@ -60,6 +60,10 @@ t.test('hot queries use indexes on a large dataset', { skip: TEST_DATABASE_URL ?
     [admin, `${manage}/checkin?q=${encodeURIComponent('陳大文')}`],
     [admin, `${manage}/checkin?q=${encodeURIComponent('Siu Ming')}`],
     [admin, `${manage}/counts.json`],
+    [admin, `${manage}/badges`],
+    [admin, `${manage}/badges?q=${encodeURIComponent('陳大文')}`],
+    [admin, `${manage}/badges?q=${encodeURIComponent('Chan Siu')}`],
+    [admin, `${manage}/email`],
     [admin, `${manage}/registrations?q=${encodeURIComponent('陳大文 12')}`],
     // A third of the event matches: reading the event's rows in order may be cheaper; no full scan either way.
     [admin, `${manage}/registrations?status=confirmed&q=${encodeURIComponent('知識產權')}`],

@@ -90,6 +90,11 @@ export const certificates = {
   'badges.filters.person': 'One person (chosen below)',
   'badges.person': 'Person',
   'badges.personHint': 'Only when printing for one person.',
+  'badges.choose': 'Print for {name}',
+  'badges.search': 'Name, email or organisation',
+  'badges.searchButton': 'Search',
+  'badges.none': 'No confirmed person to list.',
+  'badges.next': 'Next page',
   'badges.print': 'Print (PDF)',
   'badges.previewHint': 'To look first without recording anything:',
   'badges.preview': 'preview all badges',
@@ -101,5 +106,6 @@ export const certificates = {
   'badges.errors.layout': 'Choose one of the layouts offered.',
   'badges.errors.filter': 'Choose whom to print badges for.',
   'badges.errors.person': 'Choose a confirmed person of this event.',
+  'badges.errors.search': 'Search for at most {max} characters.',
   'badges.errors.nobody': 'There is nobody to print a badge for with this choice.',
 };

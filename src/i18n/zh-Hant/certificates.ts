@@ -91,6 +91,11 @@ export const certificates: Record<keyof typeof en, string> = {
   'badges.filters.person': '一位人士（於下方選擇）',
   'badges.person': '人士',
   'badges.personHint': '只在為一位人士列印時適用。',
+  'badges.choose': '為{name}列印',
+  'badges.search': '姓名、電郵或機構',
+  'badges.searchButton': '搜尋',
+  'badges.none': '沒有可列出的已確認人士。',
+  'badges.next': '下一頁',
   'badges.print': '列印（PDF）',
   'badges.previewHint': '如想先預覽而不作任何記錄：',
   'badges.preview': '預覽所有名牌',
@@ -102,5 +107,6 @@ export const certificates: Record<keyof typeof en, string> = {
   'badges.errors.layout': '請選擇所提供的其中一種版面。',
   'badges.errors.filter': '請選擇列印對象。',
   'badges.errors.person': '請選擇本活動一位已確認的人士。',
+  'badges.errors.search': '搜尋字詞最多 {max} 個字元。',
   'badges.errors.nobody': '按此選擇沒有需要列印名牌的人士。',
 };

@@ -7,8 +7,9 @@ import { field, type FormValues, parseForm } from '../../lib/forms.ts';
 import { message } from '../../lib/i18n.ts';
 import { idParam } from '../../lib/params.ts';
 import { requireUser } from '../auth/plugin.ts';
+import { eventTally } from '../events/queries.ts';
 import { BADGE_LAYOUTS, type BadgeText } from './badges.ts';
-import { badgePeople } from './badges-queries.ts';
+import { badgePage } from './badges-queries.ts';
 import { type BadgeRequest, badgesPdf } from './badges-service.ts';
 import { EVENT_GROUP, scopeEvent } from './routes.ts';
 
@@ -29,6 +30,12 @@ const badgeForm = z.object({
   return { layout: form.layout, filter: { kind: 'person', registrationId: id.data } };
 });
 
+/** The list's search and page, from the query string: a page that is no number is the first. */
+const listQuery = z.object({
+  q: field.optionalText('badges.errors.search', 200),
+  after: z.coerce.number().int().positive().max(2 ** 31 - 1).optional().catch(undefined),
+});
+
 /** Name badges and table cards of an event: the page that chooses them, a preview (GET) and printing (POST). */
 export async function badgeRoutes(app: FastifyInstance) {
   await app.register(async (group) => {
@@ -39,12 +46,26 @@ export async function badgeRoutes(app: FastifyInstance) {
       return { event: request.local(request.event, 'title'), side: (side) => f.side(side) };
     };
 
-    const page = async (request: FastifyRequest, reply: FastifyReply, values: FormValues = {}, errors: FormErrors = {}, status = 200) =>
-      reply.code(status).view('manage/events/badges', {
-        title: message('badges.pageTitle', { title: request.event.title }), event: request.event,
-        people: await badgePeople(group.db, request.event.id, { kind: 'all' }),
-        layouts: BADGE_LAYOUTS, filters: FILTERS, values: { layout: 'sheet', filter: 'unprinted', ...values }, errors,
+    /**
+     * The page: the counts (from the event's tally), the printing form, and one page of the people,
+     * searched (`q`) and paged (`after`) as the query string says. A search too long is refused beside its field.
+     */
+    const page = async (request: FastifyRequest, reply: FastifyReply, values: FormValues = {}, errors: FormErrors = {}, status = 200) => {
+      const list = parseForm(listQuery, request.query);
+      const q = list.ok ? list.data.q : '';
+      const { event } = request;
+      const [tally, people] = await Promise.all([
+        eventTally(group.db, event.id),
+        list.ok ? badgePage(group.db, event.id, q, list.data.after) : { rows: [], next: null },
+      ]);
+      return reply.code(list.ok ? status : 400).view('manage/events/badges', {
+        title: message('badges.pageTitle', { title: event.title }), event, q: list.ok ? q : [list.values.q].flat()[0] ?? '',
+        counts: { confirmed: tally.badge_holders, printed: tally.badges_printed }, people,
+        next: people.next === null ? null : new URLSearchParams({ ...(q ? { q } : {}), after: String(people.next) }).toString(),
+        layouts: BADGE_LAYOUTS, filters: FILTERS, values: { layout: 'sheet', filter: 'unprinted', ...values },
+        errors: list.ok ? errors : { ...errors, ...list.errors },
       });
+    };
 
     const send = (reply: FastifyReply, pdf: Buffer, slug: string) => reply
       .header('content-type', 'application/pdf')

@@ -91,13 +91,15 @@ export async function eventsInScope(db: Executor, user: CurrentUser) {
     .selectFrom('events as e')
     .innerJoin('items as i', 'i.id', 'e.item_id')
     .innerJoin('periods as p', 'p.id', 'i.period_id')
-    .innerJoin('event_tallies as n', 'n.event_id', 'e.id')
+    // Each event's few tally rows (by side and month) summed, however many registered: one row, zeros for none.
+    .innerJoinLateral((eb) => eb.selectFrom('registration_tallies as t').whereRef('t.event_id', '=', 'e.id').select([
+      sql<number>`coalesce(sum(t.waitlisted + t.waitlisted_pending), 0)::int`.as('waitlisted'),
+      sql<number>`coalesce(sum(t.checked_in), 0)::int`.as('attended'),
+    ]).as('n'), (join) => join.onTrue())
     .where((eb) => itemInScope(user, eb.ref('e.item_id')))
     .select([
       'e.id', 'e.slug', 'e.title', 'e.kind', 'e.status', 'e.starts_at', 'e.city', 'e.capacity', 'e.confirmed_count',
-      'i.number as item_number', 'p.label as period_label',
-      // Kept by triggers (migrations/2026-12-05T08-00_event-tallies.ts): one row per event, however many registered.
-      'n.waitlisted', 'n.checked_in as attended',
+      'i.number as item_number', 'p.label as period_label', 'n.waitlisted', 'n.attended',
     ])
     .orderBy('e.starts_at', 'desc')
     .execute();
@@ -118,17 +120,33 @@ export async function scopedEvent(db: Executor, user: CurrentUser, slug: string)
 
 export type ScopedEvent = NonNullable<Awaited<ReturnType<typeof scopedEvent>>>;
 
+const TALLY_COLUMNS = [
+  'registrations', 'confirmed', 'checked_in', 'email_confirmed', 'waitlisted', 'cancelled', 'waitlisted_pending', 'reachable',
+  'reachable_confirmed', 'reachable_checked_in', 'badge_holders', 'badges_printed',
+] as const;
+export type EventTally = Record<(typeof TALLY_COLUMNS)[number], number>;
+
 /**
- * Registered, checked in, waitlisted and cancelled: the live counts of the check-in desk, kept by
- * triggers in the same transaction as every change to the event's registrations
- * (migrations/2026-12-05T08-00_event-tallies.ts), so that the desk's polling reads one row.
+ * Every count of an event's registrations, from its tally (registration_tallies, kept by triggers
+ * in the same transaction as every write to registrations: migrations/2026-12-05T07-00_registration-tallies.ts
+ * and 2026-12-06T09-40_one-registration-tally.ts): its rows by side and month summed, whatever
+ * the event's size; zeros for an event nobody registered for.
+ */
+export async function eventTally(db: Executor, eventId: number): Promise<EventTally> {
+  return db
+    .selectFrom('registration_tallies')
+    .where('event_id', '=', eventId)
+    .select(TALLY_COLUMNS.map((c) => sql<number>`coalesce(sum(${sql.ref(c)}), 0)::int`.as(c)))
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Registered, checked in, waitlisted (the address confirmed or not) and cancelled: the live counts
+ * of the check-in desk, from the event's tally, so that the desk's polling reads a few rows.
  */
 export async function desk(db: Executor, eventId: number) {
-  return db
-    .selectFrom('event_tallies')
-    .where('event_id', '=', eventId)
-    .select(['confirmed', 'checked_in', 'waitlisted', 'cancelled'])
-    .executeTakeFirstOrThrow();
+  const t = await eventTally(db, eventId);
+  return { confirmed: t.confirmed, checked_in: t.checked_in, waitlisted: t.waitlisted + t.waitlisted_pending, cancelled: t.cancelled };
 }
 
 /** What a registration's emails, calendar file and pages say about its event. */

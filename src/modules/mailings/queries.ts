@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 import type { MailingAudience, MailListKind } from '../../db/types.ts';
+import { eventTally } from '../events/queries.ts';
 
 /* Who an organiser's message reaches, per event, programme or contest; the opt-outs; the history. */
 
@@ -84,6 +85,24 @@ export async function audienceOf(db: Executor, owner: MailingOwner, audience: Ma
     seen.add(address);
     return true;
   });
+}
+
+/**
+ * How many each audience reaches, as the form shows it. An event's come from its tally (kept by
+ * triggers: a few rows, whatever the event's size) in the audiences' terms: address confirmed, and
+ * live, confirmed, checked in or waiting. They equal audienceOf's counts of addresses: an address
+ * holds one live registration of an event (registrations_one_live_per_email), an erased one has
+ * an address of its own, and a checked-in registration is live (a CHECK holds it confirmed).
+ */
+export async function audienceSizes(db: Executor, owner: MailingOwner, audiences: readonly MailingAudience[]) {
+  if (owner.kind === 'event') {
+    const t = await eventTally(db, owner.id);
+    const sizes: Partial<Record<MailingAudience, number>> = {
+      all: t.reachable, confirmed: t.reachable_confirmed, attended: t.reachable_checked_in, waitlisted: t.waitlisted,
+    };
+    return audiences.map((a) => sizes[a] ?? 0);
+  }
+  return Promise.all(audiences.map(async (a) => (await audienceOf(db, owner, a)).length));
 }
 
 /** The addresses (lower case) that opted out of this owner's mailings, or of every mailing of its kind. */

@@ -16,8 +16,8 @@ import { contestCategories, contestRounds, scopedContest } from '../contests/que
 import { EVENT_GROUP, scopeEvent } from '../event-admin/routes.ts';
 import { scopedProgramme } from '../programmes/queries.ts';
 import {
-  audienceOf, CONTEST_AUDIENCES, DELEGATION_STATUSES, ENTRY_STATUSES, EVENT_AUDIENCES, type MailingFilters, mailingsOf, PROGRAMME_AUDIENCES,
-  unsubscribeLink,
+  audienceSizes, CONTEST_AUDIENCES, DELEGATION_STATUSES, ENTRY_STATUSES, EVENT_AUDIENCES, type MailingFilters, mailingsOf,
+  PROGRAMME_AUDIENCES, unsubscribeLink,
 } from './queries.ts';
 import { type MailingSubject, ownerOf, sendMailing, unsubscribe, type UnsubscribeScope } from './service.ts';
 
@@ -131,12 +131,11 @@ export async function mailingRoutes(app: FastifyInstance) {
       to: AUDIENCE_LABELS[m.audience],
       filters: Object.entries(m.filters).filter(([, v]) => v).map(([k, v]) => optionLabel(k, v)),
     }));
+    const sizes = await audienceSizes(db, owner, kind.audiences);
     return {
       title: kind.title(s), heading: kind.heading, bodyHint: kind.hint, crumbs: kind.crumbs(s), action: `${kind.base(s)}/email`,
       values, errors,
-      audiences: await Promise.all(kind.audiences.map(async (a) => ({
-        value: a, label: AUDIENCE_LABELS[a], count: (await audienceOf(db, owner, a)).length,
-      }))),
+      audiences: kind.audiences.map((a, i) => ({ value: a, label: AUDIENCE_LABELS[a], count: sizes[i] ?? 0 })),
       filters, mailings,
     };
   };

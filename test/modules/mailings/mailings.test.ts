@@ -6,6 +6,7 @@ import type { ParsedMail } from 'mailparser';
 import t from 'tap';
 import { hashToken, newToken } from '../../../src/lib/tokens.ts';
 import { deliverDueMail } from '../../../src/modules/mail/worker.ts';
+import { audienceOf, EVENT_AUDIENCES } from '../../../src/modules/mailings/queries.ts';
 import { multipart, signedIn } from '../../helpers/agent.ts';
 import { build } from '../../helpers/app.ts';
 import { startSmtp } from '../../helpers/mail.ts';
@@ -290,6 +291,52 @@ t.test('the event page is the same form, with the unsubscribe link in its messag
   t.equal(sent.res.statusCode, 303);
   t.equal(sent.mailing.event_id, owned.event.id);
   t.ok(sent.messages.length > 0 && sent.messages.every((m) => m.list_unsubscribe?.startsWith('http://ipcoop.test/unsubscribe/')));
+});
+
+t.test('an event\'s audiences are counted from its tally, the same as whom each reaches', async (t) => {
+  const url = `/manage/events/${owned.event.slug}/email`;
+  const eventOwner = { kind: 'event' as const, id: owned.event.id };
+  const LABELS = { all: 'Everyone registered', confirmed: 'Confirmed', attended: 'Checked in', waitlisted: 'On the waiting list' } as const;
+  /** The counts the form shows beside each audience, and those of whom the audience reaches. */
+  const compare = async (when: string) => {
+    const page = await organiser.get(url);
+    t.equal(page.statusCode, 200);
+    const shown = Object.fromEntries(EVENT_AUDIENCES.map((a) => [a, Number(new RegExp(`${LABELS[a]} \\((\\d+)\\)`).exec(page.body)?.[1])])) as
+      Record<(typeof EVENT_AUDIENCES)[number], number>;
+    const real = Object.fromEntries(await Promise.all(EVENT_AUDIENCES.map(async (a): Promise<[string, number]> =>
+      [a, (await audienceOf(db, eventOwner, a)).length])));
+    t.same(shown, real, when);
+    return shown;
+  };
+  const start = await compare('the demo data');
+  let k = 0;
+  const register = (status: 'confirmed' | 'waitlisted' | 'unconfirmed' | 'awaiting', pending = false) => ({
+    event_id: owned.event.id, name: `Audience ${++k}`, email: `audience-${k}@mail.test`, side: 'HK' as const, status,
+    answers: '{}', token_hash: hashToken(newToken()), confirm_by: pending || status === 'unconfirmed' ? new Date(Date.now() + 86_400_000) : null,
+  });
+  const ids = (await db.insertInto('registrations').values([
+    register('confirmed'), register('confirmed'), register('confirmed'), register('waitlisted'), register('waitlisted', true),
+    register('unconfirmed'), register('awaiting'),
+  ]).returning('id').execute()).map((r) => r.id);
+  const registered = await compare('after registrations of every kind');
+  t.same(registered, {
+    all: start.all + 5, confirmed: start.confirmed + 3, attended: start.attended, waitlisted: start.waitlisted + 1,
+  }, 'only confirmed addresses count');
+
+  const checkedIn = await organiser.post(`/manage/events/${owned.event.slug}/checkin/${ids[0]}`, { present: 'yes' });
+  t.equal(checkedIn.statusCode, 200);
+  // Checking in an unconfirmed registration confirms it (and its address).
+  t.equal((await organiser.post(`/manage/events/${owned.event.slug}/checkin/${ids[5]}`, { present: 'yes' })).statusCode, 200);
+  t.same(await compare('after check-ins'), { ...registered, all: registered.all + 1, confirmed: registered.confirmed + 1, attended: start.attended + 2 });
+
+  const cancelled = await organiser.post(`/manage/events/${owned.event.slug}/registrations/${ids[1]}/cancel`, { reason: '' });
+  t.equal(cancelled.statusCode, 303);
+  await db.updateTable('registrations').set({ status: 'cancelled', cancelled_at: new Date() }).where('id', '=', ids[3]!).execute();
+  const after = await compare('after cancellations');
+  t.equal(after.all, registered.all + 1 - 2);
+  t.equal(after.waitlisted, start.waitlisted, 'the waiting list as it was');
+  await db.deleteFrom('registrations').where('id', 'in', ids).execute();
+  t.same(await compare('after deletes'), start);
 });
 
 function addressOf(m: ParsedMail) {
