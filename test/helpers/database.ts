@@ -49,6 +49,7 @@ const USABLE_FOR_MS = 48 * 3600_000;
 /** Templates unused for this long (and not the newest one of the current files) are removed. */
 const UNUSED_FOR_MS = 3 * 3600_000;
 const MARKER = 'ipcoop-template.json';
+const ARCHIVE = 'ipcoop-template.tar';
 
 function filesUnder(path: string): string[] {
   const s = statSync(path, { throwIfNoEntry: false });
@@ -202,6 +203,17 @@ async function buildPgliteTemplate(): Promise<Template> {
   await rm(building, { recursive: true, force: true });
   if (OVERRIDE) await removeAbandoned(OVERRIDE);
   await prepare(await openDatabase({ pgliteDir: building }), builtAt);
+  // The same database as an archive beside it: a test file's copy is opened from it in memory,
+  // with no directory to copy and no file system under every query.
+  const built = await openDatabase({ pgliteDir: building });
+  try {
+    const archive = Buffer.from(await (await built.archive!()).arrayBuffer());
+    await built.close();
+    await writeFile(join(building, ARCHIVE), archive);
+  } catch (error) {
+    await built.close();
+    throw error;
+  }
   await writeFile(join(building, MARKER), `${JSON.stringify({ key: TEMPLATE_KEY, builtAt: builtAt.getTime() })}\n`);
   if (OVERRIDE && existsSync(OVERRIDE)) {
     // The one fixed directory: swap the new template in, then drop the old one.
@@ -322,8 +334,8 @@ export async function buildTemplate(): Promise<void> {
   await ensureTemplate({ strict: true });
 }
 
-/** A private copy of the seeded database for one test file. */
-export async function cloneTemplate(): Promise<DatabaseHandle> {
+/** A private copy of the seeded template: a PostgreSQL URL, or a PGlite data directory. */
+async function copyTemplate(): Promise<{ databaseUrl: string; dir?: undefined } | { dir: string; databaseUrl?: undefined }> {
   const template = await ensureTemplate();
   if (TEST_DATABASE_URL) {
     const name = `${template.dir}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
@@ -339,23 +351,61 @@ export async function cloneTemplate(): Promise<DatabaseHandle> {
         }
       }
     });
-    const handle = await openDatabase({ databaseUrl: withDatabase(TEST_DATABASE_URL, name), poolSize: 10 });
-    return {
-      ...handle,
-      close: async () => {
-        await handle.close();
-        await admin(TEST_DATABASE_URL, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-      },
-    };
+    return { databaseUrl: withDatabase(TEST_DATABASE_URL, name) };
   }
   const dir = await mkdtemp(join(tmpdir(), 'ipcoop-test-'));
-  await cp(template.dir, dir, { recursive: true });
-  const handle = await openDatabase({ pgliteDir: dir });
+  await cp(template.dir, dir, { recursive: true, filter: (source) => !source.endsWith(ARCHIVE) });
+  return { dir };
+}
+
+/** Removes a copy made by copyTemplate. */
+async function removeCopy(copy: Awaited<ReturnType<typeof copyTemplate>>) {
+  if (copy.databaseUrl !== undefined) {
+    const name = databaseName(copy.databaseUrl);
+    await admin(copy.databaseUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  } else {
+    await rm(copy.dir, { recursive: true, force: true });
+  }
+}
+
+/** A private copy of the seeded database for one test file. */
+export async function cloneTemplate(): Promise<DatabaseHandle> {
+  if (!TEST_DATABASE_URL) {
+    const template = await ensureTemplate();
+    const archive = await readFile(join(template.dir, ARCHIVE)).catch(() => null);
+    // In memory, gone when closed. (A template built before there were archives is copied below.)
+    if (archive) return openDatabase({ pgliteArchive: new Blob([archive]) });
+  }
+  const copy = await copyTemplate();
+  const handle = await openDatabase(copy.databaseUrl !== undefined ? { databaseUrl: copy.databaseUrl, poolSize: 10 } : { pgliteDir: copy.dir });
   return {
     ...handle,
     close: async () => {
       await handle.close();
-      await rm(dir, { recursive: true, force: true });
+      await removeCopy(copy);
     },
+  };
+}
+
+/**
+ * A private copy of the seeded database for a command run in a process of its own: the
+ * environment that points it there (DATABASE_URL, or a DATA_DIR holding the embedded database),
+ * and what removes it.
+ */
+export async function templateForProcess(): Promise<{
+  env: Record<string, string>; open: () => Promise<DatabaseHandle>; remove: () => Promise<void>;
+}> {
+  const copy = await copyTemplate();
+  if (copy.databaseUrl !== undefined) {
+    const databaseUrl = copy.databaseUrl;
+    return { env: { DATABASE_URL: databaseUrl }, open: () => openDatabase({ databaseUrl, poolSize: 1 }), remove: () => removeCopy(copy) };
+  }
+  // The embedded database lives under DATA_DIR/pglite (src/db/open.ts); one process at a time opens it.
+  const dataDir = await mkdtemp(join(tmpdir(), 'ipcoop-process-'));
+  await rename(copy.dir, join(dataDir, 'pglite'));
+  return {
+    env: { DATA_DIR: dataDir },
+    open: () => openDatabase({ pgliteDir: join(dataDir, 'pglite') }),
+    remove: () => rm(dataDir, { recursive: true, force: true }),
   };
 }

@@ -2,6 +2,7 @@ import t from 'tap';
 import { deliverDueMail } from '../../../src/modules/mail/worker.ts';
 import { Agent, signedIn } from '../../helpers/agent.ts';
 import { build } from '../../helpers/app.ts';
+import { templateForProcess } from '../../helpers/database.ts';
 import { startSmtp } from '../../helpers/mail.ts';
 
 const linkIn = (text: string, path: string) => {
@@ -106,14 +107,12 @@ t.test('password reset: same answer for every address, a link that expires and w
 
 t.test('the command line creates the first administrator', async (t) => {
   const { spawn } = await import('node:child_process');
-  const { mkdtemp, rm } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
-  const path = await import('node:path');
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'ipcoop-cli-'));
-  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  // A copy of the seeded database on the suite's engine: what is under test is the command, not a first start.
+  const database = await templateForProcess();
+  t.teardown(database.remove);
   const run = (args: string[], input: string) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-    const child = spawn('node_modules/.bin/tsx', ['src/cli/user-create.ts', ...args], {
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir },
+    const child = spawn(process.execPath, ['src/cli/user-create.ts', ...args], {
+      env: { PATH: process.env.PATH ?? '', ...database.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
@@ -135,4 +134,12 @@ t.test('the command line creates the first administrator', async (t) => {
   const usage = await run(['--role', 'admin'], '');
   t.equal(usage.code, 2);
   t.match(usage.err, /usage: npm run user:create/);
+
+  const handle = await database.open();
+  t.teardown(() => handle.close());
+  const created = await handle.db.selectFrom('users').select(['email', 'role', 'password_hash']).where('email', 'ilike', 'first@example.org').execute();
+  t.equal(created.length, 1, 'one account, under the address in lower case');
+  t.equal(created[0]?.email, 'first@example.org');
+  t.equal(created[0]?.role, 'admin');
+  t.match(created[0]?.password_hash, /^\$argon2id\$/, 'the password stored as an Argon2id hash');
 });
