@@ -377,7 +377,9 @@ export async function cloneTemplate(): Promise<DatabaseHandle> {
     if (archive) return openDatabase({ pgliteArchive: new Blob([archive]) });
   }
   const copy = await copyTemplate();
-  const handle = await openDatabase(copy.databaseUrl !== undefined ? { databaseUrl: copy.databaseUrl, poolSize: 10 } : { pgliteDir: copy.dir });
+  const handle = await openDatabase(copy.databaseUrl !== undefined
+    ? { databaseUrl: copy.databaseUrl, poolSize: 10 }
+    : { pgliteDir: copy.dir });
   return {
     ...handle,
     close: async () => {

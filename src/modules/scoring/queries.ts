@@ -80,7 +80,10 @@ export async function computeRoundRanking(db: Executor, round: RankedRound): Pro
   if (!current) return rankRound(db, round);
   const version = `${current.version}.${round.aggregation}.${round.tie_break}`;
   let kept = rankings.get(db);
-  if (!kept) rankings.set(db, (kept = new Map()));
+  if (!kept) {
+    kept = new Map<number, { version: string; ranking: Promise<RoundRanking> }>();
+    rankings.set(db, kept);
+  }
   const hit = kept.get(round.id);
   kept.delete(round.id);
   if (hit?.version === version) {
