@@ -129,6 +129,9 @@ export function jobHandlers(site: Site): JobHandlers {
   };
 }
 
+/** pino's levels by name, to decide once whether a log line would be written. */
+const LOG_LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
 /** Builds the whole application; used by the server entry and by every test. */
 export async function buildApp({ config, db, logger, mailTransport, runMailWorker }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -147,11 +150,30 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
     // Only the proxies named in TRUST_PROXY may say who the client is; by default nobody can.
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    // One line per request, written below when it is answered; Fastify's own are two.
+    disableRequestLogging: true,
     // Unique across restarts and instances, without drawing random bytes for every request.
     genReqId: requestIds(),
   });
   app.decorate('db', db);
   app.decorate('config', config);
+  // The access log: a line per request when it is answered, with the request (address without
+  // its token, client), the status and the time taken; each line costs a serialisation and a
+  // write, and a line on arrival as well would double them. That arrival line is written at
+  // debug level, for following a request that never ends.
+  const logs = (level: 'debug' | 'info') => logger !== false && (LOG_LEVELS[app.log.level] ?? 0) <= (LOG_LEVELS[level] ?? 0);
+  if (logs('debug')) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      request.log.debug({ req: request }, 'incoming request');
+      done();
+    });
+  }
+  if (logs('info')) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.info({ req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
+      done();
+    });
+  }
   app.decorate('pageCache', new PageCache());
   const transport = mailTransport ?? createMailTransport({
     smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom, fileDays: config.mailFileDays,

@@ -99,16 +99,31 @@ t.test('health checks arriving together share one round trip and each still refl
   t.ok(statements.seen.length >= 1 && statements.seen.length < 12, `${statements.seen.length} statements for 12 checks`);
 });
 
-t.test('every request is logged, with its id, address and status', async (t) => {
+t.test('every request is logged once, when answered, with its id, address, status and time', async (t) => {
   lines.length = 0;
   await app.inject({ method: 'GET', url: '/healthz?probe=1' });
-  const completed = lines.find((l) => l.msg === 'request completed');
-  const incoming = lines.find((l) => l.msg === 'incoming request');
-  t.ok(incoming, 'the request is logged as it comes in');
-  t.match(incoming, { req: { method: 'GET', url: '/healthz?probe=1' } });
+  t.equal(lines.length, 1, 'one line per request');
+  const completed = lines[0];
+  t.match(completed, { msg: 'request completed', req: { method: 'GET', url: '/healthz?probe=1', remoteAddress: '127.0.0.1' } });
   t.match(completed, { res: { statusCode: 200 } });
-  t.ok(typeof completed?.reqId === 'string' && completed.reqId === incoming?.reqId, 'one id for both lines');
+  t.ok(typeof completed?.responseTime === 'number', 'with the time it took');
+  t.ok(typeof completed?.reqId === 'string', 'and its id');
   lines.length = 0;
   await app.inject({ method: 'GET', url: '/healthz' });
-  t.not(lines[0]?.reqId, incoming?.reqId, 'a new id for the next request');
+  t.not(lines[0]?.reqId, completed?.reqId, 'a new id for the next request');
+  lines.length = 0;
+  await app.inject({ method: 'GET', url: '/registrations/abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' });
+  t.notMatch(JSON.stringify(lines), 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG', 'a private link is logged without its token');
+  t.match(lines.find((l) => l.msg === 'request completed'), { res: { statusCode: 404 } });
+});
+
+t.test('at debug level a request is logged as it comes in too, under the same id', async (t) => {
+  const seen: Record<string, unknown>[] = [];
+  const stream = { write: (line: string) => { seen.push(JSON.parse(line) as Record<string, unknown>); } };
+  const { app: debugging } = await build(t, { logger: { level: 'debug', stream } });
+  await debugging.inject({ method: 'GET', url: '/healthz' });
+  const incoming = seen.find((l) => l.msg === 'incoming request');
+  const completed = seen.find((l) => l.msg === 'request completed');
+  t.match(incoming, { req: { method: 'GET', url: '/healthz' } });
+  t.ok(typeof incoming?.reqId === 'string' && incoming.reqId === completed?.reqId, 'one id for both lines');
 });
