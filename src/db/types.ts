@@ -1030,3 +1030,21 @@ export interface EventInvitationsTable {
 export interface DB {
   event_invitations: EventInvitationsTable;
 }
+
+/* Archived programme years (migrations/2026-12-06T11-10_period-archive.ts). */
+export interface PeriodsTable {
+  /** Set while the year is archived: read-only, its summary served as it read then. */
+  archived_at: NullableTimestamp;
+  archived_by: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The published edition the year was frozen at; set exactly when archived_at is. */
+  archived_edition_id: ColumnType<number | null, number | null | undefined, number | null>;
+}
+/** An archived year's summary page in one language, as it read when archived (src/modules/reports/archive.ts). */
+export interface PeriodArchivePagesTable {
+  period_id: number;
+  locale: string;
+  page: Json<unknown>;
+}
+export interface DB {
+  period_archive_pages: PeriodArchivePagesTable;
+}

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { refuseWriteInArchivedYear } from './archive.ts';
 import { Refusal } from './errors.ts';
 import type { Message } from './i18n.ts';
 import { readParams, tokenParams } from './params.ts';
@@ -7,7 +8,9 @@ import { hashToken, isTokenShaped } from './tokens.ts';
 /**
  * Makes a plugin the route group of one object: before any handler runs, `load` finds it (through
  * the caller's scope), once, as `request[name]`; what it does not find is a 404 saying `missing`.
- * The hook runs after the access check, so an anonymous visitor is sent to sign in first.
+ * The hook runs after the access check, so an anonymous visitor is sent to sign in first. A write
+ * to an object of an archived programme year is refused here, for every route of the group
+ * (src/lib/archive.ts).
  */
 export function loadsObject<K extends keyof FastifyRequest>(
   group: FastifyInstance,
@@ -19,6 +22,7 @@ export function loadsObject<K extends keyof FastifyRequest>(
   group.addHook('preHandler', async (request) => {
     const found = await load(request);
     if (!found) throw Refusal.notFound(missing);
+    await refuseWriteInArchivedYear(group.db, request, found);
     request[name] = found;
   });
 }

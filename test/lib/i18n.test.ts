@@ -26,7 +26,7 @@ t.test('every message key is in all three catalogues, with the same placeholders
 
 t.test('no key is written in two areas', async (t) => {
   const areas = await Promise.all(['common', 'pages', 'participant', 'account', 'manage', 'contests', 'surveys', 'certificates', 'webhooks', 'registrants', 'api', 'scan', 'contestMail', 'scheduled',
-    'mailTemplates', 'mailings', 'modes']
+    'mailTemplates', 'mailings', 'modes', 'archive']
     .map(async (area) => Object.keys(((await import(`../../src/i18n/en/${area}.ts`)) as Record<string, unknown>)[area] as object)));
   const all = areas.flat();
   t.same(all.filter((k, i) => all.indexOf(k) !== i), [], 'each key belongs to one area');

@@ -582,6 +582,9 @@ t.test('every form survives hostile input', async (t) => {
     { route: '/manage/contests/:slug/emails/templates/:kind/test', url: `${cs}/emails/templates/results/test`, persona: 'organiser', base: templateForm },
     { route: '/manage/contests/:slug/emails/templates/:kind/reset', url: `${cs}/emails/templates/results/reset`, persona: 'organiser', watch: ['mail_templates'] },
     { route: '/unsubscribe/:token', url: `/unsubscribe/${unsubscribeToken}`, persona: 'anonymous', page: `/unsubscribe/${unsubscribeToken}`, watch: ['mail_opt_outs'], oneClick: true },
+    // Last, as archiving the year refuses its other forms: archived (once its summary is published as it reads), then taken out again.
+    { route: '/manage/periods/:slug/archive', url: `/manage/periods/${period}/archive`, persona: 'admin', page: `/manage/periods/${period}/archive`, watch: ['periods', 'period_archive_pages'] },
+    { route: '/manage/periods/:slug/unarchive', url: `/manage/periods/${period}/unarchive`, persona: 'admin', page: `/manage/periods/${period}`, watch: ['periods', 'period_archive_pages'] },
   ];
 
   // Every POST route is in the battery: a new form is covered or this fails.

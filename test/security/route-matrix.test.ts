@@ -122,6 +122,8 @@ const RULES: Rule[] = [
   { prefix: '/manage/periods/:slug/publish', whose: 'publisher', bind: (o) => ({ slug: o.period.slug }) },
   { prefix: '/manage/periods/:slug/publisher', whose: 'admin', bind: (o) => ({ slug: o.period.slug }) },
   { prefix: '/manage/periods/:slug/retention', whose: 'admin', bind: (o) => ({ slug: o.period.slug }) },
+  // A year's own page, archiving it and taking it out of the archive (one right after the other here).
+  { prefix: '/manage/periods/:slug', whose: 'admin', bind: (o) => ({ slug: o.period.slug }) },
   { prefix: '/manage/users/:id', whose: 'admin', bind: (o) => ({ id: o.owner.id }) },
   // The judges' pages and the account's.
   { prefix: '/judging/assignments/:id', whose: 'judge', bind: (o) => ({ id: o.judgeAssignment.id, attachmentId: o.attachment.id }) },

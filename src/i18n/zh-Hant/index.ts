@@ -15,8 +15,10 @@ import { contestMail } from './contestMail.ts';
 import { mailTemplates } from './mailTemplates.ts';
 import { scheduled } from './scheduled.ts';
 import { mailings } from './mailings.ts';
+import { archive } from './archive.ts';
 
 export const messages = {
   ...common, ...pages, ...participant, ...account, ...manage, ...contests, ...api, ...webhooks,
   ...surveys, ...scan, ...certificates, ...registrants, ...modes, ...contestMail, ...mailTemplates, ...scheduled, ...mailings,
+  ...archive,
 };

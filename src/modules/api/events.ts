@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENT_KINDS, SIDES } from '../../db/types.ts';
+import { refuseWriteInArchivedYear } from '../../lib/archive.ts';
 import { parseForm } from '../../lib/forms.ts';
 import { LOCALES, type Message, translator } from '../../lib/i18n.ts';
 import type { Site } from '../../lib/site.ts';
@@ -180,6 +181,7 @@ export function eventRoutes(api: ApiApp) {
     const user = requireUser(request);
     const event = await scopedEvent(api.db, user, request.params.slug);
     if (!event) throw notFound();
+    await refuseWriteInArchivedYear(api.db, request, event);
     const questions = await eventQuestions(api.db, event.id);
     const body = request.body;
     // The event's own form rules, questions and all: the answers are read as the form's fields would be.
@@ -241,6 +243,9 @@ export function eventRoutes(api: ApiApp) {
     },
   }, async (request) => {
     const user = requireUser(request);
+    const found = await scopedRegistration(api.db, user, request.params.id);
+    if (!found) throw notFound();
+    await refuseWriteInArchivedYear(api.db, request, found);
     await cancelForOrganiser(api.db, site, user, request.params.id);
     const registration = await scopedRegistration(api.db, user, request.params.id);
     if (!registration) throw notFound();
@@ -265,6 +270,7 @@ export function eventRoutes(api: ApiApp) {
     const user = requireUser(request);
     const event = await scopedEvent(api.db, user, request.params.slug);
     if (!event) throw notFound();
+    await refuseWriteInArchivedYear(api.db, request, event);
     const { registration_id: id, ticket } = request.body;
     const outcome = id !== undefined
       ? await setCheckedIn(api.db, user, event, id, true)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refuseWriteInArchivedYear } from '../../lib/archive.ts';
 import { requireUser } from '../auth/plugin.ts';
 import { FIGURE_KEY, FIGURE_VALUE_MAX, recordFigure } from '../manage/service.ts';
 import { scopedItem } from '../scope/queries.ts';
@@ -119,6 +120,9 @@ export function yearRoutes(api: ApiApp) {
     },
   }, async (request) => {
     const user = requireUser(request);
+    const item = await scopedItem(api.db, user, request.params.id);
+    if (!item) throw new ApiProblem(404, 'api.problem.notFound');
+    await refuseWriteInArchivedYear(api.db, request, item);
     const id = await recordFigure(api.db, user, request.params.id, request.body);
     const figure = (await figuresOfItem(api.db, request.params.id)).find((f) => f.id === id);
     if (!figure) throw new ApiProblem(404, 'api.problem.notFound');

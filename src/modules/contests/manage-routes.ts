@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
+import { apartArchived } from '../../lib/archive.ts';
 import { attempt, Refusal } from '../../lib/errors.ts';
 import { parseForm } from '../../lib/forms.ts';
 import { verbatim } from '../../lib/i18n.ts';
@@ -42,8 +43,8 @@ const contestUrl = (contest: ScopedContest) => `/manage/contests/${contest.slug}
 
 export async function manageContestRoutes(app: FastifyInstance) {
   app.get('/manage/contests', access('organiser'), async (request, reply) => {
-    const contests = await contestsInScope(app.db, requireUser(request));
-    return reply.view('manage/contests/index', { title: 'contests.index.heading', contests });
+    const { current, archived } = await apartArchived(app.db, 'contests', await contestsInScope(app.db, requireUser(request)));
+    return reply.view('manage/contests/index', { title: 'contests.index.heading', contests: current, archived });
   });
 
   await app.register(newContestRoutes);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
+import { inArchivedYear } from '../../lib/archive.ts';
 import { type FormErrors, Refusal } from '../../lib/errors.ts';
 import { message } from '../../lib/i18n.ts';
 import { slugFor } from '../../lib/slug.ts';
@@ -24,6 +25,8 @@ export async function createContest(db: Database, user: CurrentUser, input: NewC
     const item = await trx.selectFrom('items as i').innerJoin('periods as p', 'p.id', 'i.period_id')
       .where('i.id', '=', input.item_id).where((eb) => itemInScope(user, eb.ref('i.id'))).select(['i.id', 'p.ends_on']).executeTakeFirst();
     if (!item) throw Refusal.form({ item_id: 'manage.eventForm.errors.yourItem' });
+    // An item of an archived year takes nothing new, and nothing moves into it.
+    if (await inArchivedYear(trx, { item_id: item.id })) throw Refusal.form({ item_id: 'archive.refused' });
     const year = (input.entry_opens_at ?? new Date(`${item.ends_on}T00:00:00Z`)).getUTCFullYear();
     const slug = input.slug || slugFor(input.title, year, 'contest');
     if (slug === 'new') throw Refusal.form({ slug: 'contests.errors.slugReserved' });

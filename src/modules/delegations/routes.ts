@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
+import { refuseWriteInArchivedYear } from '../../lib/archive.ts';
 import { attempt, type FormErrors, Refusal } from '../../lib/errors.ts';
 import { message, type Message, type MessageKey, verbatim } from '../../lib/i18n.ts';
 import { idParam, idParams, readParams, slugParams, tokenParams } from '../../lib/params.ts';
@@ -98,6 +99,7 @@ export async function delegationRoutes(app: FastifyInstance) {
     const { slug } = readParams(slugParams, request.params);
     const programme = await openProgrammeBySlug(app.db, slug);
     if (!programme?.public_registration) throw Refusal.notFound('participant.delegation.errors.programmeNotFound');
+    await refuseWriteInArchivedYear(app.db, request, programme);
     return programme;
   };
 
@@ -133,6 +135,7 @@ export async function delegationRoutes(app: FastifyInstance) {
     const { token } = readParams(tokenParams, request.params);
     const found = isTokenShaped(token) ? await invitationByToken(app.db, hashToken(token)) : undefined;
     if (!found) throw Refusal.notFound('participant.delegation.errors.invitationNotFound');
+    await refuseWriteInArchivedYear(app.db, request, found);
     return { found, page: registrationPage(request, found, `/delegation-invitations/${token}`) };
   };
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
+import { openWhenArchived } from '../../lib/archive.ts';
 import { attempt } from '../../lib/errors.ts';
 import type { FormErrors, FormValues } from '../../lib/forms.ts';
 import { isLocale, LOCALES, type Locale, message, type MessageKey } from '../../lib/i18n.ts';
@@ -129,7 +130,7 @@ function editorRoutes(group: FastifyInstance, site: Site, type: TemplateOwner['t
     return reply.notice('mailTemplates.saved').redirect(`${base}/emails/templates/${kind}`, 303);
   });
 
-  group.post('/:kind/preview', access('organiser'), async (request, reply) => {
+  group.post('/:kind/preview', openWhenArchived(access('organiser')), async (request, reply) => {
     const kind = kindIn(request);
     const form = parseTemplateForm(request.body, kind);
     const language = previewLanguage(request);

@@ -2,6 +2,7 @@ import fastifyMultipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
+import { refuseWriteInArchivedYear } from '../../lib/archive.ts';
 import { attempt, Refusal } from '../../lib/errors.ts';
 import { cleanText, type FormErrors, type FormValues } from '../../lib/forms.ts';
 import { type Message, message, verbatim } from '../../lib/i18n.ts';
@@ -133,6 +134,7 @@ export async function entryRoutes(app: FastifyInstance) {
   const contestOf = async (request: FastifyRequest) => {
     const contest = await publicContestBySlug(app.db, readParams(slugParams, request.params).slug);
     if (!contest) throw Refusal.notFound('participant.entry.errors.contestNotFound');
+    await refuseWriteInArchivedYear(app.db, request, contest);
     return contest;
   };
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { EVENT_KINDS } from '../../db/types.ts';
 import { access } from '../../lib/access.ts';
+import { apartArchived } from '../../lib/archive.ts';
 import { attempt } from '../../lib/errors.ts';
 import type { FormErrors, FormValues } from '../../lib/forms.ts';
 import { type Message, message, verbatim } from '../../lib/i18n.ts';
@@ -91,8 +92,8 @@ export async function eventAdminRoutes(app: FastifyInstance) {
   });
 
   app.get('/manage/events', access('organiser'), async (request, reply) => {
-    const events = await eventsInScope(app.db, requireUser(request));
-    return reply.view('manage/events/index', { title: 'manage.nav.events', events });
+    const { current, archived } = await apartArchived(app.db, 'events', await eventsInScope(app.db, requireUser(request)));
+    return reply.view('manage/events/index', { title: 'manage.nav.events', events: current, archived });
   });
 
   app.get<{ Querystring: { item?: string } }>('/manage/events/new', access('organiser'), async (request, reply) => {

@@ -1,5 +1,6 @@
 import type { Database, Executor } from '../../db/index.ts';
 import type { EventStatus } from '../../db/types.ts';
+import { inArchivedYear } from '../../lib/archive.ts';
 import { Refusal } from '../../lib/errors.ts';
 import { localeOf, message, translator } from '../../lib/i18n.ts';
 import { slugFor } from '../../lib/slug.ts';
@@ -27,6 +28,8 @@ export async function saveEvent(
     const item = await trx.selectFrom('items as i').where('i.id', '=', input.item_id).where((eb) => itemInScope(user, eb.ref('i.id')))
       .select('i.id').executeTakeFirst();
     if (!item) throw Refusal.form({ item_id: 'manage.eventForm.errors.yourItem' });
+    // An item of an archived year takes nothing new, and nothing moves into it.
+    if (await inArchivedYear(trx, { item_id: item.id })) throw Refusal.form({ item_id: 'archive.refused' });
     const slug = input.slug || existing?.slug || slugFor(input.title, input.starts_at.getUTCFullYear(), 'event');
     const clash = await trx.selectFrom('events').select('id').where('slug', '=', slug)
       .$if(existing !== null, (q) => q.where('id', '<>', existing?.id ?? 0)).executeTakeFirst();

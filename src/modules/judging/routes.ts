@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
+import { refuseWriteInArchivedYear } from '../../lib/archive.ts';
 import { attempt, Refusal } from '../../lib/errors.ts';
 import { field, type FormErrors, parseForm, textOf } from '../../lib/forms.ts';
 import { message, translator, verbatim } from '../../lib/i18n.ts';
@@ -67,6 +68,7 @@ async function assignmentRoutes(group: FastifyInstance) {
     const { id } = readParams(idParams, request.params);
     const assignment = await judgeAssignment(group.db, requireUser(request).id, id);
     if (!assignment) throw Refusal.notFound('account.assignment.notFound');
+    await refuseWriteInArchivedYear(group.db, request, assignment);
     request.assignment = assignment;
   });
 

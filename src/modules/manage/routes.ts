@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
+import { openWhenArchived } from '../../lib/archive.ts';
 import { Refusal } from '../../lib/errors.ts';
 import { field, type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
 import { message } from '../../lib/i18n.ts';
@@ -12,7 +13,7 @@ import { allPeriods } from '../summary/queries.ts';
 import { itemTranslatable } from '../translations/queries.ts';
 import { translationForm } from '../translations/routes.ts';
 import { saveTranslations } from '../translations/service.ts';
-import { itemsInScope, scopedItem } from '../scope/queries.ts';
+import { archivedYearsInScope, itemsInScope, scopedItem } from '../scope/queries.ts';
 import { auditInScope, figuresWithHistory, outboxInScope, placeholderChoices, scopedOutboxMessage } from './queries.ts';
 import { ITEM_LIMITS, narrativeProblems, placeholderProblems } from '../summary/narrative-rules.ts';
 import { FIGURE_KEY, FIGURE_VALUE_MAX, recordFigure, updateItem } from './service.ts';
@@ -56,8 +57,10 @@ type ItemPage = {
 export async function manageRoutes(app: FastifyInstance) {
   app.get('/manage', access('organiser'), async (request, reply) => {
     const user = requireUser(request);
-    const [items, periods] = await Promise.all([itemsInScope(app.db, user), user.role === 'admin' ? allPeriods(app.db) : []]);
-    return reply.view('manage/index', { title: 'layout.nav.manage', items, periods });
+    const [items, archivedYears, periods] = await Promise.all([
+      itemsInScope(app.db, user), archivedYearsInScope(app.db, user), user.role === 'admin' ? allPeriods(app.db) : [],
+    ]);
+    return reply.view('manage/index', { title: 'layout.nav.manage', items, archivedYears, periods });
   });
 
   app.get('/manage/audit', access('organiser'), async (request, reply) => {
@@ -107,7 +110,7 @@ async function itemRoutes(group: FastifyInstance) {
 
   group.get('', access('organiser'), async (request, reply) => reply.view('manage/item', await storedPage(request, {})));
 
-  group.post('/preview', access('organiser'), async (request, reply) => {
+  group.post('/preview', openWhenArchived(access('organiser')), async (request, reply) => {
     const { item } = request;
     const form = parseForm(z.object({ narrative: itemForm.shape.narrative }), request.body);
     const preview = await narrativeProblems(group.db, item.period_id, item.number, form.ok ? form.data.narrative : '');

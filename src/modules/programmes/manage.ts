@@ -1,4 +1,5 @@
 import type { Database, Executor } from '../../db/index.ts';
+import { inArchivedYear } from '../../lib/archive.ts';
 import { Refusal } from '../../lib/errors.ts';
 import { formatFor } from '../../lib/format.ts';
 import { type Locale, message } from '../../lib/i18n.ts';
@@ -32,6 +33,8 @@ export async function saveProgramme(
     const item = await trx.selectFrom('items as i').where('i.id', '=', input.item_id).where((eb) => itemInScope(user, eb.ref('i.id')))
       .select('i.id').executeTakeFirst();
     if (!item) throw Refusal.form({ item_id: 'manage.eventForm.errors.yourItem' });
+    // An item of an archived year takes nothing new, and nothing moves into it.
+    if (await inArchivedYear(trx, { item_id: item.id })) throw Refusal.form({ item_id: 'archive.refused' });
     const current = id === null ? undefined
       : await trx.selectFrom('programmes').selectAll().where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
     const slug = input.slug || current?.slug || slugFor(input.title, Number(input.starts_on.slice(0, 4)), 'programme');

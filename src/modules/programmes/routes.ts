@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { access } from '../../lib/access.ts';
+import { apartArchived } from '../../lib/archive.ts';
 import { csvStream } from '../../lib/csv.ts';
 import { attempt, type FormErrors, Refusal } from '../../lib/errors.ts';
 import { field, type FormValues, parseForm } from '../../lib/forms.ts';
@@ -85,8 +86,8 @@ export async function programmeRoutes(app: FastifyInstance) {
 
   // Organisers.
   app.get('/manage/programmes', access('organiser'), async (request, reply) => {
-    const programmes = await programmesInScope(app.db, requireUser(request));
-    return reply.view('manage/programmes/index', { title: 'contests.programmes.heading', programmes });
+    const { current, archived } = await apartArchived(app.db, 'programmes', await programmesInScope(app.db, requireUser(request)));
+    return reply.view('manage/programmes/index', { title: 'contests.programmes.heading', programmes: current, archived });
   });
 
   app.get<{ Querystring: { item?: string } }>('/manage/programmes/new', access('organiser'), async (request, reply) =>

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { access } from '../../lib/access.ts';
+import { openWhenArchived, refuseWriteInArchivedYear } from '../../lib/archive.ts';
 import { Refusal } from '../../lib/errors.ts';
 import { parseForm } from '../../lib/forms.ts';
 import { message, verbatim } from '../../lib/i18n.ts';
@@ -36,6 +37,7 @@ export async function registrationRoutes(app: FastifyInstance) {
     const { slug } = readParams(slugParams, request.params);
     const page = await eventForRegistration(app.db, slug, new Date());
     if (!page) throw Refusal.notFound('participant.errors.eventNotFound');
+    await refuseWriteInArchivedYear(app.db, request, page.event);
     const title = verbatim(request.local(page.event, 'title'));
     // Only the people invited register, each through their own link.
     if (page.event.registration_mode === 'invitation') {
@@ -134,7 +136,8 @@ function privateLinkRoutes(group: FastifyInstance, site: Site) {
     });
   });
 
-  group.post('/delete', access('public'), async (request, reply) => {
+  // Erasing one's own data is a right that outlasts the year: open in an archived year too.
+  group.post('/delete', openWhenArchived(access('public')), async (request, reply) => {
     const token = tokenOf(request.params);
     if ((await deleteOwnRegistration(group.db, site, token)) === 'not_found') throw linkGone();
     return reply.redirect(`/registrations/${token}`, 303);

@@ -69,10 +69,21 @@ export async function delegationsByDirection(db: Executor, periodId: number) {
     .execute();
 }
 
+/** An archived year's summary page in one language (src/modules/reports/archive.ts). */
+export async function archivedPage(db: Executor, periodId: number, locale: string) {
+  return db.selectFrom('period_archive_pages').select('page').where('period_id', '=', periodId).where('locale', '=', locale)
+    .executeTakeFirst();
+}
+
+export async function editionById(db: Executor, id: number) {
+  return db.selectFrom('summary_editions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function latestEdition(db: Executor, periodId: number) {
   return db.selectFrom('summary_editions').selectAll().where('period_id', '=', periodId)
     .orderBy('published_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
 }
+export type Edition = NonNullable<Awaited<ReturnType<typeof latestEdition>>>;
 
 /** Registrations made per month (Hong Kong time) for a period's events, or one item's. */
 export async function registrationsPerMonth(db: Executor, periodId: number, itemId?: number) {

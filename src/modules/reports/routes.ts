@@ -6,7 +6,9 @@ import { message } from '../../lib/i18n.ts';
 import { readParams, slugParams } from '../../lib/params.ts';
 import { requireUser } from '../auth/plugin.ts';
 import { periodBySlug } from '../summary/queries.ts';
-import { buildSummary } from '../summary/service.ts';
+import { summaryOfPeriod } from '../summary/service.ts';
+import { archiveRoutes } from './archive-routes.ts';
+import { archivedSummary } from './archive.ts';
 import { drilldown } from './drilldown.ts';
 import { summaryAsDocx, summaryAsMarkdown } from './exports.ts';
 import { latestEdition } from './queries.ts';
@@ -27,12 +29,17 @@ const periodNotFound = () => Refusal.notFound('pages.notFound.period');
 const figureNotFound = () => Refusal.notFound('manage.notFound.figure');
 
 export async function reportRoutes(app: FastifyInstance) {
-  /** The English summary of the period named by the route. */
-  const summaryOf = async (params: unknown) => {
-    const summary = await buildSummary(app.db, readParams(slugParams, params).slug);
-    if (!summary) throw periodNotFound();
-    return summary;
+  await app.register(archiveRoutes);
+
+  /** The English summary of the period named by the route, with its charts: as kept when it was archived, else live. */
+  const englishOf = async (params: unknown) => {
+    const period = await periodBySlug(app.db, readParams(slugParams, params).slug);
+    if (!period) throw periodNotFound();
+    const kept = await archivedSummary(app.db, period, 'en');
+    if (kept) return { summary: kept.summary, charts: async () => kept.charts };
+    return { summary: await summaryOfPeriod(app.db, period), charts: () => periodCharts(app.db, period.id) };
   };
+  const summaryOf = async (params: unknown) => (await englishOf(params)).summary;
 
   /** The period named by the route and its latest published edition. */
   const editionOf = async (params: unknown) => {
@@ -58,9 +65,8 @@ export async function reportRoutes(app: FastifyInstance) {
 
   // The print page has a head of its own: its title is written there.
   app.get('/periods/:slug/print', access('public'), async (request, reply) => {
-    const summary = await summaryOf(request.params);
-    const charts = await periodCharts(app.db, summary.period.id);
-    return reply.view('reports/print', { summary, charts });
+    const english = await englishOf(request.params);
+    return reply.view('reports/print', { summary: english.summary, charts: await english.charts() });
   });
 
   app.get('/periods/:slug/published', access('public'), async (request, reply) => {

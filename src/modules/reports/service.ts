@@ -1,4 +1,6 @@
 import type { Database, Executor } from '../../db/index.ts';
+import type { Period } from '../../db/types.ts';
+import { archivedYear } from '../../lib/archive.ts';
 import { Refusal } from '../../lib/errors.ts';
 import { formatFor, labelMessage } from '../../lib/format.ts';
 import { type Locale, type Message, type MessageKey, translator, verbatim } from '../../lib/i18n.ts';
@@ -6,7 +8,9 @@ import { recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
 import { formatNumber } from '../summary/placeholders.ts';
 import { periodBySlug } from '../summary/queries.ts';
-import { buildSummary, paragraphText, type RenderedNarrative, type Summary, summaryAsText } from '../summary/service.ts';
+import {
+  buildSummary, paragraphText, type RenderedNarrative, type Summary, summaryAsText, type SummaryItem,
+} from '../summary/service.ts';
 import { barChart, type ChartRow } from './charts.ts';
 import * as q from './queries.ts';
 
@@ -18,6 +22,22 @@ export type EditionContent = {
 };
 
 const paragraphsOf = (n: RenderedNarrative) => n.paragraphs.map(paragraphText);
+
+/**
+ * An archived year's summary page in one language, as it read when the year was archived
+ * (src/modules/reports/archive.ts): the narratives with their figures, the charts and the
+ * comparison with the year before. Its pages are served from this, not from the rows.
+ */
+export type ArchivedPage = {
+  intro: RenderedNarrative;
+  items: SummaryItem[];
+  charts: string[];
+  comparison: Comparison | null;
+};
+
+/** The summary an archived page holds, as the live one would read. */
+export const summaryFromArchive = (period: Period, locale: Locale, page: ArchivedPage): Summary =>
+  ({ period, locale, intro: page.intro, items: page.items });
 
 export function editionContent(summary: Summary): EditionContent {
   return {
@@ -47,6 +67,7 @@ export async function setPublisher(db: Database, user: CurrentUser, slug: string
   await db.transaction().execute(async (trx) => {
     const period = await periodBySlug(trx, slug);
     if (!period) throw Refusal.notFound('pages.notFound.period');
+    if (period.archived_at) throw archivedYear();
     if (organisationId !== null) {
       const known = await trx.selectFrom('organisations').select('id').where('id', '=', organisationId).executeTakeFirst();
       if (!known) throw Refusal.form({ publisher: 'pages.summary.publisher.unknown' });
@@ -69,6 +90,8 @@ export async function publishPeriod(db: Database, user: CurrentUser, slug: strin
     const right = period ? await publishRight(trx, user, period) : 'not-found';
     if (!period || right === 'not-found') throw Refusal.notFound('pages.notFound.period');
     if (right === 'not-publisher') throw Refusal.page(403, 'pages.summary.publisher.notYours');
+    // An archived year's summary is the edition it was archived at.
+    if (period.archived_at) throw archivedYear();
     const summary = await buildSummary(trx, slug);
     if (!summary) throw Refusal.notFound('pages.notFound.period');
     const edition = await trx.insertInto('summary_editions').values({
@@ -151,6 +174,7 @@ export async function itemCharts(db: Executor, periodId: number, itemId: number,
 }
 
 export type FigureComparison = { itemNumber: number; title: string; rows: { label: Message; current: string; previous: string }[] };
+export type Comparison = { previousLabel: string; items: FigureComparison[] };
 
 type FigurePart = { metric: string; ref: string | null; value: number | null };
 
@@ -176,18 +200,21 @@ function counterpart(fig: FigurePart, candidates: readonly FigurePart[], used: S
  * Each figure of this period next to the matching figure of the previous one, for items that
  * continue an item of the previous period.
  */
-export async function compareWithPrevious(
-  db: Executor, summary: Summary,
-): Promise<{ previousLabel: string; items: FigureComparison[] } | null> {
+export async function compareWithPrevious(db: Executor, summary: Summary): Promise<Comparison | null> {
   const links = await db.selectFrom('items as i').innerJoin('items as prev', 'prev.id', 'i.continues_item_id')
     .innerJoin('periods as pp', 'pp.id', 'prev.period_id')
     .where('i.period_id', '=', summary.period.id)
-    .select(['i.number', 'prev.number as previous_number', 'pp.slug as previous_slug', 'pp.label as previous_label'])
+    .select([
+      'i.number', 'prev.number as previous_number', 'pp.id as previous_id', 'pp.slug as previous_slug', 'pp.label as previous_label',
+      'pp.archived_at as previous_archived_at',
+    ])
     .orderBy('i.number')
     .execute();
   const first = links[0];
   if (!first) return null;
-  const previous = await buildSummary(db, first.previous_slug);
+  // An archived year is compared as it read when archived, without reading its rows again.
+  const archived = first.previous_archived_at ? await q.archivedPage(db, first.previous_id, 'en') : undefined;
+  const previous = archived ? { items: (archived.page as ArchivedPage).items } : await buildSummary(db, first.previous_slug);
   if (!previous) return null;
   const figuresOf = (n: RenderedNarrative): FigurePart[] =>
     n.paragraphs.flat().flatMap((p) => (p.kind === 'figure' && !p.error && p.metric !== 'items' && p.metric !== 'item-list' ? [p] : []));

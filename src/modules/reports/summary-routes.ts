@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { Period } from '../../db/types.ts';
 import { access } from '../../lib/access.ts';
 import { localize, localText } from '../../lib/content.ts';
 import { Refusal } from '../../lib/errors.ts';
-import { message, verbatim } from '../../lib/i18n.ts';
+import { type Locale, message, verbatim } from '../../lib/i18n.ts';
 import { sendPublicPage } from '../../lib/page-cache.ts';
 import { readParams, slugParam, slugParams } from '../../lib/params.ts';
 import { contestsOfItem } from '../contests/queries.ts';
@@ -11,7 +12,8 @@ import { eventsOfItem } from '../events/queries.ts';
 import { programmesOfItem } from '../programmes/queries.ts';
 import { parseNarrative } from '../summary/placeholders.ts';
 import { allPeriods, itemByNumber, itemFigures, itemParties, periodBySlug, periodItems, publicContentVersion } from '../summary/queries.ts';
-import { buildSummary, loadFigureData, renderNarrative, summaryAsText } from '../summary/service.ts';
+import { loadFigureData, renderNarrative, summaryAsText, summaryOfPeriod } from '../summary/service.ts';
+import { archivedSummary } from './archive.ts';
 import { latestEdition, periodParties } from './queries.ts';
 import {
   changedSincePublication, compareWithPrevious, type EditionContent, itemCharts, periodCharts, publishRight,
@@ -24,6 +26,20 @@ export async function summaryRoutes(app: FastifyInstance) {
   // The summary and item pages show the whole year, and the year before: one version for all.
   const contentVersion = { name: 'content', read: () => publicContentVersion(app.db) };
 
+  /** A current year's summary page, from the rows as they are now. */
+  const liveSummary = async (period: Period, locale: Locale) => {
+    const summary = await summaryOfPeriod(app.db, period, locale);
+    // Published editions and last year's figures are kept in English: compare against the English text.
+    const english = locale === 'en' ? summary : await summaryOfPeriod(app.db, period);
+    const [charts, edition, comparison] = await Promise.all([
+      periodCharts(app.db, period.id, locale),
+      latestEdition(app.db, period.id),
+      compareWithPrevious(app.db, english),
+    ]);
+    const changed = edition ? changedSincePublication(english, edition.content as EditionContent) : new Set<number>();
+    return { summary, charts, edition, comparison, changed };
+  };
+
   app.get('/periods', access('public'), async (_request, reply) => {
     const periods = await allPeriods(app.db);
     return reply.view('summary/periods', { title: 'pages.periods.title', periods });
@@ -31,28 +47,21 @@ export async function summaryRoutes(app: FastifyInstance) {
 
   app.get<{ Querystring: { published?: string } }>('/periods/:slug', access('public'), async (request, reply) =>
     sendPublicPage(request, reply, contentVersion, async () => {
-      const { slug } = readParams(slugParams, request.params);
-      const summary = await buildSummary(app.db, slug, request.locale);
-      if (!summary) throw periodNotFound();
-      // Published editions and last year's figures are kept in English: compare against the English text.
-      const english = request.locale === 'en' ? summary : await buildSummary(app.db, slug);
-      const [charts, edition, comparison] = await Promise.all([
-        periodCharts(app.db, summary.period.id, request.locale),
-        latestEdition(app.db, summary.period.id),
-        compareWithPrevious(app.db, english ?? summary),
-      ]);
-      const changed = edition ? changedSincePublication(english ?? summary, edition.content as EditionContent) : new Set<number>();
+      const period = await periodBySlug(app.db, readParams(slugParams, request.params).slug);
+      if (!period) throw periodNotFound();
+      // An archived year reads as it did when archived, from what was kept then (its edition reads the same: no change to mark).
+      const { summary, charts, edition, comparison, changed } = await archivedSummary(app.db, period, request.locale)
+        .then((kept) => (kept ? { ...kept, changed: new Set<number>() } : liveSummary(period, request.locale)));
       const { user } = request;
-      const period = summary.period;
       const publish = user ? await publishRight(app.db, user, period) : 'not-found';
-      const parties = user?.role === 'admin' ? await periodParties(app.db, period.id) : [];
+      const parties = user?.role === 'admin' && !period.archived_at ? await periodParties(app.db, period.id) : [];
       const publisher = period.publisher_organisation_id === null ? null
         : (parties.find((o) => o.id === period.publisher_organisation_id) ?? null);
       return {
         template: 'summary/period',
         data: {
-          title: message('pages.common.summaryOf', { label: summary.period.label }),
-          summary, charts, edition, changed, comparison,
+          title: message('pages.common.summaryOf', { label: period.label }),
+          summary, charts, edition, changed, comparison, archived: period.archived_at,
           justPublished: request.query.published === '1',
           publish, parties, publisher,
           drill: request.user !== null && request.user.role !== 'judge',
@@ -61,8 +70,10 @@ export async function summaryRoutes(app: FastifyInstance) {
     }, { published: (value) => (value === '1' ? '1' : null) }));
 
   app.get('/periods/:slug/summary.txt', access('public'), async (request, reply) => {
-    const summary = await buildSummary(app.db, readParams(slugParams, request.params).slug, request.locale);
-    if (!summary) throw periodNotFound();
+    const period = await periodBySlug(app.db, readParams(slugParams, request.params).slug);
+    if (!period) throw periodNotFound();
+    const kept = await archivedSummary(app.db, period, request.locale);
+    const summary = kept?.summary ?? await summaryOfPeriod(app.db, period, request.locale);
     return reply
       .type('text/plain; charset=utf-8')
       .header('content-disposition', `inline; filename="summary-${summary.period.slug}.txt"`)

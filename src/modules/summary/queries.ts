@@ -181,7 +181,7 @@ export async function allPeriods(db: Executor) {
   return db
     .selectFrom('periods as p')
     .select([
-      'p.slug', 'p.label', 'p.starts_on', 'p.ends_on', 'p.published_at',
+      'p.slug', 'p.label', 'p.starts_on', 'p.ends_on', 'p.published_at', 'p.archived_at',
       sql<number>`(select count(*) from items i where i.period_id = p.id)::int`.as('items'),
     ])
     .orderBy('p.starts_on', 'desc')

@@ -302,7 +302,11 @@ export const SUMMARY_HEADINGS: Record<SummaryLocale, { group: string; title: str
  */
 export async function buildSummary(db: Executor, periodSlug: string, locale: SummaryLocale = 'en'): Promise<Summary | null> {
   const stored = await q.periodBySlug(db, periodSlug);
-  if (!stored) return null;
+  return stored ? summaryOfPeriod(db, stored, locale) : null;
+}
+
+/** The same, for a period already read. */
+export async function summaryOfPeriod(db: Executor, stored: Period, locale: SummaryLocale = 'en'): Promise<Summary> {
   // A narrative not written in the language is shown in English, with its figures in English too.
   const narrativeIn = (english: string, translations: Parameters<typeof localText>[1], field: string) => {
     const local = localText(english, translations, field, locale);

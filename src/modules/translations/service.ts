@@ -1,5 +1,6 @@
 import type { Database } from '../../db/index.ts';
 import type { Translations } from '../../db/types.ts';
+import { archivedYear, inArchivedYear } from '../../lib/archive.ts';
 import { localText, type Source } from '../../lib/content.ts';
 import { z } from 'zod';
 import { type FormErrors, type FormValues, parseForm } from '../../lib/forms.ts';
@@ -60,6 +61,7 @@ export async function saveTranslations(
 ): Promise<SaveResult> {
   return db.transaction().execute(async (trx) => {
     const object = await loadTranslatable(trx, user, kind, ref);
+    if (await inArchivedYear(trx, { item_id: object.itemId })) throw archivedYear();
     const form = parseForm(formSchema(kind), body);
     if (!form.ok) return { ok: false, object, errors: form.errors, values: valuesOf(form.values) };
     const errors: FormErrors = {};
