@@ -11,7 +11,7 @@ import { DEMO_PASSWORD, isMain, listen, percentile, round, standaloneDatabase } 
  * sent one at a time, and each must be refused (a 4xx) at once, storing nothing. The figures are
  * the median and the worst answer time per form, with the machine's load average beside them.
  *
- * The same forms and inputs are the long-input battery of test/security/hostile-input.test.ts,
+ * The same forms and inputs are the long-input battery of test/security/hostile-input.ts,
  * which checks each answer in detail (the error beside the field, the rows unchanged); this
  * script times them over HTTP against the real server.
  *

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import t from 'tap';
+import type { Test } from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import {
   formPayload, LANGUAGES, LONG_TEXTS, longInputCases, longInputForms, rowCounts, type Send, signIn,
@@ -322,7 +322,14 @@ function mutations(fields: Field[], base: Body, multipartForm: boolean, csrf: st
 
 // ---------------------------------------------------------------------------------------------
 
-t.test('every form survives hostile input', async (t) => {
+/**
+ * One share of the forms (the `part`-th of `of` runs of fixtures, in their order), so that files
+ * run side by side; each on its own copy of the database, each sweeping every page afterwards.
+ */
+export type Share = { part: number; of: number };
+
+/** The forms battery over one share of the POST routes, then every page swept. */
+export const formsBattery = (share: Share) => async (t: Test) => {
   const started = Date.now();
   const { app, db } = await build(t);
 
@@ -668,7 +675,9 @@ t.test('every form survives hostile input', async (t) => {
     if (!ok) failures.push(message);
   };
 
-  for (const fx of fixtures) {
+  const at = (part: number) => Math.floor(fixtures.length * part / share.of);
+  const mine = fixtures.slice(at(share.part), at(share.part + 1));
+  for (const fx of mine) {
     const pageCookie = await cookieFor(fx.persona);
     let url = fx.url;
     if (url.includes('@@OTHER_SESSION@@')) {
@@ -828,21 +837,22 @@ t.test('every form survives hostile input', async (t) => {
   for (const f of failures.slice(0, 60)) t.fail(f);
   t.equal(failures.length, 0, `${failures.length} problems`);
   const breakdown = [...perCategory].map(([k, v]) => `${k} ${v}`).join(', ');
-  t.comment(`${tried} hostile inputs over ${fixtures.length} routes (${breakdown}); ${accepted} accepted as valid input; ${pagesSwept} pages swept for stored markup (shown, escaped, on ${pagesShowingMarkup}); ${((Date.now() - started) / 1000).toFixed(1)} s, ${(snapshotMs / 1000).toFixed(1)} s of them in snapshots`);
+  t.comment(`${tried} hostile inputs over ${mine.length} of ${fixtures.length} routes (${breakdown}); ${accepted} accepted as valid input; ${pagesSwept} pages swept for stored markup (shown, escaped, on ${pagesShowingMarkup}); ${((Date.now() - started) / 1000).toFixed(1)} s, ${(snapshotMs / 1000).toFixed(1)} s of them in snapshots`);
   if (process.env.HOSTILE_DEBUG) t.comment([...categoryMs].map(([k, v]) => `${k} ${v} ms`).join(', '));
-  t.ok(tried >= fixtures.length * 20, `${tried} inputs tried`);
+  t.ok(tried >= mine.length * 20, `${tried} inputs tried`);
   for (const category of ['missing fields', 'extra fields', 'over-long values', 'control characters', 'invalid UTF-8', 'markup',
     'SQL metacharacters', 'wrong types', 'repeated keys', 'wrong content types', 'oversized bodies', 'CSRF']) {
     t.ok((perCategory.get(category) ?? 0) > 0, `${category} tried`);
   }
   t.ok(accepted > 0, 'some hostile inputs were valid and stored');
   t.ok(pagesShowingMarkup > 0, `stored markup was found, as text, on ${pagesShowingMarkup} pages`);
-});
+};
 
 // ---------------------------------------------------------------------------------------------
 // Long inputs in every language (bench/long-inputs.ts holds them, and times the same requests).
 
-t.test('long inputs in every language are refused, beside their field, and store nothing', async (t) => {
+/** The long inputs in every language, through the forms bench/long-inputs.ts names. */
+export const longInputsBattery = async (t: Test) => {
   const { app, db, config } = await build(t);
   let requests = 0;
   const send: Send = async (request) => {
@@ -939,4 +949,4 @@ t.test('long inputs in every language are refused, beside their field, and store
     const res = await send({ method: 'POST', path: form.path, headers, payload });
     t.ok(res.status === 303 || (res.status === 200 && !/field__error/.test(res.body)), `${form.form}: the same form, valid, is taken (${res.status})`);
   }
-});
+};
