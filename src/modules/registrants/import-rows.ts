@@ -2,13 +2,13 @@ import { z } from 'zod';
 import type { ImportedPerson, Side } from '../../db/types.ts';
 import { parseForm } from '../../lib/forms.ts';
 import type { Message } from '../../lib/i18n.ts';
-import type { Table } from '../../lib/table-file.ts';
+import type { TableRow } from '../../lib/table-file.ts';
 import { personFields } from '../registrations/schemas.ts';
 
 /*
  * From a list's table to the people it registers: its columns matched to the fields by their
- * headers (English or Chinese, any case, or as the organiser chose them), every row checked as
- * the registration form checks it, and every problem reported with the row's line.
+ * headers (English or Chinese, any case, or as the organiser chose them), each row checked as
+ * the registration form checks it, as it is read, and every problem reported with the row's line.
  */
 
 export const IMPORT_FIELDS = ['name', 'email', 'organisation', 'side'] as const;
@@ -53,42 +53,35 @@ export function matchColumns(header: readonly string[], chosen: ColumnChoice = {
 const rowSchema = z.object({ ...personFields });
 
 export type RowProblem = { line: number; field: ImportField | 'row'; problem: Message };
-export type CheckedRows = {
-  people: ImportedPerson[];
-  problems: RowProblem[];
-  /** Rows whose address an earlier row of the file already has: reported, not taken twice. */
-  repeats: { line: number; email: string; firstLine: number }[];
-};
+/** A row whose address an earlier row of the file already has: reported, not taken twice. */
+export type RepeatedRow = { line: number; email: string; firstLine: number };
+export type RowVerdict =
+  | { kind: 'person'; person: ImportedPerson }
+  | { kind: 'problems'; problems: RowProblem[] }
+  | { kind: 'repeat'; repeat: RepeatedRow };
 
-/** Every row checked; `people` holds the good ones, in the file's order, each address once. */
-export function checkRows(table: Table, index: Record<ImportField, number>): CheckedRows {
-  const people: ImportedPerson[] = [];
-  const problems: RowProblem[] = [];
-  const repeats: CheckedRows['repeats'] = [];
+/**
+ * Checks a file's rows one at a time, in the file's order. It remembers each address it has taken
+ * (and on which line), so that a later row with the same address is a repeat.
+ */
+export function rowChecker(index: Record<ImportField, number>): (row: TableRow) => RowVerdict {
   const seen = new Map<string, number>();
-  for (const row of table.rows) {
-    if (row.formula) {
-      problems.push({ line: row.line, field: 'row', problem: 'manage.import.errors.formula' });
-      continue;
-    }
+  return (row) => {
+    if (row.formula) return { kind: 'problems', problems: [{ line: row.line, field: 'row', problem: 'manage.import.errors.formula' }] };
     const cell = (field: ImportField) => row.cells[index[field]] ?? '';
     const sideText = cell('side');
     const side = SIDE_NAMES[normalised(sideText)] ?? sideText;
     // Read as the registration form reads its fields: the same checks, the same messages.
     const parsed = parseForm(rowSchema, { name: cell('name'), email: cell('email'), organisation: cell('organisation'), side });
     if (!parsed.ok) {
-      for (const [field, problem] of Object.entries(parsed.errors)) problems.push({ line: row.line, field: field as ImportField, problem });
-      continue;
+      const problems = Object.entries(parsed.errors).map(([field, problem]) => ({ line: row.line, field: field as ImportField, problem }));
+      return { kind: 'problems', problems };
     }
     const email = parsed.data.email.toLowerCase();
     const first = seen.get(email);
-    if (first !== undefined) {
-      repeats.push({ line: row.line, email, firstLine: first });
-      continue;
-    }
+    if (first !== undefined) return { kind: 'repeat', repeat: { line: row.line, email, firstLine: first } };
     seen.set(email, row.line);
     const { name, organisation, side: chosenSide } = parsed.data;
-    people.push({ line: row.line, name, email: parsed.data.email, organisation, side: chosenSide });
-  }
-  return { people, problems, repeats };
+    return { kind: 'person', person: { line: row.line, name, email: parsed.data.email, organisation, side: chosenSide } };
+  };
 }

@@ -10,13 +10,13 @@ import { readFormWithFile, refuseMalformedMultipart } from '../../lib/multipart.
 import { idParams, readParams } from '../../lib/params.ts';
 import { loadsObject } from '../../lib/route-group.ts';
 import type { Site } from '../../lib/site.ts';
-import { readTableFile, TABLE_FILE_MAX_BYTES, TABLE_FILE_MAX_ROWS, TEXT_ENCODINGS } from '../../lib/table-file.ts';
+import { openTableFile, TABLE_FILE_MAX_BYTES, TABLE_FILE_MAX_ROWS, TEXT_ENCODINGS } from '../../lib/table-file.ts';
 import { requireUser } from '../auth/plugin.ts';
 import { EVENT_GROUP, scopeEvent } from '../event-admin/routes.ts';
 import { eventQuestions } from '../events/queries.ts';
 import { personFields } from '../registrations/schemas.ts';
 import { approveRegistration, declineRegistration } from './approval.ts';
-import { checkRows, type ColumnChoice, IMPORT_FIELDS, matchColumns } from './import-rows.ts';
+import { type ColumnChoice, IMPORT_FIELDS } from './import-rows.ts';
 import { invitationRoutes } from './invitation-routes.ts';
 import { PAGE_SIZE, registrant, registrantHistory, type RegistrantFilters, registrantsCount, registrantsPage } from './queries.ts';
 import {
@@ -191,31 +191,23 @@ export async function registrantRoutes(app: FastifyInstance) {
         if (!form.ok) return refuse(form.errors);
         if (!file || (file.bytes.length === 0 && !file.filename)) return refuse({ file: 'manage.import.errors.noFile' });
         if (file.truncated) return refuse({ file: message('common.tableFile.tooLarge', { mb: TABLE_FILE_MAX_BYTES / 1024 / 1024 }) });
-        const read = await readTableFile(file.bytes, form.data.encoding);
-        if (!read.ok) return refuse({ file: read.problem }, { askEncoding: read.needsEncoding === true });
-        const chosen: ColumnChoice = {};
+        const opened = await openTableFile(file.bytes, form.data.encoding);
+        if (!opened.ok) return refuse({ file: opened.problem }, { askEncoding: opened.needsEncoding === true });
+        const columns: ColumnChoice = {};
         for (const f of IMPORT_FIELDS) {
           const value = (form.data as Record<string, string | undefined>)[`column_${f}`];
-          if (value) chosen[f] = value;
+          if (value) columns[f] = value;
         }
-        const columns = matchColumns(read.table.header, chosen);
-        if (!columns.ok) {
-          return refuse({ file: message('manage.import.errors.columns', { fields: columns.missing.join(', ') }) },
-            { header: read.table.header, missing: columns.missing });
+        const notify = form.data.notify === 'on';
+        const staged = await stageImport(app.db, requireUser(request), request.event,
+          { filename: file.filename, table: opened.table, columns, notify });
+        if (!staged.ok) {
+          const { ok: _, errors, ...shown } = staged;
+          return refuse(errors, Object.fromEntries(Object.entries(shown).filter(([, v]) => v !== undefined)));
         }
-        const checked = checkRows(read.table, columns.index);
-        if (checked.problems.length) {
-          return refuse({ file: message('manage.import.errors.rows', { n: new Set(checked.problems.map((p) => p.line)).size }) },
-            { problems: checked.problems.slice(0, 500), problemCount: checked.problems.length, header: read.table.header });
-        }
-        if (checked.people.length === 0 && checked.repeats.length === 0) return refuse({ file: 'common.tableFile.empty' });
-        const staged = await attempt(() =>
-          stageImport(app.db, requireUser(request), request.event, file.filename, checked.people, form.data.notify === 'on'));
-        if (!staged.ok) return refuse(staged.errors);
         return reply.header('cache-control', 'no-store').view('manage/registrants/preview', {
-          title: message('manage.import.previewTitle', { title: request.event.title }), event: request.event, preview: staged.value,
-          repeats: checked.repeats, filename: file.filename, notify: form.data.notify === 'on', language: request.locale,
-          shown: 200,
+          title: message('manage.import.previewTitle', { title: request.event.title }), event: request.event, preview: staged.preview,
+          filename: file.filename, notify, language: request.locale,
         });
       });
     });

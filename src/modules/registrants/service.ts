@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
 import type { ImportedPerson, Side } from '../../db/types.ts';
-import { Refusal } from '../../lib/errors.ts';
+import { type FormErrors, Refusal } from '../../lib/errors.ts';
 import { type Locale, localeOf, message } from '../../lib/i18n.ts';
 import type { Site } from '../../lib/site.ts';
+import { type TableRows, TableFileError } from '../../lib/table-file.ts';
 import { hashToken, newToken } from '../../lib/tokens.ts';
 import { changedFields, recordAudit } from '../audit/service.ts';
 import type { CurrentUser } from '../auth/service.ts';
@@ -16,6 +17,7 @@ import { inviteImported, invitedEmails } from '../registrations/invitations.ts';
 import { cancelLocked, confirmPromoted, mailNewLink } from '../registrations/service.ts';
 import { emitWebhook } from '../webhooks/events.ts';
 import { approveRegistration, declineRegistration } from './approval.ts';
+import { type ColumnChoice, type ImportField, matchColumns, type RepeatedRow, type RowProblem, rowChecker } from './import-rows.ts';
 import { liveEmails } from './queries.ts';
 
 /*
@@ -152,16 +154,45 @@ export async function bulkAction(
 
 /** How long a checked list waits for its confirmation. */
 const IMPORT_LIFETIME = '1 day';
+/** The people checked against the event's registrations and staged at a time (as many as liveEmails asks about at once). */
+const STAGE_BATCH = 1000;
+/** What a preview or a refusal keeps of a list, however long: counts, and the first of each. */
+const IMPORT_KEPT = { people: 200, repeats: 50, problems: 500 } as const;
 
 export type ImportPreview = {
   id: string;
+  /** How many people the list registers (or invites), and the first of them, in the file's order. */
+  count: number;
   people: ImportedPerson[];
-  /** Addresses the event has a live registration for already: left as they are. */
-  registered: ImportedPerson[];
+  /** How many addresses the event has a live registration for already: left as they are. */
+  registered: number;
+  /** Rows whose address an earlier row has: how many, and the first of them. */
+  repeatCount: number;
+  repeats: RepeatedRow[];
   places: { confirmed: number; waitlisted: number };
   /** The event is invitation-only: the people are invited, not registered (and those invited already are set aside). */
   invitation: boolean;
 };
+
+/** Why a list is refused, with what the form shows beside it: the columns to choose, or the first bad rows. */
+export type ImportRefusal = {
+  errors: FormErrors;
+  header?: string[];
+  missing?: ImportField[];
+  problems?: RowProblem[];
+  problemCount?: number;
+};
+export type StagedList = { ok: true; preview: ImportPreview } | ({ ok: false } & ImportRefusal);
+export type ListToStage = { filename: string; table: TableRows; columns: ColumnChoice; notify: boolean };
+
+/** Thrown inside the staging transaction to undo it: a refused list leaves nothing staged. */
+class ListRefused extends Error {
+  readonly refusal: ImportRefusal;
+  constructor(refusal: ImportRefusal) {
+    super('list refused');
+    this.refusal = refusal;
+  }
+}
 
 /** Of `n` new people, how many get a place and how many wait, or null when the event cannot take them all. */
 function placesFor(event: { capacity: number | null; confirmed_count: number; waitlist_enabled: boolean }, n: number) {
@@ -171,35 +202,130 @@ function placesFor(event: { capacity: number | null; confirmed_count: number; wa
   return { confirmed, waitlisted: n - confirmed };
 }
 
+/** The rest of a file read for nothing but the problem that may lie further down it. */
+async function problemFurtherDown(batches: AsyncIterable<unknown>): Promise<TableFileError | null> {
+  try {
+    for await (const _ of batches);
+    return null;
+  } catch (error) {
+    if (error instanceof TableFileError) return error;
+    throw error;
+  }
+}
+
 /**
- * Keeps a checked list for the organiser to confirm: nothing is registered yet. People the event
- * has already are set aside, so that the same file imported twice registers nobody twice.
+ * Checks a list as it is read and keeps it for the organiser to confirm: nothing is registered yet.
+ * People the event has already are set aside, so that the same file imported twice registers
+ * nobody twice. The rows are never held together: each batch of good rows is checked against the
+ * event's registrations and written to a temporary table, and the staged list is made from it in
+ * the database; only counts, the first rows, repeats and problems the pages show, and the addresses
+ * seen (to tell a repeat) stay in memory.
+ * It all happens in one transaction, so that a list refused for any reason (a bad row, a file
+ * unreadable further down, too many rows, too few places) leaves nothing staged.
  */
-export async function stageImport(
-  db: Database, user: CurrentUser, event: ScopedEvent, filename: string, people: ImportedPerson[], notify: boolean,
-): Promise<ImportPreview> {
+export async function stageImport(db: Database, user: CurrentUser, event: ScopedEvent, list: ListToStage): Promise<StagedList> {
+  const { header, batches } = list.table;
+  const columns = matchColumns(header, list.columns);
+  if (!columns.ok) {
+    // A file that cannot be read to its end is refused for that, as it was before its columns were looked at.
+    const unreadable = await problemFurtherDown(batches);
+    if (unreadable) return { ok: false, errors: { file: unreadable.problem } };
+    return { ok: false, errors: { file: message('manage.import.errors.columns', { fields: columns.missing.join(', ') }) }, header,
+      missing: columns.missing };
+  }
   const details = await eventDetails(db, event.id);
   const invitation = details.registration_mode === 'invitation';
-  const emails = people.map((p) => p.email);
-  const registered = await liveEmails(db, event.id, emails);
-  if (invitation) for (const email of await invitedEmails(db, event.id, emails)) registered.add(email);
-  const fresh = people.filter((p) => !registered.has(p.email));
-  // Invitations take no place: places are counted when the invitees register.
-  const places = invitation ? { confirmed: 0, waitlisted: 0 } : placesFor(details, fresh.length);
-  if (!places) {
-    const free = Math.max(0, (details.capacity ?? 0) - details.confirmed_count);
-    throw Refusal.form({ file: message('manage.import.errors.full', { n: fresh.length, free }) });
-  }
   const id = randomUUID();
-  await db.transaction().execute(async (trx) => {
-    // Lists checked a day ago or more and never confirmed go.
-    await trx.deleteFrom('registration_imports').where('event_id', '=', event.id).where('confirmed_at', 'is', null)
-      .where('created_at', '<', sql<Date>`now() - ${IMPORT_LIFETIME}::interval`).execute();
-    await trx.insertInto('registration_imports').values({
-      id, event_id: event.id, user_id: user.id, filename: filename.slice(0, 200), rows: JSON.stringify(fresh), notify,
-    }).execute();
-  });
-  return { id, people: fresh, registered: people.filter((p) => registered.has(p.email)), places, invitation };
+  const check = rowChecker(columns.index);
+  const preview: ImportPreview = {
+    id, count: 0, people: [], registered: 0, repeatCount: 0, repeats: [], places: { confirmed: 0, waitlisted: 0 }, invitation,
+  };
+  const problems: RowProblem[] = [];
+  let problemCount = 0;
+  let problemRows = 0;
+  let pending: ImportedPerson[] = [];
+  try {
+    await db.transaction().execute(async (trx) => {
+      // Dropped at the end of the transaction, whichever way it ends.
+      await sql`CREATE TEMPORARY TABLE staged_people (n integer NOT NULL, person jsonb NOT NULL) ON COMMIT DROP`.execute(trx);
+      const stage = async (people: ImportedPerson[]) => {
+        const emails = people.map((p) => p.email);
+        const known = await liveEmails(trx, event.id, emails);
+        if (invitation) for (const email of await invitedEmails(trx, event.id, emails)) known.add(email);
+        const fresh = people.filter((p) => !known.has(p.email));
+        preview.registered += emails.length - fresh.length;
+        preview.people.push(...fresh.slice(0, IMPORT_KEPT.people - preview.people.length));
+        // The batch in one statement, as one parameter: no row of it is built twice.
+        if (fresh.length) {
+          const json = JSON.stringify(fresh);
+          await sql`INSERT INTO staged_people (n, person)
+            SELECT ${preview.count} + ordinality, value FROM jsonb_array_elements(${json}::jsonb) WITH ORDINALITY`.execute(trx);
+        }
+        preview.count += fresh.length;
+      };
+      // One batch is staged while the next is read: one at a time, in the file's order.
+      let staging: Promise<void> = Promise.resolve();
+      const next = async (people: ImportedPerson[]) => {
+        await staging;
+        staging = stage(people);
+        // Its failure is taken up where it is awaited, not left unhandled meanwhile.
+        staging.catch(() => undefined);
+      };
+      try {
+        for await (const batch of batches) {
+          for (const row of batch) {
+            const verdict = check(row);
+            if (verdict.kind === 'problems') {
+              problemRows++;
+              problemCount += verdict.problems.length;
+              problems.push(...verdict.problems.slice(0, IMPORT_KEPT.problems - problems.length));
+              // The list will be refused: the rest is only read for its problems.
+              pending = [];
+            } else if (verdict.kind === 'repeat') {
+              preview.repeatCount++;
+              if (preview.repeats.length < IMPORT_KEPT.repeats) preview.repeats.push(verdict.repeat);
+            } else if (problemRows === 0) {
+              pending.push(verdict.person);
+              if (pending.length === STAGE_BATCH) {
+                await next(pending);
+                pending = [];
+              }
+            }
+          }
+        }
+        if (!problemRows && pending.length) await next(pending);
+      } finally {
+        // Nothing is left running on the transaction's connection, however the reading ended.
+        await staging.catch(() => undefined);
+      }
+      await staging;
+      if (problemRows) {
+        const errors = { file: message('manage.import.errors.rows', { n: problemRows }) };
+        throw new ListRefused({ errors, problems, problemCount, header });
+      }
+      const rowsRead = preview.count + preview.registered + preview.repeatCount;
+      if (rowsRead === 0) throw new ListRefused({ errors: { file: 'common.tableFile.empty' } });
+      // Invitations take no place: places are counted when the invitees register.
+      const places = invitation ? { confirmed: 0, waitlisted: 0 } : placesFor(details, preview.count);
+      if (!places) {
+        const free = Math.max(0, (details.capacity ?? 0) - details.confirmed_count);
+        throw new ListRefused({ errors: { file: message('manage.import.errors.full', { n: preview.count, free }) } });
+      }
+      preview.places = places;
+      // Lists checked a day ago or more and never confirmed go.
+      await trx.deleteFrom('registration_imports').where('event_id', '=', event.id).where('confirmed_at', 'is', null)
+        .where('created_at', '<', sql<Date>`now() - ${IMPORT_LIFETIME}::interval`).execute();
+      await trx.insertInto('registration_imports').values({
+        id, event_id: event.id, user_id: user.id, filename: list.filename.slice(0, 200), notify: list.notify,
+        rows: sql<string>`(SELECT coalesce(jsonb_agg(person ORDER BY n), '[]'::jsonb) FROM staged_people)`,
+      }).execute();
+    });
+  } catch (error) {
+    if (error instanceof ListRefused) return { ok: false, ...error.refusal };
+    if (error instanceof TableFileError) return { ok: false, errors: { file: error.problem } };
+    throw error;
+  }
+  return { ok: true, preview };
 }
 
 export async function stagedImport(db: Executor, event: ScopedEvent, id: string) {

@@ -190,3 +190,114 @@ t.test('another organisation\'s event, a forged form, a stale list: refused, not
   t.equal(stale.statusCode, 404);
   t.match(stale.body, 'This list is no longer waiting');
 });
+
+// Long lists are read a piece at a time and staged in batches: what is found far down a file
+// counts as much as what is found at its top, and a list refused for it leaves nothing staged.
+const longEvent = async (label: string) => {
+  const created = await db.insertInto('events').values({
+    item_id: event.item_id, slug: `import-${label}-${Date.now()}`, kind: 'seminar', title: 'A long list', starts_at: event.starts_at,
+    ends_at: event.ends_at, capacity: null, waitlist_enabled: false, status: 'published',
+  }).returning(['id', 'slug']).executeTakeFirstOrThrow();
+  const path = `/manage/events/${created.slug}`;
+  await organiser.get(`${path}/import`);
+  return { ...created, path, send: (file: ListFile) => organiser.postFile(`${path}/import`, {}, file) };
+};
+const people = (label: string, from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => `Person ${from + i},${label}.${from + i}@example.hk,Org ${(from + i) % 7},HK\n`).join('');
+
+t.test('a long list is checked across its batches and staged whole, in the file\'s order', async (t) => {
+  const long = await longEvent('long');
+  // Two of the list registered already, one in the first batch and one far down.
+  const earlier = await long.send(csv(`name,email,organisation,side\n${people('long', 10, 11)}${people('long', 1100, 1101)}`));
+  t.equal(earlier.statusCode, 200);
+  t.equal((await organiser.post(`${long.path}/import/confirm`, { import: importIdIn(earlier.body), language: 'en' })).statusCode, 303);
+
+  const list = `name,email,organisation,side\n${people('long', 0, 1203)}Again,LONG.5@example.hk,Org,HK\n`;
+  const preview = await long.send({ ...csv(list), filename: 'long.csv' });
+  t.equal(preview.statusCode, 200);
+  t.match(preview.body, 'long.csv: 1201 people to register, 1201 with a place and 0 on the waiting list.');
+  t.match(preview.body, '2 already registered for this event');
+  t.match(preview.body, 'line 1205: long.5@example.hk, as on line 7', 'a repeat far down is found');
+  t.match(preview.body, 'long.200@example.hk', 'the first rows are shown');
+  t.notMatch(preview.body, 'long.201@example.hk', 'and no more than those');
+  t.match(preview.body, 'And 1001 more.');
+  const id = importIdIn(preview.body);
+  const staged = await db.selectFrom('registration_imports').select('rows').where('id', '=', id).executeTakeFirstOrThrow();
+  t.equal(staged.rows.length, 1201, 'everyone new is staged, once');
+  t.same(staged.rows.slice(0, 3).map((p) => p.line), [2, 3, 4]);
+  t.same(staged.rows.at(-1), { line: 1204, name: 'Person 1202', email: 'long.1202@example.hk', organisation: 'Org 5', side: 'HK' });
+  t.ok(staged.rows.every((p, i) => i === 0 || p.line > staged.rows[i - 1]!.line), 'in the file\'s order');
+  t.notOk(staged.rows.some((p) => p.email === 'long.10@example.hk' || p.email === 'long.1100@example.hk'), 'without those registered');
+
+  t.equal((await organiser.post(`${long.path}/import/confirm`, { import: id, language: 'en' })).statusCode, 303);
+  const registered = await db.selectFrom('registrations').select((eb) => eb.fn.countAll().as('n')).where('event_id', '=', long.id)
+    .executeTakeFirstOrThrow();
+  t.equal(Number(registered.n), 1203);
+});
+
+t.test('a bad row far down a long list is reported, and nothing is staged', async (t) => {
+  const long = await longEvent('late-error');
+  const before = await countOf('registration_imports');
+  const late = await long.send(csv(`name,email,organisation,side\n${people('late', 0, 1500)}Late Person,not-an-address,Org,HK\n`
+    + people('late', 1500, 1510)));
+  t.equal(late.statusCode, 400);
+  t.match(late.body, 'Rows to correct: 1. Nothing was imported');
+  t.match(late.body, 'Line 1502<');
+  t.equal(await countOf('registration_imports'), before, 'the batches written before the bad row are undone');
+
+  const many = await long.send(csv(`name,email,organisation,side\n${'Nobody,nowhere,Org,HK\n'.repeat(600)}`));
+  t.equal(many.statusCode, 400);
+  t.match(many.body, 'Rows to correct: 600.');
+  t.match(many.body, 'Line 501<', 'the first 500 problems are listed');
+  t.notMatch(many.body, 'Line 502<');
+  t.match(many.body, 'And 100 more.');
+  t.equal(await countOf('registration_imports'), before);
+});
+
+t.test('a file unreadable far down, or too long, is refused whole, with nothing staged', async (t) => {
+  const long = await longEvent('refused');
+  const before = { imports: await countOf('registration_imports'), registrations: await countOf('registrations') };
+  const unreadable = await long.send(csv(`name,email,organisation,side\n${people('unreadable', 0, 1200)}"Chan,chan@example.hk,HKPC,HK\n`));
+  t.equal(unreadable.statusCode, 400);
+  t.match(unreadable.body, 'The file cannot be read as CSV near line 1202');
+  // Ten thousand good rows are staged before the next one is found to be one too many.
+  const tooLong = await long.send(csv(`name,email,organisation,side\n${people('too-long', 0, 10_001)}`));
+  t.equal(tooLong.statusCode, 400);
+  t.match(tooLong.body, 'The file has more than 10000 rows');
+  // Columns missing, and unreadable further down: the file is refused for what makes it unreadable, as before.
+  const both = await long.send(csv(`Full name,Mail\n${'Chan,chan@example.hk\n'.repeat(700)}"Chan,chan@example.hk\n`));
+  t.equal(both.statusCode, 400);
+  t.match(both.body, 'The file cannot be read as CSV near line 702');
+  t.same({ imports: await countOf('registration_imports'), registrations: await countOf('registrations') }, before);
+});
+
+t.test('a workbook as Excel writes it (the sheet before its shared strings) is read; one cut short is refused', async (t) => {
+  const { default: JSZip } = await import('jszip');
+  const workbook = new ExcelJS.Workbook();
+  workbook.addWorksheet('Invitees').addRows([['Name', 'Email', 'Organisation', 'Side'], ['Ho Ka-yan', 'ho.order@example.hk', 'HKU', 'HK'],
+    ['Zhou Min', 'zhou.order@example.cn', 'SCUT', 'GD']]);
+  workbook.addWorksheet('Notes').addRow(['Not the list']);
+  const zip = await JSZip.loadAsync(await workbook.xlsx.writeBuffer());
+  const parts = ['xl/worksheets/sheet1.xml', 'xl/sharedStrings.xml'];
+  const contents = await Promise.all(parts.map((p) => zip.file(p)!.async('nodebuffer')));
+  for (const p of parts) zip.remove(p);
+  parts.forEach((p, i) => zip.file(p, contents[i]!));
+  const file = (content: Buffer) => ({
+    name: 'file', filename: 'excel.xlsx', content, type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  });
+  const reordered = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', streamFiles: true });
+  t.ok(reordered.indexOf('xl/worksheets/sheet1.xml') < reordered.indexOf('xl/sharedStrings.xml'), 'the sheet comes first');
+  const read = await send(organiser, file(reordered));
+  t.equal(read.statusCode, 200);
+  t.match(read.body, 'excel.xlsx: 2 people to register');
+  t.match(read.body, 'zhou.order@example.cn');
+  t.notMatch(read.body, 'Not the list');
+
+  const before = await countOf('registration_imports');
+  const sheet = contents[0]!.toString('utf8');
+  zip.file('xl/worksheets/sheet1.xml', sheet.slice(0, sheet.indexOf('<row r="3"')));
+  const cut = await send(organiser, file(await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' })));
+  t.equal(cut.statusCode, 400);
+  t.match(cut.body, 'This is not a CSV file or an Excel workbook');
+  t.equal(await countOf('registration_imports'), before);
+});
