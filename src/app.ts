@@ -8,7 +8,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import helmet from 'helmet';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Config } from './config.ts';
 import { type Database, isDatabaseUnavailable } from './db/index.ts';
 import { Refusal } from './lib/errors.ts';
@@ -129,8 +129,23 @@ export function jobHandlers(site: Site): JobHandlers {
   };
 }
 
-/** pino's levels by name, to decide once whether a log line would be written. */
-const LOG_LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+/**
+ * The access log: a line per request when it is answered, with the request (address without its
+ * token, client), the status and the time taken. Each line costs a serialisation and a write, and
+ * Fastify's own line on arrival would double them: that one is written at debug level, for
+ * following a request that never ends. Errors are logged as Fastify logs them.
+ */
+class AccessLog extends LogController {
+  override incomingRequest(request: FastifyRequest) {
+    if (!this.isLogDisabled(request)) request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply) {
+    if (this.isLogDisabled(request)) return;
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
 
 /** Builds the whole application; used by the server entry and by every test. */
 export async function buildApp({ config, db, logger, mailTransport, runMailWorker }: AppOptions): Promise<FastifyInstance> {
@@ -150,30 +165,12 @@ export async function buildApp({ config, db, logger, mailTransport, runMailWorke
     // Only the proxies named in TRUST_PROXY may say who the client is; by default nobody can.
     trustProxy: config.trustProxy,
     return503OnClosing: true,
-    // One line per request, written below when it is answered; Fastify's own are two.
-    disableRequestLogging: true,
+    logController: new AccessLog(),
     // Unique across restarts and instances, without drawing random bytes for every request.
     genReqId: requestIds(),
   });
   app.decorate('db', db);
   app.decorate('config', config);
-  // The access log: a line per request when it is answered, with the request (address without
-  // its token, client), the status and the time taken; each line costs a serialisation and a
-  // write, and a line on arrival as well would double them. That arrival line is written at
-  // debug level, for following a request that never ends.
-  const logs = (level: 'debug' | 'info') => logger !== false && (LOG_LEVELS[app.log.level] ?? 0) <= (LOG_LEVELS[level] ?? 0);
-  if (logs('debug')) {
-    app.addHook('onRequest', (request, _reply, done) => {
-      request.log.debug({ req: request }, 'incoming request');
-      done();
-    });
-  }
-  if (logs('info')) {
-    app.addHook('onResponse', (request, reply, done) => {
-      request.log.info({ req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
-      done();
-    });
-  }
   app.decorate('pageCache', new PageCache());
   const transport = mailTransport ?? createMailTransport({
     smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom, fileDays: config.mailFileDays,
