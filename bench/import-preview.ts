@@ -44,7 +44,11 @@ export async function importPreview(options: ImportOptions): Promise<ImportRepor
     order by e.starts_at desc limit 1`.execute(db)).rows[0];
   if (!event) throw new Error('no event of HKIPD to import into');
   const path = `/manage/events/${event.slug}/import`;
-  const { url, close } = await listen(options.handle);
+  // The young generation held at V8's starting size (16 MiB semispaces): left free, the first
+  // request that allocates hard enough doubles it, 64 MiB of resident memory whatever that request
+  // holds (1 500 views of the import form do the same), and the window would measure V8 resizing
+  // itself rather than what an import keeps.
+  const { url, close } = await listen(options.handle, { nodeArgs: ['--max-semi-space-size=16'] });
   try {
     const sessions = await signIn(async (r) => {
       const res = await fetch(`${url}${r.path}`, {

@@ -105,8 +105,8 @@ export type Listening = { url: string; close: () => Promise<void> };
  * `rss` then samples: the server's, without the benchmark's own work beside it. The embedded PGlite belongs to one process, so
  * there the app runs in this one.
  */
-export async function listen(handle: DatabaseHandle, options: { inProcess?: boolean } = {}): Promise<Listening> {
-  if (handle.kind === 'postgres' && !options.inProcess) return listenInChild(await connectionUrl(handle));
+export async function listen(handle: DatabaseHandle, options: { inProcess?: boolean; nodeArgs?: string[] } = {}): Promise<Listening> {
+  if (handle.kind === 'postgres' && !options.inProcess) return listenInChild(await connectionUrl(handle), options.nodeArgs ?? []);
   // The benchmarks send their load from one address: the public forms' limits would refuse it.
   const config = loadConfig({
     LOG_LEVEL: 'silent', BASE_URL: 'http://127.0.0.1', DATA_DIR: join(tmpdir(), 'ipcoop-bench'), DEMO_PASSWORD, RATE_LIMITS: 'off',
@@ -127,9 +127,9 @@ export function buildOnce() {
   built = true;
 }
 
-async function listenInChild(databaseUrl: string): Promise<Listening> {
+async function listenInChild(databaseUrl: string, nodeArgs: string[]): Promise<Listening> {
   buildOnce();
-  const child = spawn(process.execPath, [join(ROOT, 'bench/server.mjs')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bench/server.mjs')], {
     cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl, DEMO_PASSWORD, POOL_SIZE: '20', RATE_LIMITS: 'off' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
