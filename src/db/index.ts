@@ -12,8 +12,6 @@ export type DatabaseHandle = {
   db: Database;
   kind: 'postgres' | 'pglite';
   close: () => Promise<void>;
-  /** The embedded database's data directory as a tar archive (what `pgliteArchive` opens); PGlite only. */
-  archive?: () => Promise<Blob>;
 };
 
 // Same shapes on both engines: dates as 'YYYY-MM-DD' (a Date would shift with the server's
@@ -32,8 +30,6 @@ export type DatabaseOptions = {
   databaseUrl?: string | undefined;
   /** Directory of the embedded database; `memory://` keeps it in memory. */
   pgliteDir?: string;
-  /** An embedded database kept in memory, started from a data directory archived by `archive()`. */
-  pgliteArchive?: Blob;
   poolSize?: number;
 };
 
@@ -84,17 +80,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     // The search index (migrations/2026-12-04T08-00_search-index.ts): trigrams, beside the event's id.
     import('@electric-sql/pglite/contrib/pg_trgm'), import('@electric-sql/pglite/contrib/btree_gin'),
   ]);
-  const dir = options.pgliteArchive ? 'memory://' : options.pgliteDir ?? 'memory://';
+  const dir = options.pgliteDir ?? 'memory://';
   if (!dir.startsWith('memory://')) await mkdir(resolve(dir), { recursive: true });
   const pglite = await PGlite.create({
     dataDir: dir.startsWith('memory://') ? undefined : resolve(dir),
-    loadDataDir: options.pgliteArchive,
     parsers: { [OID.INT8]: asNumber, [OID.NUMERIC]: asNumber, [OID.DATE]: asIs },
     initDbStartParams: INITDB_PARAMS,
     extensions: { pg_trgm, btree_gin },
   });
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
-  return { db, kind: 'pglite', close: () => db.destroy(), archive: () => pglite.dumpDataDir('none') };
+  return { db, kind: 'pglite', close: () => db.destroy() };
 }
 
 const pools = new WeakMap<Database, pg.Pool>();

@@ -4,7 +4,6 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, utimes, writeF
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'kysely';
 import type pg from 'pg';
 import type { DatabaseHandle, DatabaseOptions } from '../../src/db/index.ts';
 
@@ -50,7 +49,6 @@ const USABLE_FOR_MS = 48 * 3600_000;
 /** Templates unused for this long (and not the newest one of the current files) are removed. */
 const UNUSED_FOR_MS = 3 * 3600_000;
 const MARKER = 'ipcoop-template.json';
-const ARCHIVE = 'ipcoop-template.tar';
 
 function filesUnder(path: string): string[] {
   const s = statSync(path, { throwIfNoEntry: false });
@@ -204,7 +202,6 @@ async function buildPgliteTemplate(): Promise<Template> {
   await rm(building, { recursive: true, force: true });
   if (OVERRIDE) await removeAbandoned(OVERRIDE);
   await prepare(await openDatabase({ pgliteDir: building }), builtAt);
-  await writeArchive(building);
   await writeFile(join(building, MARKER), `${JSON.stringify({ key: TEMPLATE_KEY, builtAt: builtAt.getTime() })}\n`);
   if (OVERRIDE && existsSync(OVERRIDE)) {
     // The one fixed directory: swap the new template in, then drop the old one.
@@ -216,32 +213,6 @@ async function buildPgliteTemplate(): Promise<Template> {
     await rename(building, base);
   }
   return { dir: base, builtAt: builtAt.getTime() };
-}
-
-/**
- * The template as an archive inside its directory: a test file's copy is opened from it in memory,
- * with no directory to copy and no file system under every query. It holds only the database the
- * tests use (template0 and template1 dropped: nothing in a test creates a database), which makes
- * it a third quicker to open.
- */
-async function writeArchive(dir: string) {
-  const onDisk = await openDatabase({ pgliteDir: dir });
-  let whole: Blob;
-  try {
-    whole = await onDisk.archive!();
-  } finally {
-    await onDisk.close();
-  }
-  const copy = await openDatabase({ pgliteArchive: whole });
-  try {
-    for (const statement of [
-      "UPDATE pg_database SET datistemplate = false WHERE datname IN ('template0', 'template1')",
-      'DROP DATABASE template1', 'DROP DATABASE template0', 'CHECKPOINT',
-    ]) await sql.raw(statement).execute(copy.db);
-    await writeFile(join(dir, ARCHIVE), Buffer.from(await (await copy.archive!()).arrayBuffer()));
-  } finally {
-    await copy.close();
-  }
 }
 
 /** Removes what builds of the fixed directory `dir` left behind when their process died. */
@@ -371,7 +342,7 @@ async function copyTemplate(): Promise<{ databaseUrl: string; dir?: undefined } 
     return { databaseUrl: withDatabase(TEST_DATABASE_URL, name) };
   }
   const dir = await mkdtemp(join(tmpdir(), 'ipcoop-test-'));
-  await cp(template.dir, dir, { recursive: true, filter: (source) => !source.endsWith(ARCHIVE) });
+  await cp(template.dir, dir, { recursive: true });
   return { dir };
 }
 
@@ -387,12 +358,6 @@ async function removeCopy(copy: Awaited<ReturnType<typeof copyTemplate>>) {
 
 /** A private copy of the seeded database for one test file. */
 export async function cloneTemplate(): Promise<DatabaseHandle> {
-  if (!TEST_DATABASE_URL) {
-    const template = await ensureTemplate();
-    const archive = await readFile(join(template.dir, ARCHIVE)).catch(() => null);
-    // In memory, gone when closed. (A template built before there were archives is copied below.)
-    if (archive) return openDatabase({ pgliteArchive: new Blob([archive]) });
-  }
   const copy = await copyTemplate();
   const handle = await openDatabase(copy.databaseUrl !== undefined
     ? { databaseUrl: copy.databaseUrl, poolSize: 10 }
